@@ -1,0 +1,183 @@
+import { ValidationError, type ValidationIssue } from './errors.js'
+import type { EventId, EventMetadata } from './event.js'
+import { isUuid, uuidv7 } from './event-id.js'
+import type { AppendOptions, StreamWrite } from './event-store.js'
+import { type ExpectedVersion, isExpectedVersion } from './expected-version.js'
+import { findJsonProblem } from './json-value.js'
+
+/** Limits every store enforces before it writes anything. */
+export interface AppendLimits {
+  /** Largest serialized `data` + `metadata` of one event, in bytes. @default 1048576 (1 MiB) */
+  readonly maxEventBytes?: number
+  /** Longest stream id, in characters. @default 512 */
+  readonly maxStreamIdLength?: number
+  /** Most events in one append. @default 10000 */
+  readonly maxEventsPerAppend?: number
+}
+
+/** An event checked and serialized, ready for a store to write. */
+export interface PlannedEvent {
+  readonly eventId: EventId
+  readonly streamId: string
+  readonly type: string
+  readonly schemaVersion: number
+  readonly dataJson: string
+  readonly metadataJson: string
+}
+
+/** A checked append: events in order, and the versions to verify first. */
+export interface AppendPlan {
+  readonly events: readonly PlannedEvent[]
+  /** Written stream ids, in the order given. */
+  readonly streams: readonly string[]
+  readonly checks: ReadonlyArray<{ readonly streamId: string; readonly expected: ExpectedVersion }>
+}
+
+/** Checks an append's input and serializes it once; every problem is reported together. */
+export function planAppend(
+  writes: readonly StreamWrite[],
+  options: AppendOptions | undefined,
+  limits: AppendLimits = {},
+): { ok: true; plan: AppendPlan } | { ok: false; error: ValidationError } {
+  const { maxEventBytes = 1_048_576, maxStreamIdLength = 512, maxEventsPerAppend = 10_000 } = limits
+  const issues: ValidationIssue[] = []
+  const events: PlannedEvent[] = []
+  const streams: string[] = []
+  const eventIds = new Set<string>()
+  const streamIdIssue = (id: unknown): string | undefined => {
+    if (typeof id !== 'string' || id.length === 0) return 'stream id must be a non-empty string'
+    if (id.length > maxStreamIdLength) return `stream id is longer than ${maxStreamIdLength} characters`
+    if (id.includes('\u0000')) return 'stream id contains a NUL character'
+    return undefined
+  }
+
+  if (!Array.isArray(writes) || writes.length === 0) {
+    issues.push({ path: 'writes', message: 'nothing to append: give at least one stream with events' })
+  } else {
+    writes.forEach((write, w) => {
+      const at = `writes.${w}`
+      const idIssue = streamIdIssue(write?.streamId)
+      if (idIssue) issues.push({ path: `${at}.streamId`, message: idIssue })
+      else if (streams.includes(write.streamId))
+        issues.push({ path: `${at}.streamId`, message: `stream '${write.streamId}' appears twice in one append` })
+      else streams.push(write.streamId)
+      const given: unknown = write?.events
+      if (!Array.isArray(given) || given.length === 0) {
+        issues.push({ path: `${at}.events`, message: 'must be a non-empty array of events' })
+        return
+      }
+      given.forEach((event: unknown, e: number) => {
+        const planned = planEvent(write.streamId, event, `${at}.events.${e}`, issues, maxEventBytes)
+        if (!planned) return
+        if (eventIds.has(planned.eventId))
+          issues.push({ path: `${at}.events.${e}.eventId`, message: `event id ${planned.eventId} appears twice` })
+        eventIds.add(planned.eventId)
+        events.push(planned)
+      })
+    })
+  }
+  if (events.length > maxEventsPerAppend)
+    issues.push({
+      path: 'writes',
+      message: `${events.length} events exceed the limit of ${maxEventsPerAppend} per append`,
+    })
+
+  const checks: Array<{ streamId: string; expected: ExpectedVersion }> = []
+  const expected = options?.expectedVersions
+  if (expected !== undefined && (typeof expected !== 'object' || expected === null || Array.isArray(expected))) {
+    issues.push({ path: 'expectedVersions', message: 'must be an object of stream id → expected version' })
+  } else if (expected) {
+    for (const [streamId, version] of Object.entries(expected)) {
+      const idIssue = streamIdIssue(streamId)
+      if (idIssue) issues.push({ path: 'expectedVersions', message: idIssue })
+      else if (!isExpectedVersion(version))
+        issues.push({
+          path: `expectedVersions.${streamId}`,
+          message: `unknown expected version ${JSON.stringify(version)}: use a whole number ≥ 0, 'no-stream', 'exists' or 'any'`,
+        })
+      else checks.push({ streamId, expected: version })
+    }
+  }
+
+  if (issues.length > 0) return { ok: false, error: new ValidationError(issues) }
+  return { ok: true, plan: { events, streams, checks } }
+}
+
+function planEvent(
+  streamId: string,
+  event: unknown,
+  at: string,
+  issues: ValidationIssue[],
+  maxEventBytes: number,
+): PlannedEvent | undefined {
+  if (typeof event !== 'object' || event === null) {
+    issues.push({ path: at, message: 'an event must be an object with type and data' })
+    return undefined
+  }
+  const { type, data, eventId, schemaVersion = 1, metadata = {} } = event as Record<string, unknown>
+  const before = issues.length
+  if (typeof type !== 'string' || type.length === 0 || type.length > 255)
+    issues.push({ path: `${at}.type`, message: 'must be a non-empty string of at most 255 characters' })
+  if (eventId !== undefined && (typeof eventId !== 'string' || !isUuid(eventId)))
+    issues.push({ path: `${at}.eventId`, message: 'must be a UUID' })
+  if (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
+    issues.push({ path: `${at}.schemaVersion`, message: 'must be a whole number ≥ 1' })
+  if (data === undefined) issues.push({ path: `${at}.data`, message: 'is missing' })
+  const dataProblem = data === undefined ? undefined : findJsonProblem(data, `${at}.data`)
+  if (dataProblem) issues.push(dataProblem)
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    issues.push({ path: `${at}.metadata`, message: 'must be an object' })
+  else {
+    const metadataProblem = findJsonProblem(metadata, `${at}.metadata`)
+    if (metadataProblem) issues.push(metadataProblem)
+  }
+  if (issues.length > before) return undefined
+
+  const dataJson = JSON.stringify(data)
+  const metadataJson = JSON.stringify(metadata as EventMetadata)
+  // A UTF-16 unit never takes more than 3 UTF-8 bytes, so only encode when the limit could be near.
+  const size =
+    (dataJson.length + metadataJson.length) * 3 <= maxEventBytes
+      ? 0
+      : encoder.encode(dataJson).length + encoder.encode(metadataJson).length
+  if (size > maxEventBytes) {
+    issues.push({ path: `${at}.data`, message: `event is ${size} bytes, over the limit of ${maxEventBytes}` })
+    return undefined
+  }
+  return {
+    eventId: (eventId as EventId | undefined) ?? uuidv7(),
+    streamId,
+    type: type as string,
+    schemaVersion: schemaVersion as number,
+    dataJson,
+    metadataJson,
+  }
+}
+
+const encoder = new TextEncoder()
+
+/** The error for event ids already stored with other content or by another append. */
+export function reusedIdsError(
+  plan: AppendPlan,
+  found: ReadonlyArray<{ readonly eventId: string } | undefined>,
+): ValidationError {
+  const reused = plan.events.filter((_, i) => found[i] !== undefined).map((e) => e.eventId)
+  return new ValidationError(
+    [
+      {
+        path: 'events',
+        message: `event ids ${reused.join(', ')} are already stored with other content or by another append; use new ids`,
+      },
+    ],
+    'ERR_EVENTCORE_EVENT_ID_REUSED',
+  )
+}
+
+/** The highest version per stream among recorded events: a successful append's `versions`. */
+export function versionsAfter(
+  events: ReadonlyArray<{ readonly streamId: string; readonly streamVersion: number }>,
+): Record<string, number> {
+  const versions: Record<string, number> = {}
+  for (const e of events) versions[e.streamId] = Math.max(versions[e.streamId] ?? 0, e.streamVersion)
+  return versions
+}

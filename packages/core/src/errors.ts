@@ -1,0 +1,123 @@
+import type { ExpectedVersion } from './expected-version.js'
+
+/** One problem with an input: where it is and what is wrong. */
+export interface ValidationIssue {
+  /** Dotted path to the bad value, e.g. `writes.0.events.2.data`. Empty for the whole input. */
+  readonly path: string
+  readonly message: string
+}
+
+/** Stable codes of validation errors; see docs/reference/errors.md. */
+export type ValidationCode =
+  | 'ERR_EVENTCORE_VALIDATION'
+  | 'ERR_EVENTCORE_EVENT_ID_REUSED'
+  | 'ERR_EVENTCORE_UNDECLARED_STREAM'
+  | 'ERR_EVENTCORE_DISCOVERY_LIMIT'
+
+/** The input is malformed or breaks a rule of the store; retrying the same input cannot succeed. */
+export class ValidationError extends Error {
+  readonly kind = 'validation' as const
+  override readonly name = 'ValidationError'
+  readonly code: ValidationCode
+  readonly issues: readonly ValidationIssue[]
+
+  constructor(issues: readonly ValidationIssue[], code: ValidationCode = 'ERR_EVENTCORE_VALIDATION') {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '))
+    this.code = code
+    this.issues = issues
+  }
+}
+
+/** A command's `decide` refused the input (e.g. "email already taken"). Never retried. */
+export class BusinessRuleError extends Error {
+  readonly kind = 'business-rule' as const
+  override readonly name = 'BusinessRuleError'
+  readonly code = 'ERR_EVENTCORE_BUSINESS_RULE' as const
+  /** The rule that refused, as the command named it (e.g. `email-taken`). */
+  readonly rule: string
+  readonly details: Readonly<Record<string, unknown>> | undefined
+
+  constructor(rule: string, message?: string, details?: Readonly<Record<string, unknown>>) {
+    super(message ?? `rejected by rule '${rule}'`)
+    this.rule = rule
+    this.details = details
+  }
+}
+
+/** A stream whose version was not what the writer expected. */
+export interface StreamConflict {
+  readonly streamId: string
+  readonly expected: ExpectedVersion
+  /** The version found; `undefined` when the store only knows that the stream moved. */
+  readonly actual: number | undefined
+}
+
+/** Streams moved between read and write, and retries (if any) did not get through. */
+export class ConcurrencyError extends Error {
+  readonly kind = 'concurrency' as const
+  override readonly name = 'ConcurrencyError'
+  readonly code = 'ERR_EVENTCORE_CONFLICT' as const
+  readonly conflicts: readonly StreamConflict[]
+  /** The ids of the streams that moved. */
+  readonly streams: readonly string[]
+  /** How many times the executor tried; 1 for a store's own answer. */
+  readonly attempts: number
+
+  constructor(conflicts: readonly StreamConflict[], attempts = 1) {
+    const list = conflicts
+      .map((c) => `${c.streamId} (expected ${c.expected}, found ${c.actual ?? 'a newer version'})`)
+      .join(', ')
+    super(`version conflict on ${list}${attempts > 1 ? ` after ${attempts} attempts` : ''}`)
+    this.conflicts = conflicts
+    this.streams = conflicts.map((c) => c.streamId)
+    this.attempts = attempts
+  }
+}
+
+/** The command did not finish within its time limit. A write in flight may still have committed. */
+export class TimeoutError extends Error {
+  readonly kind = 'timeout' as const
+  override readonly name = 'TimeoutError'
+  readonly code = 'ERR_EVENTCORE_TIMEOUT' as const
+  readonly timeoutMs: number
+
+  constructor(timeoutMs: number) {
+    super(`command did not finish within ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** The store could not be reached or failed. `transient` errors are retried by the executor. */
+export class StoreUnavailableError extends Error {
+  readonly kind = 'store-unavailable' as const
+  override readonly name = 'StoreUnavailableError'
+  readonly code = 'ERR_EVENTCORE_STORE_UNAVAILABLE' as const
+  readonly transient: boolean
+
+  constructor(message: string, options: { transient: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause })
+    this.transient = options.transient
+  }
+}
+
+/** Every error EventCore returns, discriminated by `kind`. */
+export type EventCoreError =
+  | ValidationError
+  | BusinessRuleError
+  | ConcurrencyError
+  | TimeoutError
+  | StoreUnavailableError
+
+/** Every `kind` of {@link EventCoreError}. */
+export type EventCoreErrorKind = EventCoreError['kind']
+
+/** True for any error made by EventCore. */
+export function isEventCoreError(error: unknown): error is EventCoreError {
+  return (
+    error instanceof ValidationError ||
+    error instanceof BusinessRuleError ||
+    error instanceof ConcurrencyError ||
+    error instanceof TimeoutError ||
+    error instanceof StoreUnavailableError
+  )
+}

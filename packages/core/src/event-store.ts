@@ -1,0 +1,89 @@
+import type { ConcurrencyError, ValidationError } from './errors.js'
+import type { Event, GlobalCursor, RecordedEvent } from './event.js'
+import type { ExpectedVersion } from './expected-version.js'
+
+/** Events to append to one stream. */
+export interface StreamWrite<E extends Event = Event> {
+  readonly streamId: string
+  readonly events: readonly E[]
+}
+
+/** Options of {@link EventStore.append}. */
+export interface AppendOptions {
+  /**
+   * The version each stream must be at for the append to happen. May name streams that are not
+   * written (read-only participants): they are checked in the same atomic step.
+   * Written streams without an entry are not checked.
+   */
+  readonly expectedVersions?: Readonly<Record<string, ExpectedVersion>>
+}
+
+/** The outcome of an append that happened (or had already happened, for a retried batch). */
+export interface AppendSuccess {
+  readonly ok: true
+  /** The new version of every written stream. */
+  readonly versions: Readonly<Record<string, number>>
+  /** The recorded events, in the order they were given. */
+  readonly events: readonly RecordedEvent[]
+  /** True when every event id was already stored with the same content: nothing new was written. */
+  readonly duplicate: boolean
+}
+
+/** An append that did not happen; nothing was written. */
+export interface AppendFailure {
+  readonly ok: false
+  readonly error: ConcurrencyError | ValidationError
+}
+
+/** What {@link EventStore.append} returns. Store outages are thrown as `StoreUnavailableError`. */
+export type AppendResult = AppendSuccess | AppendFailure
+
+/** A stream as read: its events and its current version (0 when it has none). */
+export interface StreamSlice {
+  readonly streamId: string
+  readonly version: number
+  readonly events: readonly RecordedEvent[]
+}
+
+/** Options of {@link EventStore.readStream}. */
+export interface ReadStreamOptions {
+  /** The first stream version to return. @default 1 */
+  readonly fromVersion?: number
+}
+
+/** Options of {@link EventStore.readAll}. */
+export interface ReadAllOptions {
+  /** Return events after this cursor. @default START */
+  readonly after?: GlobalCursor
+  /** The most events to return in one page. @default 1000 */
+  readonly limit?: number
+}
+
+/** One page of the global log. */
+export interface ReadAllPage {
+  readonly events: readonly RecordedEvent[]
+  /** Pass it as `after` to read the next page; equals `after` when nothing new was found. */
+  readonly cursor: GlobalCursor
+}
+
+/**
+ * The contract every EventCore store meets, checked by one shared test suite
+ * (`describeStoreContract` in `@eventcore/core/testing`).
+ */
+export interface EventStore {
+  /** Appends to one or more streams atomically, checking every expected version first. */
+  append(writes: readonly StreamWrite[], options?: AppendOptions): Promise<AppendResult>
+  /** Reads a whole stream in order (in pages underneath; nothing is truncated). */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StreamSlice>
+  /** Reads several whole streams; the map has an entry for every id asked for. */
+  readStreams(streamIds: readonly string[]): Promise<ReadonlyMap<string, StreamSlice>>
+  /**
+   * Reads the global log in an order that never skips or repeats an event, even when
+   * transactions commit out of order: only events of finished transactions are returned.
+   */
+  readAll(options?: ReadAllOptions): Promise<ReadAllPage>
+  /** The current version of a stream; 0 when it has no events. */
+  streamVersion(streamId: string): Promise<number>
+  /** Releases connections and files. */
+  close(): Promise<void>
+}

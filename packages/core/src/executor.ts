@@ -1,0 +1,287 @@
+import { backoffDelay, type RetryPolicy } from './backoff.js'
+import { type Command, isRejection } from './command.js'
+import {
+  BusinessRuleError,
+  ConcurrencyError,
+  type EventCoreError,
+  isEventCoreError,
+  StoreUnavailableError,
+  TimeoutError,
+  ValidationError,
+} from './errors.js'
+import type { Event, RecordedEvent } from './event.js'
+import { uuidv7 } from './event-id.js'
+import type { EventStore, StreamSlice, StreamWrite } from './event-store.js'
+import { type ExecutionContext, metadataFor } from './execution-context.js'
+
+/** A command that ran: the versions of its streams after the append and what it wrote. */
+export interface ExecutionSuccess<Keys extends string> {
+  readonly ok: true
+  /** The version of every stream the command read or wrote, by name, after the append. */
+  readonly versions: { readonly [K in Keys]: number }
+  /** The events written (empty when `decide` had nothing to do). */
+  readonly events: readonly RecordedEvent[]
+  readonly attempts: number
+}
+
+/** A command that did not run; nothing was written. */
+export interface ExecutionFailure {
+  readonly ok: false
+  readonly error: EventCoreError
+}
+
+/** What {@link Executor.execute} returns. It never throws for an {@link EventCoreError}. */
+export type ExecutionResult<Keys extends string> = ExecutionSuccess<Keys> | ExecutionFailure
+
+/** What the executor reports after each command, for metrics and logs. */
+export interface CommandOutcome {
+  readonly command: string
+  readonly outcome: 'success' | EventCoreError['kind']
+  readonly durationMs: number
+  readonly attempts: number
+  readonly eventsWritten: number
+}
+
+/** Hooks the executor calls; they must not throw. */
+export interface ExecutorObserver {
+  readonly onRetry?: (retry: { command: string; attempt: number; reason: 'concurrency' | 'store-unavailable' }) => void
+  readonly onOutcome?: (outcome: CommandOutcome) => void
+}
+
+/** Options of {@link createExecutor}. */
+export interface ExecutorOptions {
+  readonly store: EventStore
+  readonly retry?: RetryPolicy
+  /** Limit for one command, retries included, in milliseconds. @default 5000 */
+  readonly timeoutMs?: number
+  /** Most `discover` rounds before the command fails. @default 4 */
+  readonly maxDiscoveryRounds?: number
+  /** @default () => new Date() */
+  readonly clock?: () => Date
+  /** @default Math.random */
+  readonly random?: () => number
+  /** @default setTimeout-based */
+  readonly sleep?: (ms: number) => Promise<void>
+  readonly observer?: ExecutorObserver
+}
+
+/** Options of one {@link Executor.execute} call. */
+export interface ExecuteOptions {
+  readonly context?: ExecutionContext
+  /** Overrides the executor's `timeoutMs`. */
+  readonly timeoutMs?: number
+}
+
+/** Runs commands against a store. */
+export interface Executor {
+  /**
+   * Reads the command's streams, folds, decides and appends atomically with the expected version of
+   * every stream read; on a conflict or a transient store error it re-reads and tries again.
+   */
+  execute<Input, State, E extends Event, Keys extends string, Found extends string>(
+    command: Command<Input, State, E, Keys, Found>,
+    input: Input,
+    options?: ExecuteOptions,
+  ): Promise<ExecutionResult<Keys | Found>>
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Makes an executor over a store.
+ *
+ * @example
+ * const executor = createExecutor({ store, timeoutMs: 2000 })
+ * const result = await executor.execute(transfer, { from: 'a', to: 'b', amount: 5 })
+ * if (!result.ok) console.error(result.error.kind, result.error.message)
+ */
+export function createExecutor(options: ExecutorOptions): Executor {
+  const {
+    store,
+    retry = {},
+    timeoutMs = 5000,
+    maxDiscoveryRounds = 4,
+    clock = () => new Date(),
+    random = Math.random,
+    sleep = defaultSleep,
+    observer = {},
+  } = options
+  const maxAttempts = retry.maxAttempts ?? 10
+
+  async function run<Input, State, E extends Event, Keys extends string, Found extends string>(
+    command: Command<Input, State, E, Keys, Found>,
+    input: Input,
+    context: ExecutionContext,
+    deadline: Deadline,
+  ): Promise<ExecutionResult<Keys | Found>> {
+    const correlationId = context.correlationId ?? uuidv7()
+    let lastConflict: ConcurrencyError | undefined
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) await deadline.race(sleep(backoffDelay(attempt - 1, retry, random)))
+      try {
+        const outcome = await attemptOnce(command, input, context, correlationId, deadline)
+        if (outcome.ok) return { ...outcome, attempts: attempt }
+        if (outcome.error.kind !== 'concurrency') return outcome
+        lastConflict = outcome.error
+        observer.onRetry?.({ command: command.name, attempt, reason: 'concurrency' })
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || !error.transient) throw error
+        if (attempt === maxAttempts) throw error
+        observer.onRetry?.({ command: command.name, attempt, reason: 'store-unavailable' })
+      }
+    }
+    return { ok: false, error: new ConcurrencyError(lastConflict?.conflicts ?? [], maxAttempts) }
+  }
+
+  async function attemptOnce<Input, State, E extends Event, Keys extends string, Found extends string>(
+    command: Command<Input, State, E, Keys, Found>,
+    input: Input,
+    context: ExecutionContext,
+    correlationId: string,
+    deadline: Deadline,
+  ): Promise<
+    { ok: true; versions: Record<Keys | Found, number>; events: readonly RecordedEvent[] } | ExecutionFailure
+  > {
+    const named = new Map<Keys | Found, string>(Object.entries(command.streams(input)) as Array<[Keys, string]>)
+    const duplicate = firstDuplicate(named)
+    if (duplicate) return { ok: false, error: duplicate }
+    const slices = new Map<string, StreamSlice>()
+    let state = command.initialState()
+    for (let round = 0; ; round++) {
+      const unread = [...new Set(named.values())].filter((id) => !slices.has(id))
+      if (unread.length > 0) {
+        for (const [id, slice] of await deadline.race(store.readStreams(unread))) slices.set(id, slice)
+      }
+      state = fold(command, named, slices)
+      if (!command.discover) break
+      let found = false
+      for (const [key, id] of Object.entries(command.discover(state, input)) as Array<[Found, string | undefined]>) {
+        if (id === undefined || named.get(key) === id) continue
+        if (named.has(key)) return { ok: false, error: discoveryError(`stream '${key}' changed while discovering`) }
+        named.set(key, id)
+        found = true
+      }
+      const again = firstDuplicate(named)
+      if (again) return { ok: false, error: again }
+      if (!found) break
+      if (round + 1 >= maxDiscoveryRounds)
+        return { ok: false, error: discoveryError(`streams still changing after ${maxDiscoveryRounds} rounds`) }
+    }
+
+    const decision = command.decide(state, input)
+    if (isRejection(decision))
+      return { ok: false, error: new BusinessRuleError(decision.rule, decision.message, decision.details) }
+
+    const versions = {} as Record<Keys | Found, number>
+    const expectedVersions: Record<string, number> = {}
+    for (const [key, id] of named) {
+      const version = slices.get(id)?.version ?? 0
+      versions[key] = version
+      expectedVersions[id] = version
+    }
+    const occurredAt = clock()
+    const writes: StreamWrite[] = []
+    for (const [key, events] of Object.entries(decision) as Array<[string, readonly E[] | undefined]>) {
+      if (!events || events.length === 0) continue
+      const streamId = named.get(key as Keys)
+      if (streamId === undefined) {
+        return {
+          ok: false,
+          error: new ValidationError(
+            [{ path: key, message: `command '${command.name}' wrote to stream '${key}', which it did not declare` }],
+            'ERR_EVENTCORE_UNDECLARED_STREAM',
+          ),
+        }
+      }
+      writes.push({
+        streamId,
+        events: events.map((event) => ({
+          ...event,
+          metadata: metadataFor(event.metadata, context, correlationId, command.name, occurredAt),
+        })),
+      })
+    }
+    if (writes.length === 0) return { ok: true, versions, events: [] }
+
+    const result = await deadline.race(store.append(writes, { expectedVersions }))
+    if (!result.ok) return result
+    for (const [key, id] of named) versions[key] = result.versions[id] ?? versions[key]
+    return { ok: true, versions, events: result.events }
+  }
+
+  return {
+    async execute(command, input, { context = {}, timeoutMs: limit = timeoutMs } = {}) {
+      const started = performance.now()
+      const deadline = createDeadline(limit)
+      let result: ExecutionResult<string>
+      try {
+        result = await run(command, input, context, deadline)
+      } catch (error) {
+        result = { ok: false, error: asEventCoreError(error) }
+      } finally {
+        deadline.clear()
+      }
+      observer.onOutcome?.({
+        command: command.name,
+        outcome: result.ok ? 'success' : result.error.kind,
+        durationMs: performance.now() - started,
+        attempts: result.ok ? result.attempts : result.error.kind === 'concurrency' ? result.error.attempts : 1,
+        eventsWritten: result.ok ? result.events.length : 0,
+      })
+      return result
+    },
+  }
+}
+
+function fold<Input, State, E extends Event, Keys extends string, Found extends string>(
+  command: Command<Input, State, E, Keys, Found>,
+  named: ReadonlyMap<Keys | Found, string>,
+  slices: ReadonlyMap<string, StreamSlice>,
+): State {
+  const keyOf = new Map<string, Keys | Found>()
+  for (const [key, id] of named) keyOf.set(id, key)
+  const events: RecordedEvent[] = []
+  for (const id of keyOf.keys()) events.push(...(slices.get(id)?.events ?? []))
+  if (keyOf.size > 1) events.sort((a, b) => a.globalPosition - b.globalPosition)
+  let state = command.initialState()
+  for (const event of events) state = command.apply(state, event as unknown as E, keyOf.get(event.streamId) as Keys)
+  return state
+}
+
+function firstDuplicate(named: ReadonlyMap<string, string>): ValidationError | undefined {
+  const seen = new Map<string, string>()
+  for (const [key, id] of named) {
+    const other = seen.get(id)
+    if (other !== undefined)
+      return new ValidationError([{ path: key, message: `streams '${other}' and '${key}' both name stream '${id}'` }])
+    seen.set(id, key)
+  }
+  return undefined
+}
+
+function discoveryError(message: string): ValidationError {
+  return new ValidationError([{ path: '', message }], 'ERR_EVENTCORE_DISCOVERY_LIMIT')
+}
+
+function asEventCoreError(error: unknown): EventCoreError {
+  if (isEventCoreError(error)) return error
+  // A bug in a command (apply/decide threw) or an unexpected store failure: surface it as it is.
+  throw error
+}
+
+interface Deadline {
+  race<T>(work: Promise<T>): Promise<T>
+  clear(): void
+}
+
+function createDeadline(timeoutMs: number): Deadline {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(timeoutMs)), timeoutMs)
+  })
+  expired.catch(() => {})
+  return {
+    race: (work) => Promise.race([work, expired]),
+    clear: () => clearTimeout(timer),
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * EventCore: multi-stream event sourcing. A command declares the streams it reads, folds them into
+ * state, decides, and the executor appends to several streams atomically with optimistic
+ * concurrency on every stream it read.
+ *
+ * @example
+ * import { createExecutor, defineCommand, reject } from '@eventcore/core'
+ * import { createMemoryStore } from '@eventcore/core/memory'
+ *
+ * const executor = createExecutor({ store: createMemoryStore() })
+ * const result = await executor.execute(transfer, { from: 'a', to: 'b', amount: 10 })
+ *
+ * @module
+ */
+export {
+  type AppendLimits,
+  type AppendPlan,
+  type PlannedEvent,
+  planAppend,
+  reusedIdsError,
+  versionsAfter,
+} from './append-plan.js'
+export { backoffDelay, type RetryPolicy } from './backoff.js'
+export { type Command, type Decision, defineCommand, isRejection, type Rejection, reject } from './command.js'
+export {
+  BusinessRuleError,
+  ConcurrencyError,
+  type EventCoreError,
+  type EventCoreErrorKind,
+  isEventCoreError,
+  StoreUnavailableError,
+  type StreamConflict,
+  TimeoutError,
+  type ValidationCode,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.js'
+export {
+  compareCursors,
+  cursorOf,
+  type Event,
+  type EventId,
+  type EventMetadata,
+  event,
+  type GlobalCursor,
+  type RecordedEvent,
+  type RecordedFields,
+  START,
+} from './event.js'
+export { isUuid, uuidv7 } from './event-id.js'
+export type {
+  AppendFailure,
+  AppendOptions,
+  AppendResult,
+  AppendSuccess,
+  EventStore,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  StreamSlice,
+  StreamWrite,
+} from './event-store.js'
+export type { ExecutionContext } from './execution-context.js'
+export {
+  type CommandOutcome,
+  createExecutor,
+  type ExecuteOptions,
+  type ExecutionFailure,
+  type ExecutionResult,
+  type ExecutionSuccess,
+  type Executor,
+  type ExecutorObserver,
+  type ExecutorOptions,
+} from './executor.js'
+export {
+  ANY_VERSION,
+  type ExpectedVersion,
+  isExpectedVersion,
+  NO_STREAM,
+  STREAM_EXISTS,
+  versionMatches,
+} from './expected-version.js'
+export { findJsonProblem, jsonEqual } from './json-value.js'

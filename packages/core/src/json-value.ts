@@ -1,0 +1,68 @@
+import type { ValidationIssue } from './errors.js'
+
+/**
+ * Finds the first value in `value` that does not survive a JSON round trip unchanged: `undefined`,
+ * functions, symbols, bigints, non-finite numbers, class instances such as `Date` or `Map`, cycles,
+ * and the NUL character (PostgreSQL's jsonb cannot hold it).
+ */
+export function findJsonProblem(value: unknown, path: string): ValidationIssue | undefined {
+  return walk(value, path, new Set())
+}
+
+function walk(value: unknown, path: string, seen: Set<object>): ValidationIssue | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value.includes('\u0000') ? { path, message: 'contains a NUL character (\\u0000)' } : undefined
+    case 'boolean':
+      return undefined
+    case 'number':
+      return Number.isFinite(value) ? undefined : { path, message: `${value} is not a JSON number` }
+    case 'object': {
+      if (value === null) return undefined
+      if (seen.has(value)) return { path, message: 'contains a cycle' }
+      seen.add(value)
+      const problem = Array.isArray(value) ? walkArray(value, path, seen) : walkObject(value, path, seen)
+      seen.delete(value)
+      return problem
+    }
+    default:
+      return { path, message: `a ${typeof value} is not JSON` }
+  }
+}
+
+function walkArray(items: readonly unknown[], path: string, seen: Set<object>): ValidationIssue | undefined {
+  for (let i = 0; i < items.length; i++) {
+    const problem = walk(items[i], `${path}.${i}`, seen)
+    if (problem) return problem
+  }
+  return undefined
+}
+
+function walkObject(value: object, path: string, seen: Set<object>): ValidationIssue | undefined {
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) {
+    return { path, message: `a ${value.constructor?.name ?? 'class'} instance is not plain JSON; convert it first` }
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return { path, message: 'a key contains a NUL character (\\u0000)' }
+    const problem = walk(item, `${path}.${key}`, seen)
+    if (problem) return problem
+  }
+  return undefined
+}
+
+/** Deep equality of two JSON values, ignoring object key order (as jsonb does). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]))
+  }
+  const aKeys = Object.keys(a)
+  const bRecord = b as Record<string, unknown>
+  return (
+    aKeys.length === Object.keys(b).length &&
+    aKeys.every((key) => Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], bRecord[key]))
+  )
+}

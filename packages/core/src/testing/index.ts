@@ -1,0 +1,19 @@
+/**
+ * Test helpers: the shared store contract suite (vitest) and command specifications.
+ *
+ * @example
+ * import { describeStoreContract } from '@eventcore/core/testing'
+ * describeStoreContract('my store', () => openMyStore({ schema: uniqueSchema() }))
+ *
+ * @module
+ */
+export {
+  type AccountEvent,
+  openAccount,
+  type RegistrationEvent,
+  registerUser,
+  type TransferInput,
+  transfer,
+} from './bank.js'
+export { commandSpec, SpecificationError } from './command-spec.js'
+export { describeStoreContract, type StoreContractOptions, uniqueStream } from './store-contract.js'
