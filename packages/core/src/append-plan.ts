@@ -31,6 +31,8 @@ export interface AppendPlan {
   /** Written stream ids, in the order given. */
   readonly streams: readonly string[]
   readonly checks: ReadonlyArray<{ readonly streamId: string; readonly expected: ExpectedVersion }>
+  /** True when the caller gave any event id: only then can an event already be stored. */
+  readonly idsSupplied: boolean
 }
 
 /** Checks an append's input and serializes it once; every problem is reported together. */
@@ -100,7 +102,8 @@ export function planAppend(
   }
 
   if (issues.length > 0) return { ok: false, error: new ValidationError(issues) }
-  return { ok: true, plan: { events, streams, checks } }
+  const idsSupplied = writes.some((w) => w.events.some((e) => e.eventId !== undefined))
+  return { ok: true, plan: { events, streams, checks, idsSupplied } }
 }
 
 function planEvent(

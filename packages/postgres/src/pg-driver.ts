@@ -1,0 +1,50 @@
+import type pg from 'pg'
+import type { SqlConnection, SqlDriver } from './sql-driver.js'
+import { isTransient } from './store-errors.js'
+
+function connectionOf(client: pg.PoolClient): SqlConnection {
+  return {
+    async query<Row>(text: string, values?: readonly unknown[], name?: string) {
+      const config = name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] }
+      return (await client.query(config)).rows as Row[]
+    },
+  }
+}
+
+/**
+ * A driver over a `pg` pool. Each call checks a client out and gives it back itself: `pool.query()`
+ * would destroy the connection whenever a statement fails, and a broken connection is only
+ * discarded when the error says the connection is at fault.
+ */
+export function pgDriver(pool: pg.Pool, { ownsPool = true }: { ownsPool?: boolean } = {}): SqlDriver {
+  const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect()
+    let broken: Error | undefined
+    try {
+      return await work(client)
+    } catch (error) {
+      if (isTransient(error)) broken = error as Error
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
+  return {
+    query: (text, values, name) => withClient((client) => connectionOf(client).query(text, values, name)),
+    transaction: (work) =>
+      withClient(async (client) => {
+        await client.query('BEGIN')
+        try {
+          const result = await work(connectionOf(client))
+          await client.query('COMMIT')
+          return result
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {})
+          throw error
+        }
+      }),
+    close: async () => {
+      if (ownsPool) await pool.end()
+    },
+  }
+}

@@ -1,0 +1,65 @@
+import { PGlite } from '@electric-sql/pglite'
+import { migrate } from './migrations.js'
+import { schemaName } from './schema-name.js'
+import type { SqlConnection, SqlDriver } from './sql-driver.js'
+import { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
+import { storeError } from './store-errors.js'
+
+/** Options of {@link openPgliteStore}. */
+export interface PgliteStoreOptions extends SqlStoreOptions {
+  /**
+   * Where PGlite keeps its files: a folder, or `memory://` for nothing on disk.
+   * Ignored when `db` is given. @default './data'
+   */
+  readonly dataDir?: string
+  /** An open PGlite to use (it is not closed by `close()`); lets several stores share one. */
+  readonly db?: PGlite
+  /** Apply pending migrations on open. @default true */
+  readonly migrate?: boolean
+}
+
+/** A PGlite store; `db` is there for projections and tools that share it. */
+export interface PgliteEventStore extends SqlEventStore {
+  readonly db: PGlite
+}
+
+/** A driver over PGlite: one in-process connection, so statements run one at a time. */
+export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean } = {}): SqlDriver {
+  const connection = (target: Pick<PGlite, 'query' | 'exec'>): SqlConnection => ({
+    async query<Row>(text: string, values?: readonly unknown[]) {
+      // Statements without parameters may hold several commands (migrations): run them as a script.
+      if (values === undefined) return ((await target.exec(text)).at(-1)?.rows ?? []) as Row[]
+      return (await target.query<Row>(text, values as unknown[])).rows
+    },
+  })
+  return {
+    ...connection(db),
+    transaction: (work) => db.transaction((tx) => work(connection(tx))),
+    close: async () => {
+      if (ownsDb) await db.close()
+    },
+  }
+}
+
+/**
+ * Opens the embedded store: PostgreSQL compiled to WebAssembly, in this process, with the same SQL
+ * as the PostgreSQL store. Creating a new database takes several seconds the first time.
+ *
+ * @example
+ * const store = await openPgliteStore({ dataDir: './data' })
+ */
+export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise<PgliteEventStore> {
+  const { dataDir = './data', schema: name = 'eventcore' } = options
+  const schema = schemaName(name)
+  const db = options.db ?? (await PGlite.create(dataDir))
+  const driver = pgliteDriver(db, { ownsDb: !options.db })
+  if (options.migrate ?? true) {
+    try {
+      await migrate(driver, schema)
+    } catch (error) {
+      await driver.close()
+      throw storeError('migrate', error)
+    }
+  }
+  return { ...createSqlStore(driver, schema, options), db }
+}

@@ -1,0 +1,67 @@
+import pg from 'pg'
+import { migrate } from './migrations.js'
+import { pgDriver } from './pg-driver.js'
+import { schemaName } from './schema-name.js'
+import { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
+import { storeError } from './store-errors.js'
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions extends SqlStoreOptions {
+  /** A `postgres://` URL. Either this or `pool`. */
+  readonly connectionString?: string
+  /** A pool you manage (it is not ended by `close()`). */
+  readonly pool?: pg.Pool
+  /** Most connections in the pool the store makes. @default 10 */
+  readonly poolSize?: number
+  /** Give up connecting after this long, in milliseconds. @default 5000 */
+  readonly connectTimeoutMs?: number
+  /** Server-side limit per statement, in milliseconds; 0 for none. @default 30000 */
+  readonly statementTimeoutMs?: number
+  /** Apply pending migrations on open. Turn off when a separate migrator role runs them. @default true */
+  readonly migrate?: boolean
+}
+
+/** A PostgreSQL store; `pool` is there for projections and tools that share it. */
+export interface PostgresEventStore extends SqlEventStore {
+  readonly pool: pg.Pool
+}
+
+/**
+ * Opens the PostgreSQL store: a `pg` pool, migrations applied under an advisory lock, one round
+ * trip per append.
+ *
+ * @example
+ * const store = await openPostgresStore({ connectionString: process.env.EVENTCORE_DATABASE_URL })
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresEventStore> {
+  const {
+    connectionString,
+    poolSize = 10,
+    connectTimeoutMs = 5000,
+    statementTimeoutMs = 30_000,
+    schema: name = 'eventcore',
+  } = options
+  const schema = schemaName(name)
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      connectionString,
+      max: poolSize,
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: statementTimeoutMs || undefined,
+      application_name: 'eventcore',
+    })
+  // An idle client that loses its connection emits 'error'; without a listener that kills the process.
+  pool.on('error', () => {})
+  const driver = pgDriver(pool, { ownsPool: !options.pool })
+  if (options.migrate ?? true) {
+    try {
+      await migrate(driver, schema)
+    } catch (error) {
+      await driver.close()
+      throw storeError('migrate', error)
+    }
+  }
+  const store = createSqlStore(driver, schema, options)
+  return { ...store, pool }
+}

@@ -1,0 +1,26 @@
+/** One connection's way of running a statement. `name` makes it a prepared statement where supported. */
+export interface SqlConnection {
+  query<Row>(text: string, values?: readonly unknown[], name?: string): Promise<Row[]>
+}
+
+/**
+ * What the stores need from a database: run a statement on any connection, or run several in one
+ * transaction. Implemented over a `pg` pool and over PGlite.
+ */
+export interface SqlDriver extends SqlConnection {
+  /** Commits when `work` resolves, rolls back when it throws (and rethrows). */
+  transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+/**
+ * Runs `work` in one transaction: commits when it resolves, rolls back when it throws.
+ *
+ * @example
+ * await withTransaction(driver, async (tx) => {
+ *   await tx.query('UPDATE balances SET amount = amount + $1 WHERE id = $2', [5, 'a'])
+ * })
+ */
+export function withTransaction<T>(driver: SqlDriver, work: (tx: SqlConnection) => Promise<T>): Promise<T> {
+  return driver.transaction(work)
+}

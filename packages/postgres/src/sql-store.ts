@@ -1,0 +1,95 @@
+import { type AppendLimits, ConcurrencyError, type EventStore, planAppend, START } from '@eventcore/core'
+import { channelOf, createNotifier } from './notifier.js'
+import type { SchemaName } from './schema-name.js'
+import { appendEvents } from './sql/append-events.js'
+import { readAll } from './sql/read-all.js'
+import { readStream } from './sql/read-stream.js'
+import { readStreams } from './sql/read-streams.js'
+import { streamVersion } from './sql/stream-version.js'
+import type { SqlDriver } from './sql-driver.js'
+import { storeError } from './store-errors.js'
+
+/** Options shared by the PostgreSQL and PGlite stores. */
+export interface SqlStoreOptions {
+  /** Schema holding EventCore's tables. @default 'eventcore' */
+  readonly schema?: string
+  readonly limits?: AppendLimits
+  /** Events fetched per query when reading streams. @default 1000 */
+  readonly pageSize?: number
+}
+
+/** An EventStore on SQL, with the driver and schema it uses (for projections and tools). */
+export interface SqlEventStore extends EventStore {
+  readonly driver: SqlDriver
+  readonly schema: SchemaName
+}
+
+/** Builds the store over a driver; both SQL stores are this with a different driver. */
+export function createSqlStore(
+  driver: SqlDriver,
+  schema: SchemaName,
+  options: { limits?: AppendLimits; pageSize?: number },
+): SqlEventStore {
+  const { limits, pageSize = 1000 } = options
+  const channel = channelOf(schema.name)
+  // A NOTIFY transaction commits like a write; losing one in a crash is harmless (listeners also
+  // poll), so it does not wait for the WAL flush.
+  const notifier = createNotifier(() =>
+    driver.query(
+      `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+      [channel, ''],
+      'eventcore_notify',
+    ),
+  )
+  const guard = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work()
+    } catch (error) {
+      throw storeError(operation, error)
+    }
+  }
+  return {
+    driver,
+    schema,
+    async append(writes, appendOptions) {
+      const planned = planAppend(writes, appendOptions, limits)
+      if (!planned.ok) return planned
+      // A unique violation means a concurrent append took the same stream version (or event id)
+      // first and has committed by now: running again reports the conflict, or succeeds for
+      // streams appended without an expected version.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await appendEvents(driver, schema, planned.plan)
+          if (result.ok && !result.duplicate) notifier.poke()
+          return result
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw storeError('append', error)
+          if (attempt === MAX_UNIQUE_RETRIES) {
+            const moved = planned.plan.streams.map((streamId) => ({
+              streamId,
+              expected: 'any' as const,
+              actual: undefined,
+            }))
+            return { ok: false, error: new ConcurrencyError(moved) }
+          }
+        }
+      }
+    },
+    readStream: (streamId, { fromVersion = 1 } = {}) =>
+      guard('readStream', () => readStream(driver, schema, { streamId, fromVersion, pageSize })),
+    readStreams: (streamIds) => guard('readStreams', () => readStreams(driver, schema, { streamIds, pageSize })),
+    readAll: ({ after = START, limit = 1000 } = {}) =>
+      guard('readAll', () => readAll(driver, schema, { after, limit })),
+    streamVersion: (streamId) => guard('streamVersion', () => streamVersion(driver, schema, streamId)),
+    async close() {
+      await notifier.drain()
+      await driver.close()
+    },
+  }
+}
+
+const MAX_UNIQUE_RETRIES = 5
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
+}
