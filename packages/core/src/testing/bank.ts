@@ -40,7 +40,8 @@ export const transfer = defineCommand({
   },
   decide: (state, { amount, transferId }) => {
     if (!state.from.open || !state.to.open) return reject('account-not-open')
-    if (state.from.balance < amount) return reject('insufficient-funds', `balance is ${state.from.balance}`)
+    if (state.from.balance < amount)
+      return reject('insufficient-funds', `balance is ${state.from.balance}, the transfer needs ${amount}`)
     return {
       from: [event('MoneyWithdrawn', { amount, transferId })],
       to: [event('MoneyDeposited', { amount, transferId })],

@@ -1,0 +1,58 @@
+// The quick-start demo: a few bank commands on the embedded PGlite store (or PostgreSQL when
+// EVENTCORE_DATABASE_URL is set), printing what happened. Run it with `npm start`.
+import { existsSync } from 'node:fs'
+import { createExecutor, type EventStore, type ExecutionResult } from '@eventcore/core'
+import { openAccount, registerUser, transfer } from '@eventcore/core/testing'
+import { openPgliteStore, openPostgresStore } from '@eventcore/postgres'
+import { tailOfLog } from './tail.js'
+
+async function openStore(): Promise<{ store: EventStore; where: string }> {
+  const url = process.env.EVENTCORE_DATABASE_URL
+  if (url) return { store: await openPostgresStore({ connectionString: url }), where: 'PostgreSQL' }
+  const dataDir = process.env.EVENTCORE_DATA_DIR ?? './data'
+  if (!existsSync(dataDir)) console.log(`Creating the embedded database in ${dataDir} (first start takes a few seconds)…`)
+  return { store: await openPgliteStore({ dataDir }), where: `embedded PGlite (${dataDir})` }
+}
+
+function describe(what: string, result: ExecutionResult<string>): void {
+  if (result.ok) {
+    const versions = Object.entries(result.versions).map(([name, v]) => `${name}@${v}`)
+    console.log(`  ✓ ${what}: ${result.events.length} event(s), streams now ${versions.join(', ')}`)
+  } else {
+    console.log(`  ✗ ${what}: ${result.error.kind} — ${result.error.message}`)
+  }
+}
+
+const { store, where } = await openStore()
+console.log(`EventCore demo on ${where}\n`)
+const executor = createExecutor({ store })
+const run = Date.now().toString(36)
+const [alice, bob] = [`alice-${run}`, `bob-${run}`]
+
+console.log('Open two accounts (one stream each):')
+describe(`open ${alice} with 100`, await executor.execute(openAccount, { id: alice, owner: 'Alice', balance: 100 }))
+describe(`open ${bob} with 20`, await executor.execute(openAccount, { id: bob, owner: 'Bob', balance: 20 }))
+describe(`open ${alice} again`, await executor.execute(openAccount, { id: alice, owner: 'Alice', balance: 1 }))
+
+console.log('\nTransfer: reads both accounts, appends to both atomically:')
+describe('alice → bob 30', await executor.execute(transfer, { from: alice, to: bob, amount: 30, transferId: 't1' }))
+describe('bob → alice 500', await executor.execute(transfer, { from: bob, to: alice, amount: 500, transferId: 't2' }))
+
+console.log('\nTen concurrent transfers on the same two accounts (conflicts are retried):')
+let retries = 0
+const busy = createExecutor({ store, observer: { onRetry: () => retries++ } })
+const results = await Promise.all(
+  Array.from({ length: 10 }, (_, i) =>
+    busy.execute(transfer, { from: i % 2 ? alice : bob, to: i % 2 ? bob : alice, amount: 1, transferId: `c${i}` }),
+  ),
+)
+console.log(`  ${results.filter((r) => r.ok).length} succeeded after ${retries} retries on version conflicts`)
+
+console.log('\nE-mail uniqueness across streams (user stream + e-mail claim stream):')
+const email = `ada-${run}@example.com`
+describe('register ada', await executor.execute(registerUser, { userId: `ada-${run}`, email }))
+describe('register someone else, same e-mail', await executor.execute(registerUser, { userId: `eve-${run}`, email: email.toUpperCase() }))
+
+console.log('\nThe last events of the global log:')
+for (const line of await tailOfLog(store, 6)) console.log(`  ${line}`)
+await store.close()
