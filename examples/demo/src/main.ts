@@ -10,7 +10,8 @@ async function openStore(): Promise<{ store: EventStore; where: string }> {
   const url = process.env.EVENTCORE_DATABASE_URL
   if (url) return { store: await openPostgresStore({ connectionString: url }), where: 'PostgreSQL' }
   const dataDir = process.env.EVENTCORE_DATA_DIR ?? './data'
-  if (!existsSync(dataDir)) console.log(`Creating the embedded database in ${dataDir} (first start takes a few seconds)…`)
+  if (!existsSync(dataDir))
+    console.log(`Creating the embedded database in ${dataDir} (first start takes a few seconds)…`)
   return { store: await openPgliteStore({ dataDir }), where: `embedded PGlite (${dataDir})` }
 }
 
@@ -51,7 +52,10 @@ console.log(`  ${results.filter((r) => r.ok).length} succeeded after ${retries} 
 console.log('\nE-mail uniqueness across streams (user stream + e-mail claim stream):')
 const email = `ada-${run}@example.com`
 describe('register ada', await executor.execute(registerUser, { userId: `ada-${run}`, email }))
-describe('register someone else, same e-mail', await executor.execute(registerUser, { userId: `eve-${run}`, email: email.toUpperCase() }))
+describe(
+  'register someone else, same e-mail',
+  await executor.execute(registerUser, { userId: `eve-${run}`, email: email.toUpperCase() }),
+)
 
 console.log('\nThe last events of the global log:')
 for (const line of await tailOfLog(store, 6)) console.log(`  ${line}`)

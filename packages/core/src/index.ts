@@ -81,3 +81,4 @@ export {
   versionMatches,
 } from './expected-version.js'
 export { findJsonProblem, jsonEqual } from './json-value.js'
+export { checkReadAll, checkReadStream, MAX_PAGE } from './read-options.js'

@@ -5,10 +5,11 @@
  */
 import { type AppendLimits, type AppendPlan, planAppend, reusedIdsError, versionsAfter } from './append-plan.js'
 import { ConcurrencyError, type StreamConflict } from './errors.js'
-import { compareCursors, cursorOf as cursor, type RecordedEvent, START } from './event.js'
+import { compareCursors, cursorOf as cursor, type RecordedEvent } from './event.js'
 import type { AppendResult, EventStore, ReadAllPage, StreamSlice } from './event-store.js'
 import { versionMatches } from './expected-version.js'
 import { jsonEqual } from './json-value.js'
+import { checkReadAll, checkReadStream } from './read-options.js'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -91,15 +92,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
       return { ok: true, duplicate: false, events, versions: versionsAfter(events) }
     },
 
-    async readStream(streamId, { fromVersion = 1 } = {}) {
-      return sliceOf(streamId, fromVersion)
+    async readStream(streamId, options) {
+      return sliceOf(streamId, checkReadStream(streamId, options).fromVersion)
     },
 
     async readStreams(streamIds) {
       return new Map(streamIds.map((id) => [id, sliceOf(id)]))
     },
 
-    async readAll({ after = START, limit = 1000 } = {}): Promise<ReadAllPage> {
+    async readAll(options): Promise<ReadAllPage> {
+      const { after, limit } = checkReadAll(options)
       // Positions equal array indexes + 1 and cursors grow with them, so skip straight there.
       const events = log
         .slice(after.position)

@@ -157,7 +157,9 @@ describe.runIf(databaseUrl)('readAll on PostgreSQL under out-of-order commits', 
       `EXPLAIN SELECT global_position FROM ${store.schema.quoted}.events
        WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position LIMIT 1000`.replace('$1::text::xid8', "'1'::xid8").replace('$2', '0'),
+       ORDER BY transaction_id, global_position LIMIT 1000`
+        .replace('$1::text::xid8', "'1'::xid8")
+        .replace('$2', '0'),
     )
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n')
     expect(plan).toContain('events_transaction_order')

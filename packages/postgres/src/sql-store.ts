@@ -1,4 +1,11 @@
-import { type AppendLimits, ConcurrencyError, type EventStore, planAppend, START } from '@eventcore/core'
+import {
+  type AppendLimits,
+  ConcurrencyError,
+  checkReadAll,
+  checkReadStream,
+  type EventStore,
+  planAppend,
+} from '@eventcore/core'
 import { channelOf, createNotifier } from './notifier.js'
 import type { SchemaName } from './schema-name.js'
 import { appendEvents } from './sql/append-events.js'
@@ -75,11 +82,15 @@ export function createSqlStore(
         }
       }
     },
-    readStream: (streamId, { fromVersion = 1 } = {}) =>
-      guard('readStream', () => readStream(driver, schema, { streamId, fromVersion, pageSize })),
+    readStream: async (streamId, options) => {
+      const { fromVersion } = checkReadStream(streamId, options)
+      return guard('readStream', () => readStream(driver, schema, { streamId, fromVersion, pageSize }))
+    },
     readStreams: (streamIds) => guard('readStreams', () => readStreams(driver, schema, { streamIds, pageSize })),
-    readAll: ({ after = START, limit = 1000 } = {}) =>
-      guard('readAll', () => readAll(driver, schema, { after, limit })),
+    readAll: async (options) => {
+      const { after, limit } = checkReadAll(options)
+      return guard('readAll', () => readAll(driver, schema, { after, limit }))
+    },
     streamVersion: (streamId) => guard('streamVersion', () => streamVersion(driver, schema, streamId)),
     async close() {
       await notifier.drain()
