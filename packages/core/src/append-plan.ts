@@ -180,7 +180,9 @@ export function reusedIdsError(
 export function versionsAfter(
   events: ReadonlyArray<{ readonly streamId: string; readonly streamVersion: number }>,
 ): Record<string, number> {
-  const versions: Record<string, number> = {}
+  // Keyed by stream ids that are new on nearly every call: a prototype-less object stays a plain
+  // hash table instead of growing V8's hidden-class transition tree with every new key.
+  const versions: Record<string, number> = Object.create(null)
   for (const e of events) versions[e.streamId] = Math.max(versions[e.streamId] ?? 0, e.streamVersion)
   return versions
 }

@@ -173,7 +173,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return { ok: false, error: new BusinessRuleError(decision.rule, decision.message, decision.details) }
 
     const versions = {} as Record<Keys | Found, number>
-    const expectedVersions: Record<string, number> = {}
+    const expectedVersions: Record<string, number> = Object.create(null) // see versionsAfter
     for (const [key, id] of named) {
       const version = slices.get(id)?.version ?? 0
       versions[key] = version
