@@ -16,10 +16,12 @@ export async function readAll(
 ): Promise<ReadAllPage> {
   const { after, limit } = args
   const rows = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM ${schema.quoted}.events
-     WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY transaction_id, global_position LIMIT $3`,
+    // Qualified names: the select list turns transaction_id into text, and an unqualified
+    // ORDER BY would sort by that text ('1000' before '999').
+    `SELECT ${EVENT_COLUMNS} FROM ${schema.quoted}.events e
+     WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2)
+       AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY e.transaction_id, e.global_position LIMIT $3`,
     [String(after.transactionId), after.position, limit],
     statementName(schema, 'read_all'),
   )
