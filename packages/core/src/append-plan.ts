@@ -1,9 +1,9 @@
 import { ValidationError, type ValidationIssue } from './errors.js'
-import type { EventId, EventMetadata } from './event.js'
+import type { EventId } from './event.js'
 import { isUuid, uuidv7 } from './event-id.js'
 import type { AppendOptions, StreamWrite } from './event-store.js'
 import { type ExpectedVersion, isExpectedVersion } from './expected-version.js'
-import { findJsonProblem } from './json-value.js'
+import { toStrictJson } from './json-value.js'
 
 /** Limits every store enforces before it writes anything. */
 export interface AppendLimits {
@@ -87,9 +87,10 @@ export function planAppend(
   const checks: Array<{ streamId: string; expected: ExpectedVersion }> = []
   const expected = options?.expectedVersions
   if (expected !== undefined && (typeof expected !== 'object' || expected === null || Array.isArray(expected))) {
-    issues.push({ path: 'expectedVersions', message: 'must be an object of stream id → expected version' })
+    issues.push({ path: 'expectedVersions', message: 'must be a Map or an object of stream id → expected version' })
   } else if (expected) {
-    for (const [streamId, version] of Object.entries(expected)) {
+    const entries: Iterable<[string, unknown]> = expected instanceof Map ? expected.entries() : Object.entries(expected)
+    for (const [streamId, version] of entries) {
       const idIssue = streamIdIssue(streamId)
       if (idIssue) issues.push({ path: 'expectedVersions', message: idIssue })
       else if (!isExpectedVersion(version))
@@ -126,18 +127,19 @@ function planEvent(
   if (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
     issues.push({ path: `${at}.schemaVersion`, message: 'must be a whole number ≥ 1' })
   if (data === undefined) issues.push({ path: `${at}.data`, message: 'is missing' })
-  const dataProblem = data === undefined ? undefined : findJsonProblem(data, `${at}.data`)
-  if (dataProblem) issues.push(dataProblem)
+  const dataResult = data === undefined ? undefined : toStrictJson(data, `${at}.data`)
+  if (dataResult && 'issue' in dataResult) issues.push(dataResult.issue)
+  let metadataJson = '{}'
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
     issues.push({ path: `${at}.metadata`, message: 'must be an object' })
   else {
-    const metadataProblem = findJsonProblem(metadata, `${at}.metadata`)
-    if (metadataProblem) issues.push(metadataProblem)
+    const metadataResult = toStrictJson(metadata, `${at}.metadata`)
+    if ('issue' in metadataResult) issues.push(metadataResult.issue)
+    else metadataJson = metadataResult.json
   }
-  if (issues.length > before) return undefined
+  if (issues.length > before || !dataResult || 'issue' in dataResult) return undefined
 
-  const dataJson = JSON.stringify(data)
-  const metadataJson = JSON.stringify(metadata as EventMetadata)
+  const dataJson = dataResult.json
   // A UTF-16 unit never takes more than 3 UTF-8 bytes, so only encode when the limit could be near.
   const size =
     (dataJson.length + metadataJson.length) * 3 <= maxEventBytes
@@ -179,10 +181,8 @@ export function reusedIdsError(
 /** The highest version per stream among recorded events: a successful append's `versions`. */
 export function versionsAfter(
   events: ReadonlyArray<{ readonly streamId: string; readonly streamVersion: number }>,
-): Record<string, number> {
-  // Keyed by stream ids that are new on nearly every call: a prototype-less object stays a plain
-  // hash table instead of growing V8's hidden-class transition tree with every new key.
-  const versions: Record<string, number> = Object.create(null)
-  for (const e of events) versions[e.streamId] = Math.max(versions[e.streamId] ?? 0, e.streamVersion)
+): Map<string, number> {
+  const versions = new Map<string, number>()
+  for (const e of events) versions.set(e.streamId, Math.max(versions.get(e.streamId) ?? 0, e.streamVersion))
   return versions
 }

@@ -13,16 +13,16 @@ export interface AppendOptions {
   /**
    * The version each stream must be at for the append to happen. May name streams that are not
    * written (read-only participants): they are checked in the same atomic step.
-   * Written streams without an entry are not checked.
+   * Written streams without an entry are not checked. A `Map` suits ids built at run time.
    */
-  readonly expectedVersions?: Readonly<Record<string, ExpectedVersion>>
+  readonly expectedVersions?: Readonly<Record<string, ExpectedVersion>> | ReadonlyMap<string, ExpectedVersion>
 }
 
 /** The outcome of an append that happened (or had already happened, for a retried batch). */
 export interface AppendSuccess {
   readonly ok: true
-  /** The new version of every written stream. */
-  readonly versions: Readonly<Record<string, number>>
+  /** The new version of every written stream, by stream id. */
+  readonly versions: ReadonlyMap<string, number>
   /** The recorded events, in the order they were given. */
   readonly events: readonly RecordedEvent[]
   /** True when every event id was already stored with the same content: nothing new was written. */

@@ -173,11 +173,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return { ok: false, error: new BusinessRuleError(decision.rule, decision.message, decision.details) }
 
     const versions = {} as Record<Keys | Found, number>
-    const expectedVersions: Record<string, number> = Object.create(null) // see versionsAfter
+    // Keyed by stream ids, new on nearly every call: a Map, not an object that would take a new
+    // hidden class for every id.
+    const expectedVersions = new Map<string, number>()
     for (const [key, id] of named) {
       const version = slices.get(id)?.version ?? 0
       versions[key] = version
-      expectedVersions[id] = version
+      expectedVersions.set(id, version)
     }
     const occurredAt = clock()
     const writes: StreamWrite[] = []
@@ -205,7 +207,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
     const result = await deadline.race(store.append(writes, { expectedVersions }))
     if (!result.ok) return result
-    for (const [key, id] of named) versions[key] = result.versions[id] ?? versions[key]
+    for (const [key, id] of named) versions[key] = result.versions.get(id) ?? versions[key]
     return { ok: true, versions, events: result.events }
   }
 

@@ -80,5 +80,5 @@ export {
   STREAM_EXISTS,
   versionMatches,
 } from './expected-version.js'
-export { findJsonProblem, jsonEqual } from './json-value.js'
+export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
 export { checkReadAll, checkReadStream, MAX_PAGE } from './read-options.js'

@@ -39,6 +39,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
   }
 
   function replay(plan: AppendPlan): AppendResult | undefined {
+    if (!plan.idsSupplied) return undefined // generated ids cannot be stored already
     const found = plan.events.map((e) => byId.get(e.eventId))
     if (found.every((e) => e === undefined)) return undefined
     const same = found.every(
@@ -81,7 +82,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
           type: e.type,
           schemaVersion: e.schemaVersion,
           data: JSON.parse(e.dataJson),
-          metadata: JSON.parse(e.metadataJson),
+          metadata: e.metadataJson === '{}' ? {} : JSON.parse(e.metadataJson),
           recordedAt,
         } as RecordedEvent
         stream.push(event)

@@ -74,7 +74,7 @@ function describeAppends(open: Open) {
     const store = await open()
     const id = uniqueStream()
     const result = await store.append([write(id, opened(), credited(5), credited(7))])
-    expect(result).toMatchObject({ ok: true, versions: { [id]: 3 }, duplicate: false })
+    expect(result).toMatchObject({ ok: true, versions: new Map([[id, 3]]), duplicate: false })
     const slice = await store.readStream(id)
     expect(slice.version).toBe(3)
     expect(slice.events.map((e) => [e.streamVersion, e.type, e.data])).toEqual([
@@ -92,7 +92,12 @@ function describeAppends(open: Open) {
       expectedVersions: { [a]: 1, [b]: 'no-stream' },
     })
     if (!result.ok) throw result.error
-    expect(result.versions).toEqual({ [a]: 2, [b]: 2 })
+    expect(result.versions).toEqual(
+      new Map([
+        [a, 2],
+        [b, 2],
+      ]),
+    )
     expect(result.events.map((e) => [e.streamId, e.streamVersion])).toEqual([
       [a, 2],
       [b, 1],
