@@ -199,7 +199,7 @@ describe('stores', () => {
 
   it('appends to two streams while checking a third, then reports the conflicts', async () => {
     const store = createMemoryStore()
-    expect(await appendDirectly(store)).toBe('written at versions {"course-physics":1,"student-ada":1}')
+    expect(await appendDirectly(store)).toBe('course-physics@1, student-ada@1')
     expect(await appendDirectly(store)).toBe('course-physics: expected no-stream, found 1')
   })
 

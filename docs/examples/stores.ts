@@ -65,7 +65,7 @@ export async function appendDirectly(store: EventStore): Promise<string> {
       },
     },
   )
-  if (result.ok) return `written at versions ${JSON.stringify(result.versions)}`
+  if (result.ok) return result.events.map((e) => `${e.streamId}@${e.streamVersion}`).join(', ')
   if (result.error.kind === 'concurrency') {
     return result.error.conflicts.map((c) => `${c.streamId}: expected ${c.expected}, found ${c.actual}`).join('; ')
   }
