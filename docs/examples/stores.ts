@@ -65,7 +65,8 @@ export async function appendDirectly(store: EventStore): Promise<string> {
       },
     },
   )
-  if (result.ok) return result.events.map((e) => `${e.streamId}@${e.streamVersion}`).join(', ')
+  // result.versions is a Map of stream id → the stream's version after the append
+  if (result.ok) return [...result.versions].map(([streamId, version]) => `${streamId}@${version}`).join(', ')
   if (result.error.kind === 'concurrency') {
     return result.error.conflicts.map((c) => `${c.streamId}: expected ${c.expected}, found ${c.actual}`).join('; ')
   }
