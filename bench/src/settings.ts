@@ -1,0 +1,61 @@
+/** How the benchmark runs, read once from the environment. */
+export interface Settings {
+  /** The PostgreSQL server every PostgreSQL row runs on. */
+  readonly databaseUrl: string
+  /** Measured time per contender per round, after the warm-up. */
+  readonly durationMs: number
+  /** Unmeasured time before each measurement. */
+  readonly warmupMs: number
+  /** Rounds per row; the median round is reported. */
+  readonly rounds: number
+}
+
+/** The server used when no variable names one. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/**
+ * Reads the settings: `EVENTCORE_BENCH_SECONDS` (measured seconds per row and round, default 1;
+ * the warm-up is a third of it, at most 0.5 s), `EVENTCORE_BENCH_ROUNDS` (default 3) and
+ * `EVENTCORE_BENCH_DATABASE_URL`, else `EVENTCORE_TEST_DATABASE_URL`, else a local server.
+ * Every invalid value is reported in one error.
+ *
+ * @example
+ * readSettings({ EVENTCORE_BENCH_SECONDS: '3' }).durationMs // 3000
+ */
+export function readSettings(env: Readonly<Record<string, string | undefined>>): Settings {
+  const problems: string[] = []
+  const number = (name: string, fallback: number, valid: (n: number) => boolean, rule: string): number => {
+    const text = env[name]
+    if (text === undefined || text.trim() === '') return fallback
+    const value = Number(text)
+    if (valid(value)) return value
+    problems.push(`${name} must be ${rule}, got '${text}'`)
+    return fallback
+  }
+  const seconds = number('EVENTCORE_BENCH_SECONDS', 1, (n) => n > 0 && n <= 600, 'a number of seconds in (0, 600]')
+  const rounds = number('EVENTCORE_BENCH_ROUNDS', 3, (n) => Number.isInteger(n) && n >= 1 && n <= 20, 'an integer 1–20')
+  if (problems.length > 0) throw new Error(`invalid benchmark settings: ${problems.join('; ')}`)
+  const durationMs = seconds * 1000
+  return {
+    databaseUrl: env.EVENTCORE_BENCH_DATABASE_URL || env.EVENTCORE_TEST_DATABASE_URL || DEFAULT_DATABASE_URL,
+    durationMs,
+    warmupMs: Math.min(500, durationMs / 3),
+    rounds,
+  }
+}
+
+/**
+ * The URL without its password, for printing.
+ *
+ * @example
+ * redactUrl('postgres://app:secret@db:5432/x') // 'postgres://app:***@db:5432/x'
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '(unparseable database URL)'
+  }
+}
