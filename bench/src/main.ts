@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: EventCore against a hand-written raw-SQL baseline and Emmett's PostgreSQL
+ * store on the same server, plus the PGlite and memory stores, one table per operation.
+ *
+ * Settings: `EVENTCORE_BENCH_SECONDS`, `EVENTCORE_BENCH_ROUNDS`, `EVENTCORE_BENCH_DATABASE_URL`
+ * (see `settings.ts` and `bench/README.md`).
+ *
+ * @module
+ */
+import os from 'node:os'
+import { type Contender, unavailableContender } from './contender.js'
+import { loadEmmett } from './emmett-api.js'
+import { emmettContender } from './emmett-contender.js'
+import { eventcoreMemory, eventcorePglite, eventcorePostgres } from './eventcore-contenders.js'
+import { runPrefix } from './namespaces.js'
+import { ensurePeersInstalled } from './peers.js'
+import { connectAdmin, type PostgresAdmin } from './postgres-admin.js'
+import { rawBaseline } from './raw-baseline.js'
+import { renderSection } from './report.js'
+import { batchAppend } from './scenarios/batch-append.js'
+import { readAll } from './scenarios/read-all.js'
+import { readStream } from './scenarios/read-stream.js'
+import type { Scenario } from './scenarios/scenario.js'
+import { singleAppend } from './scenarios/single-append.js'
+import { transferCommand } from './scenarios/transfer.js'
+import { readSettings, redactUrl, type Settings } from './settings.js'
+
+const SCENARIOS: readonly Scenario[] = [singleAppend, batchAppend, transferCommand, readStream, readAll]
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`
+const print = (line = '') => process.stdout.write(`${line}\n`)
+const progress = (text: string) => process.stderr.write(text)
+
+/** The PostgreSQL contenders, or stand-ins saying why they cannot run. */
+function postgresContenders(settings: Settings, admin: PostgresAdmin | undefined, reason: string): Contender[] {
+  const url = settings.databaseUrl
+  if (!admin) {
+    return [
+      unavailableContender({ name: 'EventCore PostgreSQL', key: 'ec', role: 'us' }, reason),
+      unavailableContender({ name: 'raw SQL (pg)', key: 'raw', role: 'raw' }, reason),
+      unavailableContender({ name: 'Emmett 0.42 (PostgreSQL)', key: 'emt', role: 'peer' }, reason),
+    ]
+  }
+  return [eventcorePostgres(url), rawBaseline(url), peerContender(admin)]
+}
+
+function peerContender(admin: PostgresAdmin): Contender {
+  const identity = { name: 'Emmett 0.42 (PostgreSQL)', key: 'emt', role: 'peer' } as const
+  const notInstalled = ensurePeersInstalled(print)
+  if (notInstalled) return unavailableContender(identity, notInstalled)
+  try {
+    return emmettContender(loadEmmett(), (name) => admin.createDatabase(name))
+  } catch (error) {
+    return unavailableContender(identity, error instanceof Error ? error.message : String(error))
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now()
+  const settings = readSettings(process.env)
+  const prefix = runPrefix(new Date())
+  const connected = await connectAdmin(settings.databaseUrl)
+  const admin = 'unreachable' in connected ? undefined : connected
+  const where = redactUrl(settings.databaseUrl)
+  const unreachable = 'unreachable' in connected ? connected.unreachable : ''
+
+  print(`EventCore benchmark · Node ${process.version} · ${os.cpus().length} CPUs · ${os.platform()} ${os.arch()}`)
+  if (admin) print(`${admin.serverVersion} at ${where}; this run's schemas and databases: ${prefix}_*`)
+  else print(`PostgreSQL is not reachable at ${where} (${unreachable}): running the PGlite and memory rows only.`)
+  print(
+    `${seconds(settings.durationMs)} measured per row after ${seconds(settings.warmupMs)} warm-up; ` +
+      `${settings.rounds} round${settings.rounds === 1 ? '' : 's'} taking turns, the median round shown.`,
+  )
+
+  const contenders: Contender[] = [
+    ...postgresContenders(settings, admin, `PostgreSQL not reachable (${unreachable})`),
+    eventcorePglite(() => progress('(starting PGlite in memory: a few seconds) ')),
+    eventcoreMemory(),
+  ]
+  const cleanup = async () => {
+    await Promise.all(contenders.map((c) => c.dispose?.()))
+    if (!admin) return
+    const schemas = await admin.dropSchemas(`${prefix}_`)
+    const databases = await admin.dropDatabases(`${prefix}_`)
+    await admin.close()
+    print(`Dropped this run's ${schemas.length} schemas and ${databases.length} databases.`)
+  }
+  process.once('SIGINT', () => {
+    progress('\ninterrupted: dropping this run’s schemas…\n')
+    cleanup().finally(() => process.exit(130))
+  })
+
+  try {
+    for (const scenario of SCENARIOS) {
+      print()
+      const began = performance.now()
+      const section = await scenario({ contenders, settings, prefix, onTurn: () => progress('.') })
+      progress(` ${seconds(performance.now() - began)}\n`)
+      print(renderSection(section))
+    }
+  } finally {
+    print()
+    await cleanup()
+  }
+  print(`Done in ${seconds(performance.now() - started)}.`)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exitCode = 1
+})
