@@ -60,7 +60,7 @@ export function countingExecutor(store: EventStore) {
         if (attempt > 5) console.warn(`${command}: attempt ${attempt} failed (${reason}), retrying`)
       },
       onOutcome: (outcome: CommandOutcome) => {
-        const key = `${outcome.command}/${outcome.outcome satisfies 'success' | EventCoreErrorKind}`
+        const key = `${outcome.command}/${outcome.outcome satisfies 'success' | EventCoreErrorKind | 'exception'}`
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
       },
     },

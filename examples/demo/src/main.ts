@@ -2,8 +2,8 @@
 // EVENTCORE_DATABASE_URL is set), printing what happened. Run it with `npm start`.
 import { existsSync } from 'node:fs'
 import { createExecutor, type EventStore, type ExecutionResult } from '@eventcore/core'
-import { openAccount, registerUser, transfer } from '@eventcore/core/testing'
 import { openPgliteStore, openPostgresStore } from '@eventcore/postgres'
+import { move, open, signUp } from './bank.js'
 import { tailOfLog } from './tail.js'
 
 async function openStore(): Promise<{ store: EventStore; where: string }> {
@@ -31,30 +31,30 @@ const run = Date.now().toString(36)
 const [alice, bob] = [`alice-${run}`, `bob-${run}`]
 
 console.log('Open two accounts (one stream each):')
-describe(`open ${alice} with 100`, await executor.execute(openAccount, { id: alice, owner: 'Alice', balance: 100 }))
-describe(`open ${bob} with 20`, await executor.execute(openAccount, { id: bob, owner: 'Bob', balance: 20 }))
-describe(`open ${alice} again`, await executor.execute(openAccount, { id: alice, owner: 'Alice', balance: 1 }))
+describe(`open ${alice} with 100`, await executor.execute(open, { id: alice, holder: 'Alice', opening: 100 }))
+describe(`open ${bob} with 20`, await executor.execute(open, { id: bob, holder: 'Bob', opening: 20 }))
+describe(`open ${alice} again`, await executor.execute(open, { id: alice, holder: 'Alice', opening: 1 }))
 
 console.log('\nTransfer: reads both accounts, appends to both atomically:')
-describe('alice → bob 30', await executor.execute(transfer, { from: alice, to: bob, amount: 30, transferId: 't1' }))
-describe('bob → alice 500', await executor.execute(transfer, { from: bob, to: alice, amount: 500, transferId: 't2' }))
+describe('alice → bob 30', await executor.execute(move, { from: alice, to: bob, amount: 30, reference: 't1' }))
+describe('bob → alice 500', await executor.execute(move, { from: bob, to: alice, amount: 500, reference: 't2' }))
 
 console.log('\nTen concurrent transfers on the same two accounts (conflicts are retried):')
 let retries = 0
 const busy = createExecutor({ store, observer: { onRetry: () => retries++ } })
 const results = await Promise.all(
   Array.from({ length: 10 }, (_, i) =>
-    busy.execute(transfer, { from: i % 2 ? alice : bob, to: i % 2 ? bob : alice, amount: 1, transferId: `c${i}` }),
+    busy.execute(move, { from: i % 2 ? alice : bob, to: i % 2 ? bob : alice, amount: 1, reference: `c${i}` }),
   ),
 )
 console.log(`  ${results.filter((r) => r.ok).length} succeeded after ${retries} retries on version conflicts`)
 
-console.log('\nE-mail uniqueness across streams (user stream + e-mail claim stream):')
+console.log('\nE-mail uniqueness across streams (member stream + address claim stream):')
 const email = `ada-${run}@example.com`
-describe('register ada', await executor.execute(registerUser, { userId: `ada-${run}`, email }))
+describe('register ada', await executor.execute(signUp, { member: `ada-${run}`, email }))
 describe(
   'register someone else, same e-mail',
-  await executor.execute(registerUser, { userId: `eve-${run}`, email: email.toUpperCase() }),
+  await executor.execute(signUp, { member: `eve-${run}`, email: email.toUpperCase() }),
 )
 
 console.log('\nThe last events of the global log:')

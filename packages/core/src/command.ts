@@ -54,7 +54,7 @@ export interface Command<Input, State, E extends Event, Keys extends string, Fou
  *   initialState: () => ({ open: false }),
  *   apply: (state, event: AccountEvent) => (event.type === 'AccountOpened' ? { open: true } : state),
  *   decide: (state, input) =>
- *     state.open ? { account: [{ type: 'Deposited', data: { amount: input.amount } }] } : reject('account-not-open'),
+ *     state.open ? { account: [event('Deposited', { amount: input.amount })] } : reject('account-not-open'),
  * })
  */
 export function defineCommand<Input, State, E extends Event, Keys extends string, Found extends string = never>(

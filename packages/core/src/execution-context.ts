@@ -12,7 +12,10 @@ export interface ExecutionContext {
   readonly metadata?: Readonly<Record<string, unknown>>
 }
 
-/** The metadata the executor writes: the event's own, then the context's, then the well-known fields. */
+/**
+ * The metadata the executor writes: the context's, the well-known fields, then the event's own on
+ * top: a value the command set on an event (its own correlation id, say) is never replaced.
+ */
 export function metadataFor(
   own: EventMetadata | undefined,
   context: ExecutionContext,
@@ -20,9 +23,9 @@ export function metadataFor(
   command: string,
   occurredAt: Date,
 ): EventMetadata {
-  const metadata: Record<string, unknown> = { ...own, ...context.metadata, correlationId, command }
+  const metadata: Record<string, unknown> = { ...context.metadata, correlationId, command }
   metadata.occurredAt = occurredAt.toISOString()
   if (context.causationId !== undefined) metadata.causationId = context.causationId
   if (context.actor !== undefined) metadata.actor = context.actor
-  return metadata
+  return own ? Object.assign(metadata, own) : metadata
 }

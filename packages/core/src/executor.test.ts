@@ -126,6 +126,77 @@ describe('executor', () => {
     ])
   })
 
+  it('reports a retry only when another attempt follows, and counts attempts in the outcome', async () => {
+    const memory = createMemoryStore()
+    const bump = () => memory.append([{ streamId: 'note-y', events: [{ type: 'Noted', data: { text: 'other' } }] }])
+    const retries: number[] = []
+    const outcomes: CommandOutcome[] = []
+    const executor = createExecutor({
+      store: interfering(
+        memory,
+        Array.from({ length: 5 }, () => bump),
+      ),
+      retry: { maxAttempts: 3 },
+      sleep: noSleep,
+      observer: { onRetry: (r) => retries.push(r.attempt), onOutcome: (o) => outcomes.push(o) },
+    })
+    await executor.execute(note, { id: 'y', text: 'mine' })
+    expect(retries).toEqual([1, 2])
+    expect(outcomes).toMatchObject([{ outcome: 'concurrency', attempts: 3 }])
+
+    const down: EventStore = {
+      ...memory,
+      readStreams: async () => {
+        throw new StoreUnavailableError('connection reset', { transient: true })
+      },
+    }
+    const seen: CommandOutcome[] = []
+    const failing = createExecutor({
+      store: down,
+      sleep: noSleep,
+      retry: { maxAttempts: 4 },
+      observer: { onOutcome: (o) => seen.push(o) },
+    })
+    expect(await failing.execute(note, { id: 'z', text: 'a' })).toMatchObject({
+      ok: false,
+      error: { kind: 'store-unavailable' },
+    })
+    expect(seen).toMatchObject([{ outcome: 'store-unavailable', attempts: 4 }])
+  })
+
+  it('rethrows a command that throws, after reporting it', async () => {
+    const broken = defineCommand({
+      name: 'broken',
+      streams: () => ({ s: 's' }),
+      initialState: () => null,
+      apply: (state, _event: Note) => state,
+      decide: (_state): { s: Note[] } => {
+        throw new RangeError('bug in decide')
+      },
+    })
+    const outcomes: CommandOutcome[] = []
+    const executor = createExecutor({ store: createMemoryStore(), observer: { onOutcome: (o) => outcomes.push(o) } })
+    await expect(executor.execute(broken, {})).rejects.toThrow(RangeError)
+    expect(outcomes).toMatchObject([{ command: 'broken', outcome: 'exception', attempts: 1 }])
+  })
+
+  it("keeps an event's own correlation id instead of the context's", async () => {
+    const own = defineCommand({
+      name: 'own',
+      streams: () => ({ s: 'own-stream' }),
+      initialState: () => null,
+      apply: (state, _event: Note) => state,
+      decide: (_state) => ({ s: [event('Noted', { text: 'x' }, { metadata: { correlationId: 'from-the-event' } })] }),
+    })
+    const result = await createExecutor({ store: createMemoryStore() }).execute(
+      own,
+      {},
+      { context: { correlationId: 'ctx' } },
+    )
+    if (!result.ok) throw result.error
+    expect(result.events[0]?.metadata.correlationId).toBe('from-the-event')
+  })
+
   it('never retries a business rule', async () => {
     let decisions = 0
     const refuse = defineCommand({
@@ -242,6 +313,19 @@ describe('executor', () => {
     })
     const result = await createExecutor({ store: createMemoryStore(), maxDiscoveryRounds: 3 }).execute(endless, {})
     expect(result).toMatchObject({ ok: false, error: { code: 'ERR_EVENTCORE_DISCOVERY_LIMIT' } })
+  })
+
+  it('lets maxDiscoveryRounds rounds add streams', async () => {
+    const once = defineCommand({
+      name: 'once',
+      streams: () => ({ start: 'start' }),
+      discover: () => ({ found: 'found' }),
+      initialState: () => null,
+      apply: (state, _event: Note) => state,
+      decide: (_state) => ({ found: [event('Noted', { text: 'x' })] }),
+    })
+    const result = await createExecutor({ store: createMemoryStore(), maxDiscoveryRounds: 1 }).execute(once, {})
+    expect(result).toMatchObject({ ok: true, versions: { start: 0, found: 1 } })
   })
 
   it('succeeds without writing when decide has nothing to do, and reports every outcome', async () => {

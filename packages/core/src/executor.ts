@@ -36,8 +36,10 @@ export type ExecutionResult<Keys extends string> = ExecutionSuccess<Keys> | Exec
 /** What the executor reports after each command, for metrics and logs. */
 export interface CommandOutcome {
   readonly command: string
-  readonly outcome: 'success' | EventCoreError['kind']
+  /** `exception` when the command itself threw (a bug in `apply` or `decide`): it is rethrown. */
+  readonly outcome: 'success' | EventCoreError['kind'] | 'exception'
   readonly durationMs: number
+  /** Attempts made, the first included. */
   readonly attempts: number
   readonly eventsWritten: number
 }
@@ -50,11 +52,13 @@ export interface ExecutorObserver {
 
 /** Options of {@link createExecutor}. */
 export interface ExecutorOptions {
+  /** Where commands read and append. */
   readonly store: EventStore
+  /** Attempts and back-off for conflicts and transient store errors. @default { maxAttempts: 10, baseDelayMs: 2, maxDelayMs: 250 } */
   readonly retry?: RetryPolicy
   /** Limit for one command, retries included, in milliseconds. @default 5000 */
   readonly timeoutMs?: number
-  /** Most `discover` rounds before the command fails. @default 4 */
+  /** How many times `discover` may add streams before the command fails. @default 4 */
   readonly maxDiscoveryRounds?: number
   /** @default () => new Date() */
   readonly clock?: () => Date
@@ -62,6 +66,7 @@ export interface ExecutorOptions {
   readonly random?: () => number
   /** @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>
+  /** Hooks for metrics and logs. @default {} */
   readonly observer?: ExecutorObserver
 }
 
@@ -113,20 +118,21 @@ export function createExecutor(options: ExecutorOptions): Executor {
     input: Input,
     context: ExecutionContext,
     deadline: Deadline,
+    progress: { attempts: number },
   ): Promise<ExecutionResult<Keys | Found>> {
     const correlationId = context.correlationId ?? uuidv7()
     let lastConflict: ConcurrencyError | undefined
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      progress.attempts = attempt
       if (attempt > 1) await deadline.race(sleep(backoffDelay(attempt - 1, retry, random)))
       try {
         const outcome = await attemptOnce(command, input, context, correlationId, deadline)
         if (outcome.ok) return { ...outcome, attempts: attempt }
         if (outcome.error.kind !== 'concurrency') return outcome
         lastConflict = outcome.error
-        observer.onRetry?.({ command: command.name, attempt, reason: 'concurrency' })
+        if (attempt < maxAttempts) observer.onRetry?.({ command: command.name, attempt, reason: 'concurrency' })
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || !error.transient) throw error
-        if (attempt === maxAttempts) throw error
+        if (!(error instanceof StoreUnavailableError) || !error.transient || attempt === maxAttempts) throw error
         observer.onRetry?.({ command: command.name, attempt, reason: 'store-unavailable' })
       }
     }
@@ -147,7 +153,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     if (duplicate) return { ok: false, error: duplicate }
     const slices = new Map<string, StreamSlice>()
     let state = command.initialState()
-    for (let round = 0; ; round++) {
+    for (let rounds = 0; ; ) {
       const unread = [...new Set(named.values())].filter((id) => !slices.has(id))
       if (unread.length > 0) {
         for (const [id, slice] of await deadline.race(store.readStreams(unread))) slices.set(id, slice)
@@ -157,15 +163,20 @@ export function createExecutor(options: ExecutorOptions): Executor {
       let found = false
       for (const [key, id] of Object.entries(command.discover(state, input)) as Array<[Found, string | undefined]>) {
         if (id === undefined || named.get(key) === id) continue
-        if (named.has(key)) return { ok: false, error: discoveryError(`stream '${key}' changed while discovering`) }
+        if (named.has(key))
+          return { ok: false, error: discoveryError(`stream '${key}' named '${named.get(key)}', then '${id}'`) }
         named.set(key, id)
         found = true
       }
       const again = firstDuplicate(named)
       if (again) return { ok: false, error: again }
       if (!found) break
-      if (round + 1 >= maxDiscoveryRounds)
-        return { ok: false, error: discoveryError(`streams still changing after ${maxDiscoveryRounds} rounds`) }
+      rounds += 1
+      if (rounds > maxDiscoveryRounds)
+        return {
+          ok: false,
+          error: discoveryError(`discover still found new streams after ${maxDiscoveryRounds} rounds`),
+        }
     }
 
     const decision = command.decide(state, input)
@@ -215,21 +226,28 @@ export function createExecutor(options: ExecutorOptions): Executor {
     async execute(command, input, { context = {}, timeoutMs: limit = timeoutMs } = {}) {
       const started = performance.now()
       const deadline = createDeadline(limit)
+      const progress = { attempts: 0 }
+      const report = (outcome: CommandOutcome['outcome'], eventsWritten: number) =>
+        observer.onOutcome?.({
+          command: command.name,
+          outcome,
+          durationMs: performance.now() - started,
+          attempts: progress.attempts,
+          eventsWritten,
+        })
       let result: ExecutionResult<string>
       try {
-        result = await run(command, input, context, deadline)
+        result = await run(command, input, context, deadline, progress)
       } catch (error) {
-        result = { ok: false, error: asEventCoreError(error) }
+        if (!isEventCoreError(error)) {
+          report('exception', 0)
+          throw error // a bug in the command (apply or decide threw): surface it as it is
+        }
+        result = { ok: false, error }
       } finally {
         deadline.clear()
       }
-      observer.onOutcome?.({
-        command: command.name,
-        outcome: result.ok ? 'success' : result.error.kind,
-        durationMs: performance.now() - started,
-        attempts: result.ok ? result.attempts : result.error.kind === 'concurrency' ? result.error.attempts : 1,
-        eventsWritten: result.ok ? result.events.length : 0,
-      })
+      report(result.ok ? 'success' : result.error.kind, result.ok ? result.events.length : 0)
       return result
     },
   }
@@ -244,7 +262,8 @@ function fold<Input, State, E extends Event, Keys extends string, Found extends 
   for (const [key, id] of named) keyOf.set(id, key)
   const events: RecordedEvent[] = []
   for (const id of keyOf.keys()) events.push(...(slices.get(id)?.events ?? []))
-  if (keyOf.size > 1) events.sort((a, b) => a.globalPosition - b.globalPosition)
+  // Global order: (transaction id, position), as readAll delivers it.
+  if (keyOf.size > 1) events.sort((a, b) => a.transactionId - b.transactionId || a.globalPosition - b.globalPosition)
   let state = command.initialState()
   for (const event of events) state = command.apply(state, event as unknown as E, keyOf.get(event.streamId) as Keys)
   return state
@@ -263,12 +282,6 @@ function firstDuplicate(named: ReadonlyMap<string, string>): ValidationError | u
 
 function discoveryError(message: string): ValidationError {
   return new ValidationError([{ path: '', message }], 'ERR_EVENTCORE_DISCOVERY_LIMIT')
-}
-
-function asEventCoreError(error: unknown): EventCoreError {
-  if (isEventCoreError(error)) return error
-  // A bug in a command (apply/decide threw) or an unexpected store failure: surface it as it is.
-  throw error
 }
 
 interface Deadline {

@@ -81,4 +81,4 @@ export {
   versionMatches,
 } from './expected-version.js'
 export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
-export { checkReadAll, checkReadStream, MAX_PAGE } from './read-options.js'
+export { checkReadAll, checkReadStream, checkStreamIds, MAX_PAGE } from './read-options.js'

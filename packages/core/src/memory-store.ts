@@ -9,10 +9,11 @@ import { compareCursors, cursorOf as cursor, type RecordedEvent } from './event.
 import type { AppendResult, EventStore, ReadAllPage, StreamSlice } from './event-store.js'
 import { versionMatches } from './expected-version.js'
 import { jsonEqual } from './json-value.js'
-import { checkReadAll, checkReadStream } from './read-options.js'
+import { checkReadAll, checkReadStream, checkStreamIds } from './read-options.js'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
+  /** What one append may hold. @default { maxEventBytes: 1048576, maxStreamIdLength: 512, maxEventsPerAppend: 10000 } */
   readonly limits?: AppendLimits
   /** @default () => new Date() */
   readonly clock?: () => Date
@@ -42,9 +43,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
     if (!plan.idsSupplied) return undefined // generated ids cannot be stored already
     const found = plan.events.map((e) => byId.get(e.eventId))
     if (found.every((e) => e === undefined)) return undefined
+    const transaction = found[0]?.transactionId
     const same = found.every(
       (stored, i) =>
         stored !== undefined &&
+        stored.transactionId === transaction && // one earlier append, as a whole
         stored.streamId === plan.events[i]?.streamId &&
         stored.type === plan.events[i]?.type &&
         jsonEqual(stored.data, JSON.parse(plan.events[i]?.dataJson ?? 'null')),
@@ -98,7 +101,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
     },
 
     async readStreams(streamIds) {
-      return new Map(streamIds.map((id) => [id, sliceOf(id)]))
+      return new Map(checkStreamIds(streamIds).map((id) => [id, sliceOf(id)]))
     },
 
     async readAll(options): Promise<ReadAllPage> {

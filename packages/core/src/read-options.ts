@@ -36,3 +36,16 @@ export function checkReadStream(streamId: unknown, options: ReadStreamOptions = 
   if (issues.length > 0) throw new ValidationError(issues)
   return { fromVersion }
 }
+
+/** Checks the ids given to `readStreams`; throws a {@link ValidationError} naming the bad ones. */
+export function checkStreamIds(streamIds: unknown): readonly string[] {
+  if (!Array.isArray(streamIds))
+    throw new ValidationError([{ path: 'streamIds', message: 'must be an array of stream ids' }])
+  const issues: ValidationIssue[] = []
+  streamIds.forEach((id: unknown, i: number) => {
+    if (typeof id !== 'string' || id.length === 0)
+      issues.push({ path: `streamIds.${i}`, message: 'must be a non-empty string' })
+  })
+  if (issues.length > 0) throw new ValidationError(issues)
+  return streamIds as string[]
+}

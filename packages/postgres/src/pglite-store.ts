@@ -51,7 +51,12 @@ export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean }
 export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise<PgliteEventStore> {
   const { dataDir = './data', schema: name = 'eventcore' } = options
   const schema = schemaName(name)
-  const db = options.db ?? (await PGlite.create(dataDir))
+  let db: PGlite
+  try {
+    db = options.db ?? (await PGlite.create(dataDir))
+  } catch (error) {
+    throw storeError(`opening PGlite in ${dataDir}`, error)
+  }
   const driver = pgliteDriver(db, { ownsDb: !options.db })
   if (options.migrate ?? true) {
     try {

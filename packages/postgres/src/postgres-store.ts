@@ -9,7 +9,7 @@ import { storeError } from './store-errors.js'
 export interface PostgresStoreOptions extends SqlStoreOptions {
   /** A `postgres://` URL. Either this or `pool`. */
   readonly connectionString?: string
-  /** A pool you manage (it is not ended by `close()`). */
+  /** A pool you manage: not ended by `close()`; `poolSize` and the timeouts do not apply to it. */
   readonly pool?: pg.Pool
   /** Most connections in the pool the store makes. @default 10 */
   readonly poolSize?: number
@@ -51,8 +51,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       statement_timeout: statementTimeoutMs || undefined,
       application_name: 'eventcore',
     })
-  // An idle client that loses its connection emits 'error'; without a listener that kills the process.
-  pool.on('error', () => {})
+  // An idle client of our pool that loses its connection emits 'error', which would otherwise
+  // kill the process; the next query reports the outage. A pool you pass in is yours to watch.
+  if (!options.pool) pool.on('error', () => {})
   const driver = pgDriver(pool, { ownsPool: !options.pool })
   if (options.migrate ?? true) {
     try {

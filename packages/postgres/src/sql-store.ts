@@ -3,6 +3,7 @@ import {
   ConcurrencyError,
   checkReadAll,
   checkReadStream,
+  checkStreamIds,
   type EventStore,
   planAppend,
 } from '@eventcore/core'
@@ -20,6 +21,7 @@ import { storeError } from './store-errors.js'
 export interface SqlStoreOptions {
   /** Schema holding EventCore's tables. @default 'eventcore' */
   readonly schema?: string
+  /** What one append may hold. @default { maxEventBytes: 1048576, maxStreamIdLength: 512, maxEventsPerAppend: 10000 } */
   readonly limits?: AppendLimits
   /** Events fetched per query when reading streams. @default 1000 */
   readonly pageSize?: number
@@ -72,9 +74,11 @@ export function createSqlStore(
         } catch (error) {
           if (!isUniqueViolation(error)) throw storeError('append', error)
           if (attempt === MAX_UNIQUE_RETRIES) {
+            // Still racing after several runs: name the written streams, with what was expected.
+            const expected = new Map(planned.plan.checks.map((c) => [c.streamId, c.expected]))
             const moved = planned.plan.streams.map((streamId) => ({
               streamId,
-              expected: 'any' as const,
+              expected: expected.get(streamId) ?? ('any' as const),
               actual: undefined,
             }))
             return { ok: false, error: new ConcurrencyError(moved) }
@@ -86,7 +90,10 @@ export function createSqlStore(
       const { fromVersion } = checkReadStream(streamId, options)
       return guard('readStream', () => readStream(driver, schema, { streamId, fromVersion, pageSize }))
     },
-    readStreams: (streamIds) => guard('readStreams', () => readStreams(driver, schema, { streamIds, pageSize })),
+    readStreams: async (ids) => {
+      const streamIds = checkStreamIds(ids)
+      return guard('readStreams', () => readStreams(driver, schema, { streamIds, pageSize }))
+    },
     readAll: async (options) => {
       const { after, limit } = checkReadAll(options)
       return guard('readAll', () => readAll(driver, schema, { after, limit }))

@@ -36,8 +36,8 @@ async function countAll(store: EventStore): Promise<number> {
 const write = (streamId: string, ...events: Event[]): StreamWrite => ({ streamId, events })
 
 /**
- * The tests every {@link EventStore} must pass. `open` returns a store with an empty log
- * (a fresh schema, database or instance); it is called once per group that reads the global log.
+ * The tests every {@link EventStore} must pass. `open` is called by every test and must return a
+ * store with an empty log (a fresh schema, database or instance); the suite closes them all.
  *
  * @example
  * describeStoreContract('memory', async () => createMemoryStore())
@@ -207,6 +207,17 @@ function describeIdempotency(open: Open) {
     expect((await store.readStream(b)).events).toHaveLength(2)
   })
 
+  it('refuses a batch whose ids were stored by two different appends', async () => {
+    const store = await open()
+    const [a, b] = [uniqueStream(), uniqueStream()]
+    const first = { ...credited(1), eventId: uuidv7() }
+    const second = { ...credited(2), eventId: uuidv7() }
+    await store.append([write(a, first)])
+    await store.append([write(b, second)])
+    const mixed = await store.append([write(a, first), write(b, second)])
+    expect(mixed).toMatchObject({ ok: false, error: { code: 'ERR_EVENTCORE_EVENT_ID_REUSED' } })
+  })
+
   it('refuses an event id stored before with other content, writing nothing', async () => {
     const store = await open()
     const [a, b] = [uniqueStream(), uniqueStream()]
@@ -323,6 +334,7 @@ function describeReads(open: Open) {
     await expect(store.readAll({ after: cursor })).rejects.toMatchObject({ kind: 'validation' })
     await expect(store.readStream('')).rejects.toMatchObject({ kind: 'validation' })
     await expect(store.readStream('s', { fromVersion: 0 })).rejects.toMatchObject({ kind: 'validation' })
+    await expect(store.readStreams(['ok', ''])).rejects.toMatchObject({ issues: [{ path: 'streamIds.1' }] })
   })
 
   it('reads a stream of 5,000 events back whole and in order', async () => {
