@@ -12,6 +12,7 @@ import { type Contender, unavailableContender } from './contender.js'
 import { loadEmmett } from './emmett-api.js'
 import { emmettContender } from './emmett-contender.js'
 import { eventcoreMemory, eventcorePglite, eventcorePostgres } from './eventcore-contenders.js'
+import { createOpenGate } from './gate.js'
 import { runPrefix } from './namespaces.js'
 import { ensurePeersInstalled } from './peers.js'
 import { connectAdmin, type PostgresAdmin } from './postgres-admin.js'
@@ -28,7 +29,10 @@ import { readSettings, redactUrl, type Settings } from './settings.js'
 const SCENARIOS: readonly Scenario[] = [singleAppend, batchAppend, transferCommand, readStream, readAll]
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`
-const print = (line = '') => process.stdout.write(`${line}\n`)
+let stdoutOpen = true
+const print = (line = '') => {
+  if (stdoutOpen) process.stdout.write(`${line}\n`)
+}
 const progress = (text: string) => process.stderr.write(text)
 
 /** The PostgreSQL contenders, or stand-ins saying why they cannot run. */
@@ -72,22 +76,39 @@ async function main(): Promise<void> {
       `${settings.rounds} round${settings.rounds === 1 ? '' : 's'} taking turns, the median round shown.`,
   )
 
+  const gate = createOpenGate()
   const contenders: Contender[] = [
     ...postgresContenders(settings, admin, `PostgreSQL not reachable (${unreachable})`),
     eventcorePglite(() => progress('(starting PGlite in memory: a few seconds) ')),
     eventcoreMemory(),
-  ]
-  const cleanup = async () => {
-    await Promise.all(contenders.map((c) => c.dispose?.()))
-    if (!admin) return
-    const schemas = await admin.dropSchemas(`${prefix}_`)
-    const databases = await admin.dropDatabases(`${prefix}_`)
-    await admin.close()
-    print(`Dropped this run's ${schemas.length} schemas and ${databases.length} databases.`)
+  ].map(gate.guard)
+  let cleaning: Promise<void> | undefined
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      await gate.close()
+      await Promise.all(contenders.map((c) => c.dispose?.()))
+      if (!admin) return
+      const schemas = await admin.dropSchemas(`${prefix}_`)
+      const databases = await admin.dropDatabases(`${prefix}_`)
+      await admin.close()
+      print(`Dropped this run's ${schemas.length} schemas and ${databases.length} databases.`)
+    })()
+    return cleaning
   }
-  process.once('SIGINT', () => {
-    progress('\ninterrupted: dropping this run’s schemas…\n')
-    cleanup().finally(() => process.exit(130))
+  // Interrupted, or the reader of stdout went away (e.g. `| head`): drop what the run made, then stop.
+  let stopping = false
+  const stop = (code: number, why: string) => {
+    stopping = true
+    progress(why)
+    cleanup()
+      .catch((error: unknown) => progress(`cleanup failed: ${String(error)}\n`))
+      .finally(() => process.exit(code))
+  }
+  process.once('SIGINT', () => stop(130, "\ninterrupted: dropping this run's schemas and databases…\n"))
+  process.once('SIGTERM', () => stop(143, "\nterminated: dropping this run's schemas and databases…\n"))
+  process.stdout.on('error', () => {
+    stdoutOpen = false
+    stop(0, '')
   })
 
   try {
@@ -95,6 +116,7 @@ async function main(): Promise<void> {
       print()
       const began = performance.now()
       const section = await scenario({ contenders, settings, prefix, onTurn: () => progress('.') })
+      if (stopping) break
       progress(` ${seconds(performance.now() - began)}\n`)
       print(renderSection(section))
     }
@@ -102,7 +124,7 @@ async function main(): Promise<void> {
     print()
     await cleanup()
   }
-  print(`Done in ${seconds(performance.now() - started)}.`)
+  if (!stopping) print(`Done in ${seconds(performance.now() - started)}.`)
 }
 
 main().catch((error: unknown) => {

@@ -3,15 +3,14 @@ import { isMeasured } from '../measurement.js'
 import type { ResultRow } from '../report.js'
 import { formatPercent, formatRate } from '../table.js'
 
-/** The measured row of a role in a group. */
+/** The measured outcome of a contender in a group. */
 export function measuredRow(rows: readonly ResultRow[], group: string, contender: string): Measurement | undefined {
   const row = rows.find((r) => r.group === group && r.contender === contender)
   return row && isMeasured(row.outcome) ? row.outcome : undefined
 }
 
-/** "met" or "MISSED", or "not measured" when there is no value. */
-export function verdict(value: number | undefined, threshold: number): string {
-  if (value === undefined) return 'not measured'
+/** "met" or "MISSED". */
+export function verdict(value: number, threshold: number): string {
   return value >= threshold ? 'met' : 'MISSED'
 }
 
@@ -19,13 +18,17 @@ export function verdict(value: number | undefined, threshold: number): string {
  * A target line for a rate: `≥ 1,500 commands/s at 8 clients: 2,140 — met`.
  *
  * @example
- * rateTarget('transfers ≥ 1,500 commands/s at 8 clients', 2140.2, 1500) // '… : 2,140 — met'
+ * rateTarget('transfers ≥ 1,500 commands/s at 8 clients', 2140.2, 1500) // 'transfers ≥ 1,500 commands/s at 8 clients: 2,140 — met'
  */
 export function rateTarget(label: string, value: number | undefined, threshold: number): string {
-  return `${label}: ${value === undefined ? '—' : formatRate(value)} — ${verdict(value, threshold)}`
+  return value === undefined
+    ? `${label}: not measured`
+    : `${label}: ${formatRate(value)} — ${verdict(value, threshold)}`
 }
 
 /** A target line for a share of another rate, e.g. of the raw baseline. */
 export function shareTarget(label: string, share: number | undefined, threshold: number): string {
-  return `${label}: ${share === undefined ? '—' : formatPercent(share)} — ${verdict(share, threshold)}`
+  return share === undefined
+    ? `${label}: not measured`
+    : `${label}: ${formatPercent(share)} — ${verdict(share, threshold)}`
 }
