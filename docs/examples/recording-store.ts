@@ -20,6 +20,7 @@ export function recordingStore(inner: EventStore): RecordingStore {
     readStreams: (streamIds) => inner.readStreams(streamIds),
     readAll: (options) => inner.readAll(options),
     streamVersion: (streamId) => inner.streamVersion(streamId),
+    onAppend: (listener) => inner.onAppend(listener),
     close: () => inner.close(),
   }
 }

@@ -84,6 +84,12 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<ReadAllPage>
   /** The current version of a stream; 0 when it has no events. */
   streamVersion(streamId: string): Promise<number>
+  /**
+   * Calls `listener` soon after appends commit: this process's at once, other processes' where the
+   * store can hear them (PostgreSQL's NOTIFY). A wake-up, not a delivery: read with `readAll`.
+   * Returns a function that stops the calls.
+   */
+  onAppend(listener: () => void): () => void
   /** Releases connections and files. */
   close(): Promise<void>
 }

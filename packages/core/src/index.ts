@@ -82,3 +82,11 @@ export {
 } from './expected-version.js'
 export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
 export { checkReadAll, checkReadStream, checkStreamIds, MAX_PAGE } from './read-options.js'
+export {
+  type EventFilter,
+  matches,
+  type SubscribeOptions,
+  type SubscriptionBatch,
+  subscribe,
+} from './subscription.js'
+export { createUpcaster, type Upcaster } from './upcasting.js'

@@ -10,6 +10,7 @@ import type { AppendResult, EventStore, ReadAllPage, StreamSlice } from './event
 import { versionMatches } from './expected-version.js'
 import { jsonEqual } from './json-value.js'
 import { checkReadAll, checkReadStream, checkStreamIds } from './read-options.js'
+import { createUpcaster, type Upcaster } from './upcasting.js'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -17,6 +18,8 @@ export interface MemoryStoreOptions {
   readonly limits?: AppendLimits
   /** @default () => new Date() */
   readonly clock?: () => Date
+  /** Bring old events up to their current shape on every read. @default [] */
+  readonly upcasters?: readonly Upcaster[]
 }
 
 /**
@@ -28,7 +31,9 @@ export interface MemoryStoreOptions {
  * await store.append([{ streamId: 'account-1', events: [{ type: 'Opened', data: {} }] }])
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore {
-  const { limits, clock = () => new Date() } = options
+  const { limits, clock = () => new Date(), upcasters = [] } = options
+  const upcast = createUpcaster(upcasters)
+  const listeners = new Set<() => void>()
   const log: RecordedEvent[] = []
   const streams = new Map<string, RecordedEvent[]>()
   const byId = new Map<string, RecordedEvent>()
@@ -36,7 +41,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
 
   const sliceOf = (streamId: string, fromVersion = 1): StreamSlice => {
     const events = streams.get(streamId) ?? []
-    return { streamId, version: events.length, events: events.slice(Math.max(0, fromVersion - 1)) }
+    return { streamId, version: events.length, events: events.slice(Math.max(0, fromVersion - 1)).map(upcast) }
   }
 
   function replay(plan: AppendPlan): AppendResult | undefined {
@@ -93,6 +98,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
         byId.set(e.eventId, event)
         return event
       })
+      if (listeners.size > 0)
+        queueMicrotask(() => {
+          for (const listener of listeners) listener()
+        })
       return { ok: true, duplicate: false, events, versions: versionsAfter(events) }
     },
 
@@ -112,13 +121,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
         .filter((e) => compareCursors(cursor(e), after) > 0)
         .slice(0, limit)
       const last = events.at(-1)
-      return { events, cursor: last ? cursor(last) : after }
+      return { events: events.map(upcast), cursor: last ? cursor(last) : after }
     },
 
     async streamVersion(streamId) {
       return streams.get(streamId)?.length ?? 0
     },
 
-    async close() {},
+    onAppend(listener) {
+      const once = () => listener()
+      listeners.add(once)
+      return () => listeners.delete(once)
+    },
+
+    async close() {
+      listeners.clear()
+    },
   }
 }

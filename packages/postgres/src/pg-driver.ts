@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import pg from 'pg'
 import type { SqlConnection, SqlDriver } from './sql-driver.js'
 import { isTransient } from './store-errors.js'
 
@@ -43,8 +43,50 @@ export function pgDriver(pool: pg.Pool, { ownsPool = true }: { ownsPool?: boolea
           throw error
         }
       }),
+    listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
     close: async () => {
       if (ownsPool) await pool.end()
     },
+  }
+}
+
+/**
+ * Holds a connection of its own (outside the pool, so queries keep every pooled connection) that
+ * LISTENs on `channel`, and reconnects with back-off when it drops.
+ */
+async function listenOn(pool: pg.Pool, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined
+  let stopped = false
+  let retryMs = 100
+  const connect = async (): Promise<void> => {
+    if (stopped) return
+    const next = new pg.Client(pool.options)
+    next.on('notification', () => onNotify())
+    next.on('error', () => {
+      client = undefined
+      next.end().catch(() => {})
+      reconnect()
+    })
+    try {
+      await next.connect()
+      await next.query(`LISTEN "${channel.replaceAll('"', '""')}"`)
+      client = next
+      retryMs = 100
+      onNotify() // appends may have landed while no one listened
+    } catch {
+      next.end().catch(() => {})
+      reconnect()
+    }
+  }
+  const reconnect = () => {
+    if (stopped) return
+    const timer = setTimeout(connect, retryMs)
+    timer.unref?.()
+    retryMs = Math.min(5000, retryMs * 2)
+  }
+  await connect()
+  return async () => {
+    stopped = true
+    await client?.end().catch(() => {})
   }
 }

@@ -35,6 +35,10 @@ export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean }
   return {
     ...connection(db),
     transaction: (work) => db.transaction((tx) => work(connection(tx))),
+    listen: async (channel, onNotify) => {
+      const stop = await db.listen(channel, () => onNotify())
+      return () => stop()
+    },
     close: async () => {
       if (ownsDb) await db.close()
     },

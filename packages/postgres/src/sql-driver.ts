@@ -10,6 +10,11 @@ export interface SqlConnection {
 export interface SqlDriver extends SqlConnection {
   /** Commits when `work` resolves, rolls back when it throws (and rethrows). */
   transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T>
+  /**
+   * LISTENs on a channel on a connection of its own; resolves with a function that stops. The
+   * callback may miss notifications while that connection is being re-established.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 

@@ -4,8 +4,10 @@ import {
   checkReadAll,
   checkReadStream,
   checkStreamIds,
+  createUpcaster,
   type EventStore,
   planAppend,
+  type Upcaster,
 } from '@eventcore/core'
 import { channelOf, createNotifier } from './notifier.js'
 import type { SchemaName } from './schema-name.js'
@@ -25,6 +27,8 @@ export interface SqlStoreOptions {
   readonly limits?: AppendLimits
   /** Events fetched per query when reading streams. @default 1000 */
   readonly pageSize?: number
+  /** Bring old events up to their current shape on every read. @default [] */
+  readonly upcasters?: readonly Upcaster[]
 }
 
 /** An EventStore on SQL, with the driver and schema it uses (for projections and tools). */
@@ -37,10 +41,21 @@ export interface SqlEventStore extends EventStore {
 export function createSqlStore(
   driver: SqlDriver,
   schema: SchemaName,
-  options: { limits?: AppendLimits; pageSize?: number },
+  options: { limits?: AppendLimits; pageSize?: number; upcasters?: readonly Upcaster[] },
 ): SqlEventStore {
-  const { limits, pageSize = 1000 } = options
+  const { limits, pageSize = 1000, upcasters = [] } = options
+  const upcast = createUpcaster(upcasters)
   const channel = channelOf(schema.name)
+  const listeners = new Set<() => void>()
+  const wakeAll = () => {
+    for (const listener of listeners) listener()
+  }
+  let listening: Promise<(() => Promise<void>) | undefined> | undefined
+  const stopListening = async () => {
+    const stop = await listening
+    listening = undefined
+    await stop?.()
+  }
   // A NOTIFY transaction commits like a write; losing one in a crash is harmless (listeners also
   // poll), so it does not wait for the WAL flush.
   const notifier = createNotifier(() =>
@@ -69,7 +84,10 @@ export function createSqlStore(
       for (let attempt = 1; ; attempt++) {
         try {
           const result = await appendEvents(driver, schema, planned.plan)
-          if (result.ok && !result.duplicate) notifier.poke()
+          if (result.ok && !result.duplicate) {
+            notifier.poke()
+            if (listeners.size > 0) queueMicrotask(wakeAll)
+          }
           return result
         } catch (error) {
           if (!isUniqueViolation(error)) throw storeError('append', error)
@@ -88,18 +106,35 @@ export function createSqlStore(
     },
     readStream: async (streamId, options) => {
       const { fromVersion } = checkReadStream(streamId, options)
-      return guard('readStream', () => readStream(driver, schema, { streamId, fromVersion, pageSize }))
+      const slice = await guard('readStream', () => readStream(driver, schema, { streamId, fromVersion, pageSize }))
+      return upcasters.length ? { ...slice, events: slice.events.map(upcast) } : slice
     },
     readStreams: async (ids) => {
       const streamIds = checkStreamIds(ids)
-      return guard('readStreams', () => readStreams(driver, schema, { streamIds, pageSize }))
+      const slices = await guard('readStreams', () => readStreams(driver, schema, { streamIds, pageSize }))
+      if (upcasters.length)
+        for (const [id, slice] of slices) slices.set(id, { ...slice, events: slice.events.map(upcast) })
+      return slices
     },
     readAll: async (options) => {
       const { after, limit } = checkReadAll(options)
-      return guard('readAll', () => readAll(driver, schema, { after, limit }))
+      const page = await guard('readAll', () => readAll(driver, schema, { after, limit }))
+      return upcasters.length ? { ...page, events: page.events.map(upcast) } : page
     },
     streamVersion: (streamId) => guard('streamVersion', () => streamVersion(driver, schema, streamId)),
+    onAppend(listener) {
+      const once = () => listener()
+      listeners.add(once)
+      // Other processes' appends arrive by NOTIFY; a failed LISTEN leaves subscribers polling.
+      listening ??= driver.listen(channel, wakeAll).catch(() => undefined)
+      return () => {
+        listeners.delete(once)
+        if (listeners.size === 0) void stopListening()
+      }
+    },
     async close() {
+      listeners.clear()
+      await stopListening()
       await notifier.drain()
       await driver.close()
     },

@@ -3,6 +3,7 @@ import type { Event, RecordedEvent } from '../event.js'
 import { uuidv7 } from '../event-id.js'
 import type { EventStore, StreamWrite } from '../event-store.js'
 import { describeCommandConcurrency } from './concurrency-contract.js'
+import { describeSubscriptions } from './subscription-contract.js'
 
 /** Options of {@link describeStoreContract}. */
 export interface StoreContractOptions {
@@ -63,6 +64,7 @@ export function describeStoreContract(
     describeIdempotency(fresh)
     describeBadInput(fresh)
     describeReads(fresh)
+    describeSubscriptions(fresh)
     describeCommandConcurrency(fresh, options.scale ?? 1)
   })
 }
