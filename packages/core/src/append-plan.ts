@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from './errors.js'
-import type { EventId } from './event.js'
+import type { EventId, EventMetadata } from './event.js'
 import { isUuid, uuidv7 } from './event-id.js'
 import type { AppendOptions, StreamWrite } from './event-store.js'
 import { type ExpectedVersion, isExpectedVersion } from './expected-version.js'
@@ -23,6 +23,10 @@ export interface PlannedEvent {
   readonly schemaVersion: number
   readonly dataJson: string
   readonly metadataJson: string
+  /** The data as given (checked to be plain JSON); stores that keep events keep a copy instead. */
+  readonly data: unknown
+  /** The metadata as given. */
+  readonly metadata: EventMetadata
 }
 
 /** A checked append: events in order, and the versions to verify first. */
@@ -156,6 +160,8 @@ function planEvent(
     schemaVersion: schemaVersion as number,
     dataJson,
     metadataJson,
+    data,
+    metadata: metadata as EventMetadata,
   }
 }
 

@@ -2,13 +2,13 @@ import pg from 'pg'
 import type { SqlConnection, SqlDriver } from './sql-driver.js'
 import { isTransient } from './store-errors.js'
 
-function connectionOf(client: pg.PoolClient): SqlConnection {
-  return {
-    async query<Row>(text: string, values?: readonly unknown[], name?: string) {
-      const config = name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] }
-      return (await client.query(config)).rows as Row[]
-    },
-  }
+async function run<Row>(client: pg.ClientBase, text: string, values?: readonly unknown[], name?: string) {
+  const config = name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] }
+  return (await client.query(config)).rows as Row[]
+}
+
+function connectionOf(client: pg.ClientBase): SqlConnection {
+  return { query: (text, values, name) => run(client, text, values, name) }
 }
 
 /**
@@ -30,7 +30,7 @@ export function pgDriver(pool: pg.Pool, { ownsPool = true }: { ownsPool?: boolea
     }
   }
   return {
-    query: (text, values, name) => withClient((client) => connectionOf(client).query(text, values, name)),
+    query: (text, values, name) => withClient((client) => run(client, text, values, name)),
     transaction: (work) =>
       withClient(async (client) => {
         await client.query('BEGIN')

@@ -10,6 +10,7 @@ import {
 } from '@eventcore/core'
 import type { SchemaName } from '../schema-name.js'
 import type { SqlConnection } from '../sql-driver.js'
+import { appendAtKnownVersions, knownVersions } from './append-known.js'
 import { statementName } from './rows.js'
 import { streamVersion } from './stream-version.js'
 
@@ -110,6 +111,17 @@ function statementsFor(schema: SchemaName) {
  * are only read (locks) go through the `append_events` function.
  */
 export async function appendEvents(db: SqlConnection, schema: SchemaName, plan: AppendPlan): Promise<AppendResult> {
+  const versions = knownVersions(plan)
+  if (versions) {
+    const rows = await appendAtKnownVersions(db, schema, plan, versions)
+    if (rows)
+      return success(
+        plan,
+        rows.map((row, i) => ({ ...row, stream_version: versions[i] ?? 0 })),
+        false,
+      )
+    // A stream was not where the writer expected: the general statement says which, and how far.
+  }
   const { events, checks } = plan
   const written = new Set(plan.streams)
   const plain = !plan.idsSupplied && checks.every((c) => written.has(c.streamId))
@@ -206,8 +218,9 @@ function success(plan: AppendPlan, rows: readonly InsertedRow[], duplicate: bool
       transactionId: Number(row.transaction_id),
       type: event.type,
       schemaVersion: event.schemaVersion,
-      data: JSON.parse(event.dataJson),
-      metadata: JSON.parse(event.metadataJson),
+      // The caller's own (checked) objects: what was stored is exactly their JSON.
+      data: event.data,
+      metadata: event.metadata,
       recordedAt: row.recorded_at as Date,
     } as RecordedEvent
   })

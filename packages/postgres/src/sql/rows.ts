@@ -35,7 +35,12 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
   }
 }
 
+const names = new Map<string, string>()
+
 /** A statement name unique to the schema, so prepared statements of two schemas never mix. */
 export function statementName(schema: SchemaName, operation: string): string {
-  return `eventcore_${schema.name}_${operation}`.slice(0, 63)
+  const key = `${schema.name}\u0000${operation}`
+  let name = names.get(key)
+  if (name === undefined) names.set(key, (name = `eventcore_${schema.name}_${operation}`.slice(0, 63)))
+  return name
 }
