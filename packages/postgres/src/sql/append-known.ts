@@ -71,7 +71,10 @@ export async function appendAtKnownVersions(
   versions: readonly number[],
 ): Promise<KnownRow[] | undefined> {
   let sql = texts.get(schema.quoted)
-  if (!sql) texts.set(schema.quoted, (sql = { one: oneEventSql(schema.quoted), many: manyEventsSql(schema.quoted) }))
+  if (!sql) {
+    sql = { one: oneEventSql(schema.quoted), many: manyEventsSql(schema.quoted) }
+    texts.set(schema.quoted, sql)
+  }
   const { events, checks } = plan
   const [only] = events
   let rows: KnownRow[]

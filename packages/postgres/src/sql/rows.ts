@@ -41,6 +41,9 @@ const names = new Map<string, string>()
 export function statementName(schema: SchemaName, operation: string): string {
   const key = `${schema.name}\u0000${operation}`
   let name = names.get(key)
-  if (name === undefined) names.set(key, (name = `eventcore_${schema.name}_${operation}`.slice(0, 63)))
+  if (name === undefined) {
+    name = `eventcore_${schema.name}_${operation}`.slice(0, 63)
+    names.set(key, name)
+  }
   return name
 }
