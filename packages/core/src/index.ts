@@ -81,6 +81,27 @@ export {
   versionMatches,
 } from './expected-version.js'
 export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
+export { createMemoryProjectionStore } from './memory-projections.js'
+export {
+  type Checkpoint,
+  type DeadLetter,
+  defineProjection,
+  type FailurePolicy,
+  handles,
+  type Lease,
+  type Projection,
+  type ProjectionContext,
+  type ProjectionFailure,
+  type ProjectionState,
+  type ProjectionStore,
+} from './projection.js'
+export {
+  type ProjectionObserver,
+  type ProjectionRunner,
+  type RunProjectionOptions,
+  runProjection,
+} from './projection-runner.js'
+export { type ProjectionStatus, projectionStatus } from './projection-status.js'
 export { checkReadAll, checkReadStream, checkStreamIds, MAX_PAGE } from './read-options.js'
 export {
   type EventFilter,

@@ -123,6 +123,40 @@ END
 $fn$;
 `,
   },
+  {
+    version: 2,
+    name: 'projection checkpoints and dead letters',
+    sql: ({ quoted: s }) => `
+CREATE TABLE ${s}.projections (
+  name text NOT NULL,
+  version integer NOT NULL,
+  cursor_transaction_id xid8 NOT NULL DEFAULT '0',
+  cursor_position bigint NOT NULL DEFAULT 0,
+  state text NOT NULL DEFAULT 'idle',
+  active boolean NOT NULL DEFAULT false,
+  processed bigint NOT NULL DEFAULT 0,
+  last_error text,
+  last_error_event_id uuid,
+  last_error_at timestamptz,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (name, version)
+);
+-- One version of a projection serves reads at a time.
+CREATE UNIQUE INDEX projections_one_active ON ${s}.projections (name) WHERE active;
+
+CREATE TABLE ${s}.dead_letters (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  projection text NOT NULL,
+  version integer NOT NULL,
+  event_id uuid NOT NULL,
+  global_position bigint NOT NULL,
+  error text NOT NULL,
+  attempts integer NOT NULL,
+  failed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX dead_letters_projection ON ${s}.dead_letters (projection, version);
+`,
+  },
 ]
 
 /** The highest migration version this code knows. */

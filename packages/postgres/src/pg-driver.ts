@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { LOCK_NAMESPACE } from './migrations.js'
 import type { SqlConnection, SqlDriver } from './sql-driver.js'
 import { isTransient } from './store-errors.js'
 
@@ -44,6 +45,7 @@ export function pgDriver(pool: pg.Pool, { ownsPool = true }: { ownsPool?: boolea
         }
       }),
     listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
+    tryLock: (key) => tryLockOn(pool, key),
     close: async () => {
       if (ownsPool) await pool.end()
     },
@@ -89,4 +91,26 @@ async function listenOn(pool: pg.Pool, channel: string, onNotify: () => void): P
     stopped = true
     await client?.end().catch(() => {})
   }
+}
+
+/**
+ * A session advisory lock on a connection of its own: held while that connection lives, so a
+ * process that dies releases it and a standby elsewhere can take over.
+ */
+async function tryLockOn(pool: pg.Pool, key: string): Promise<(() => Promise<void>) | undefined> {
+  const client = new pg.Client(pool.options)
+  client.on('error', () => {}) // a dropped connection has released the lock; the holder's next commit will tell
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+      [LOCK_NAMESPACE + 2, key],
+    )
+    if (rows[0]?.locked) return () => client.end().catch(() => {})
+  } catch (error) {
+    await client.end().catch(() => {})
+    throw error
+  }
+  await client.end().catch(() => {})
+  return undefined
 }

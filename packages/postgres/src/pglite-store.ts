@@ -23,6 +23,8 @@ export interface PgliteEventStore extends SqlEventStore {
   readonly db: PGlite
 }
 
+const heldLocks = new WeakMap<PGlite, Set<string>>()
+
 /** A driver over PGlite: one in-process connection, so statements run one at a time. */
 export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean } = {}): SqlDriver {
   const connection = (target: Pick<PGlite, 'query' | 'exec'>): SqlConnection => ({
@@ -35,6 +37,14 @@ export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean }
   return {
     ...connection(db),
     transaction: (work) => db.transaction((tx) => work(connection(tx))),
+    // One PGlite lives in one process: an in-process set of held keys is the whole lock table.
+    tryLock: async (key) => {
+      const held = heldLocks.get(db) ?? new Set<string>()
+      heldLocks.set(db, held)
+      if (held.has(key)) return undefined
+      held.add(key)
+      return async () => void held.delete(key)
+    },
     listen: async (channel, onNotify) => {
       const stop = await db.listen(channel, () => onNotify())
       return () => stop()

@@ -15,6 +15,11 @@ export interface SqlDriver extends SqlConnection {
    * callback may miss notifications while that connection is being re-established.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
+  /**
+   * Takes a lock named `key` for as long as the returned release is not called (and, across
+   * processes, the holder's connection lives); `undefined` when another holder has it.
+   */
+  tryLock(key: string): Promise<(() => Promise<void>) | undefined>
   close(): Promise<void>
 }
 

@@ -16,4 +16,9 @@ export {
   transfer,
 } from './bank.js'
 export { commandSpec, SpecificationError } from './command-spec.js'
+export {
+  describeProjectionContract,
+  type ProjectionFixture,
+  type TestReadModel,
+} from './projection-contract.js'
 export { describeStoreContract, type StoreContractOptions, uniqueStream } from './store-contract.js'

@@ -1,0 +1,263 @@
+import { cursorOf, type GlobalCursor, type RecordedEvent } from './event.js'
+import type { EventStore } from './event-store.js'
+import {
+  type Checkpoint,
+  type DeadLetter,
+  handles,
+  type Lease,
+  type Projection,
+  type ProjectionFailure,
+  type ProjectionState,
+  type ProjectionStore,
+} from './projection.js'
+
+/** Hooks a runner calls, for metrics and logs; they must not throw. */
+export interface ProjectionObserver {
+  /**
+   * After each committed batch. `lagSeconds` is the age of the newest event just applied, or 0
+   * when the runner has caught up with the log.
+   */
+  readonly onBatch?: (batch: { projection: string; version: number; events: number; lagSeconds: number }) => void
+  readonly onState?: (change: { projection: string; version: number; state: ProjectionState }) => void
+}
+
+/** Options of {@link runProjection}. */
+export interface RunProjectionOptions<Tx> {
+  readonly store: EventStore
+  readonly projections: ProjectionStore<Tx>
+  readonly projection: Projection<Tx>
+  /** Events read per batch; each batch commits in one transaction. @default 500 */
+  readonly batchSize?: number
+  /** How often a standby runner asks for the lease. @default 1000 */
+  readonly standbyRetryMs?: number
+  /** Idle polling, doubling from min to max; appends wake the runner at once. @default 50 */
+  readonly minPollMs?: number
+  /** @default 1000 */
+  readonly maxPollMs?: number
+  readonly observer?: ProjectionObserver
+  /** @default () => new Date() */
+  readonly clock?: () => Date
+}
+
+/** A running projection. */
+export interface ProjectionRunner {
+  /** Resolves with the final checkpoint when the runner ends (stopped, failed or retired). */
+  readonly done: Promise<Checkpoint>
+  /** Finishes the batch in hand, releases the lease and resolves as `done` does. */
+  stop(): Promise<Checkpoint>
+}
+
+/**
+ * Runs a projection: takes the version's lease (standing by while another process holds it), then
+ * applies the log from its checkpoint in batches, each batch and its checkpoint in one
+ * transaction, so a crash never applies an event twice. On catching up, a version newer than the
+ * active one becomes active (a finished rebuild); an older one that is no longer active retires.
+ *
+ * @example
+ * const runner = runProjection({ store, projections, projection: balances })
+ * // …
+ * await runner.stop()
+ */
+export function runProjection<Tx>(options: RunProjectionOptions<Tx>): ProjectionRunner {
+  const {
+    store,
+    projections,
+    projection,
+    batchSize = 500,
+    standbyRetryMs = 1000,
+    minPollMs = 50,
+    maxPollMs = 1000,
+    observer = {},
+    clock = () => new Date(),
+  } = options
+  const { name, version } = projection
+  let stopping = false
+  let wake: (() => void) | undefined
+  let woken = false
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopping) return resolve()
+      const timer = setTimeout(resolve, ms)
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    }).finally(() => {
+      wake = undefined
+    })
+  const state = async (next: ProjectionState, failure?: ProjectionFailure | null) => {
+    await projections.setState(name, version, next, failure)
+    observer.onState?.({ projection: name, version, state: next })
+  }
+
+  async function main(): Promise<Checkpoint> {
+    let lease: Lease | undefined
+    let announced = false
+    while (!stopping) {
+      lease = await projections.tryLease(name, version)
+      if (lease) break
+      // The stored state is the leader's; a standby only tells its own observer.
+      if (!announced) observer.onState?.({ projection: name, version, state: 'standby' })
+      announced = true
+      await pause(standbyRetryMs)
+    }
+    if (!lease) return projections.load(name, version)
+    const off = store.onAppend(() => {
+      woken = true
+      wake?.()
+    })
+    let final: ProjectionState = 'stopped'
+    try {
+      let checkpoint = await projections.load(name, version)
+      await state(checkpoint.active || (await activeVersion()) === undefined ? 'running' : 'rebuilding', null)
+      let cursor = checkpoint.cursor
+      let pollMs = minPollMs
+      while (!stopping) {
+        woken = false
+        const page = await store.readAll({ after: cursor, limit: batchSize })
+        if (page.events.length === 0) {
+          const caughtUp = await onCaughtUp()
+          if (caughtUp === 'retired') {
+            final = 'retired'
+            break
+          }
+          if (!woken) await pause(pollMs)
+          pollMs = Math.min(maxPollMs, pollMs * 2)
+          continue
+        }
+        pollMs = minPollMs
+        const outcome = await applyPage(cursor, page.events, page.cursor)
+        if (outcome.kind === 'interrupted') break
+        if (outcome.kind === 'failed') {
+          final = 'failed'
+          await state('failed', outcome.failure)
+          break
+        }
+        if (outcome.kind === 'moved') {
+          checkpoint = await projections.load(name, version) // reset by an operator: follow it
+          cursor = checkpoint.cursor
+          continue
+        }
+        cursor = page.cursor
+        const newest = page.events.at(-1)
+        observer.onBatch?.({
+          projection: name,
+          version,
+          events: outcome.applied,
+          lagSeconds:
+            page.events.length < batchSize || !newest
+              ? 0
+              : Math.max(0, (clock().getTime() - newest.recordedAt.getTime()) / 1000),
+        })
+      }
+    } finally {
+      off()
+      if (final !== 'failed') await state(final).catch(() => {})
+      await lease.release()
+    }
+    return projections.load(name, version)
+  }
+
+  async function activeVersion(): Promise<number | undefined> {
+    return (await projections.list()).find((c) => c.name === name && c.active)?.version
+  }
+
+  /** Activates a finished rebuild; retires a version that something newer replaced. */
+  async function onCaughtUp(): Promise<'running' | 'retired'> {
+    const active = await activeVersion()
+    if (active === undefined || active < version) {
+      await projections.activate(name, version)
+      await state('running')
+      return 'running'
+    }
+    return active > version ? 'retired' : 'running'
+  }
+
+  type PageOutcome =
+    | { kind: 'applied'; applied: number }
+    | { kind: 'moved' }
+    | { kind: 'interrupted' }
+    | { kind: 'failed'; failure: ProjectionFailure }
+
+  async function applyPage(
+    from: GlobalCursor,
+    events: readonly RecordedEvent[],
+    to: GlobalCursor,
+  ): Promise<PageOutcome> {
+    const relevant = events.filter((event) => handles(projection as Projection<never>, event))
+    const whole = await attempt(() =>
+      projections.commit(name, version, { from, to, processed: relevant.length }, (tx) => applyAll(relevant, tx)),
+    )
+    if (whole.ok) return whole.value === 'moved' ? { kind: 'moved' } : { kind: 'applied', applied: relevant.length }
+    if (stopping) return { kind: 'interrupted' }
+    // The batch keeps failing: go one event at a time to find the one that fails, and apply the rest.
+    let cursor = from
+    let applied = 0
+    for (const event of relevant) {
+      const next = cursorOf(event)
+      const one = await attempt(
+        () =>
+          projections.commit(name, version, { from: cursor, to: next, processed: 1 }, (tx) => applyAll([event], tx)),
+        projection.failure?.maxAttempts,
+      )
+      if (one.ok) {
+        if (one.value === 'moved') return { kind: 'moved' }
+        applied += 1
+        cursor = next
+        continue
+      }
+      if (stopping) return { kind: 'interrupted' }
+      const failure: ProjectionFailure = { message: one.message, eventId: event.eventId, at: clock() }
+      if ((projection.failure?.onExhausted ?? 'stop') === 'stop') return { kind: 'failed', failure }
+      const deadLetter: Omit<DeadLetter, 'failedAt'> = {
+        projection: name,
+        version,
+        eventId: event.eventId,
+        globalPosition: event.globalPosition,
+        error: one.message,
+        attempts: projection.failure?.maxAttempts ?? 3,
+      }
+      const parked = await projections.commit(
+        name,
+        version,
+        { from: cursor, to: next, processed: 0, deadLetter },
+        async () => {},
+      )
+      if (parked === 'moved') return { kind: 'moved' }
+      cursor = next
+    }
+    const rest = await projections.commit(name, version, { from: cursor, to, processed: 0 }, async () => {})
+    return rest === 'moved' ? { kind: 'moved' } : { kind: 'applied', applied }
+  }
+
+  async function applyAll(events: readonly RecordedEvent[], tx: Tx): Promise<void> {
+    for (const event of events) await projection.handle(event, { tx, version })
+  }
+
+  /** Tries `work` with doubling back-off; a handler's error is the answer after the last try. */
+  async function attempt<T>(
+    work: () => Promise<T>,
+    maxAttempts = projection.failure?.maxAttempts ?? 3,
+  ): Promise<{ ok: true; value: T } | { ok: false; message: string }> {
+    const baseDelayMs = projection.failure?.baseDelayMs ?? 50
+    for (let n = 1; ; n++) {
+      try {
+        return { ok: true, value: await work() }
+      } catch (error) {
+        if (n >= maxAttempts || stopping)
+          return { ok: false, message: error instanceof Error ? error.message : String(error) }
+        await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** (n - 1)))
+      }
+    }
+  }
+
+  const done = main()
+  return {
+    done,
+    async stop() {
+      stopping = true
+      wake?.()
+      return done
+    },
+  }
+}

@@ -1,0 +1,124 @@
+import type { GlobalCursor, RecordedEvent } from './event.js'
+
+/** What a projection's handler gets besides the event. */
+export interface ProjectionContext<Tx> {
+  /** The transaction the checkpoint moves in (SQL stores), so the read model and it commit together. */
+  readonly tx: Tx
+  /** The projection version being built: write to this version's tables during a rebuild. */
+  readonly version: number
+}
+
+/** What happens to an event whose handler keeps failing. */
+export interface FailurePolicy {
+  /** Tries per event, the first included, before `onExhausted`. @default 3 */
+  readonly maxAttempts?: number
+  /** First back-off between tries, doubling. @default 50 */
+  readonly baseDelayMs?: number
+  /**
+   * `stop`: the runner stops with the event and error in its status (nothing is skipped).
+   * `dead-letter`: the event is parked with its error and the projection goes on.
+   * @default 'stop'
+   */
+  readonly onExhausted?: 'stop' | 'dead-letter'
+}
+
+/**
+ * A read model built from the global log. `version` names a build: a new version is rebuilt from
+ * the start while the current one keeps serving, then takes over.
+ *
+ * @example
+ * const balances = defineProjection<SqlConnection>({
+ *   name: 'balances',
+ *   version: 1,
+ *   eventTypes: ['Deposited'],
+ *   handle: async (event, { tx }) => {
+ *     await tx.query('INSERT INTO balances_v1 AS b (id, amount) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET amount = b.amount + $2', [event.streamId, (event.data as { amount: number }).amount])
+ *   },
+ * })
+ */
+export interface Projection<Tx = unknown> {
+  /** Letters, digits, `-`, `_` and `.`; unique per store. */
+  readonly name: string
+  /** A whole number ≥ 1. */
+  readonly version: number
+  /** Only these event types reach `handle`; the checkpoint still passes the others. @default all */
+  readonly eventTypes?: readonly string[]
+  readonly handle: (event: RecordedEvent, context: ProjectionContext<Tx>) => Promise<void> | void
+  readonly failure?: FailurePolicy
+}
+
+/** Defines a projection (the identity function, for type inference). */
+export function defineProjection<Tx = unknown>(projection: Projection<Tx>): Projection<Tx> {
+  return projection
+}
+
+/** Where a projection version stands. */
+export type ProjectionState = 'idle' | 'running' | 'standby' | 'stopped' | 'failed' | 'rebuilding' | 'retired'
+
+/** The last failure of a projection. */
+export interface ProjectionFailure {
+  readonly message: string
+  readonly eventId: string | undefined
+  readonly at: Date
+}
+
+/** A projection version's stored checkpoint and state. */
+export interface Checkpoint {
+  readonly name: string
+  readonly version: number
+  readonly cursor: GlobalCursor
+  readonly state: ProjectionState
+  /** The version that serves reads; a rebuild becomes active when it catches up. */
+  readonly active: boolean
+  readonly processed: number
+  readonly lastError: ProjectionFailure | undefined
+}
+
+/** An event a projection could not handle, parked with its error. */
+export interface DeadLetter {
+  readonly projection: string
+  readonly version: number
+  readonly eventId: string
+  readonly globalPosition: number
+  readonly error: string
+  readonly attempts: number
+  readonly failedAt: Date
+}
+
+/** Released when the holder stops or its connection dies. */
+export interface Lease {
+  release(): Promise<void>
+}
+
+/**
+ * Where projections keep checkpoints, and how a batch commits: one implementation per kind of
+ * read model (SQL in `@eventcore/postgres`, in-memory here). Shared tests check each one.
+ */
+export interface ProjectionStore<Tx> {
+  /** The checkpoint of a version; creates it (at the start, idle) when missing. */
+  load(name: string, version: number): Promise<Checkpoint>
+  /**
+   * Runs `work` and moves the checkpoint from `from` to `to` in one transaction, only if the
+   * checkpoint is still at `from`; otherwise nothing happens and it answers `moved`.
+   */
+  commit(
+    name: string,
+    version: number,
+    step: { from: GlobalCursor; to: GlobalCursor; processed: number; deadLetter?: Omit<DeadLetter, 'failedAt'> },
+    work: (tx: Tx) => Promise<void>,
+  ): Promise<'committed' | 'moved'>
+  setState(name: string, version: number, state: ProjectionState, failure?: ProjectionFailure | null): Promise<void>
+  /** Moves a stopped version's checkpoint (reset or replay). */
+  reset(name: string, version: number, cursor: GlobalCursor): Promise<void>
+  /** Makes `version` the one that serves reads (and no other). */
+  activate(name: string, version: number): Promise<void>
+  /** One runner per projection version across processes: `undefined` while another holds it. */
+  tryLease(name: string, version: number): Promise<Lease | undefined>
+  list(): Promise<Checkpoint[]>
+  deadLetters(name: string): Promise<DeadLetter[]>
+}
+
+/** True when `event` is one the projection handles. */
+export function handles(projection: Projection<never>, event: RecordedEvent): boolean {
+  return !projection.eventTypes || projection.eventTypes.includes(event.type)
+}
