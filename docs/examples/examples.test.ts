@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
-import { migrate, type PgliteEventStore, pgDriver, schemaName } from '@eventcore/postgres'
+import { migrate, migrations, type PgliteEventStore, pgDriver, schemaName } from '@eventcore/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acceptPlacement, castAway, openTaughtCourse, withEventHelper } from './commands.js'
@@ -270,7 +270,7 @@ describe.runIf(databaseUrl)('on PostgreSQL', () => {
     const url = databaseUrl as string
     await expect(openWithoutMigrating(url, schema)).rejects.toThrow('run the migrations first')
     const driver = pgDriver(admin, { ownsPool: false })
-    expect(await migrate(driver, schemaName(schema))).toEqual({ applied: [1] })
+    expect(await migrate(driver, schemaName(schema))).toEqual({ applied: migrations.map((m) => m.version) })
     const store = await openWithoutMigrating(url, schema)
     let woken = 0
     const unlisten = await listenOnPostgres(store, () => woken++)
