@@ -197,6 +197,29 @@ describe('executor', () => {
     expect(result.events[0]?.metadata.correlationId).toBe('from-the-event')
   })
 
+  it('folds the events of all its streams in global order', async () => {
+    const store = createMemoryStore()
+    for (const [stream, text] of [
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+      ['b', '4'],
+      ['b', '5'],
+    ] as const)
+      await store.append([{ streamId: stream, events: [{ type: 'Noted', data: { text } }] }])
+    const order = defineCommand({
+      name: 'order',
+      streams: () => ({ first: 'a', second: 'b' }),
+      initialState: () => '',
+      apply: (state: string, e: Note, stream) => `${state}${stream[0]}${e.data.text}`,
+      decide: (_state) => ({}),
+    })
+    let folded = ''
+    const spy = defineCommand({ ...order, decide: (state: string) => ((folded = state), {}) })
+    expect((await createExecutor({ store }).execute(spy, {})).ok).toBe(true)
+    expect(folded).toBe('f1s2f3s4s5')
+  })
+
   it('never retries a business rule', async () => {
     let decisions = 0
     const refuse = defineCommand({

@@ -258,15 +258,36 @@ function fold<Input, State, E extends Event, Keys extends string, Found extends 
   named: ReadonlyMap<Keys | Found, string>,
   slices: ReadonlyMap<string, StreamSlice>,
 ): State {
-  const keyOf = new Map<string, Keys | Found>()
-  for (const [key, id] of named) keyOf.set(id, key)
-  const events: RecordedEvent[] = []
-  for (const id of keyOf.keys()) events.push(...(slices.get(id)?.events ?? []))
-  // Global order: (transaction id, position), as readAll delivers it.
-  if (keyOf.size > 1) events.sort((a, b) => a.transactionId - b.transactionId || a.globalPosition - b.globalPosition)
+  // Each stream is already in order: merge them in global order, (transaction id, position), as
+  // readAll delivers it; cheaper than sorting the lot, and a command reads only a few streams.
+  const heads: Array<{ key: Keys | Found; events: readonly RecordedEvent[]; at: number }> = []
+  const seen = new Set<string>()
+  for (const [key, id] of named) {
+    if (seen.has(id)) continue
+    seen.add(id)
+    const events = slices.get(id)?.events ?? []
+    if (events.length > 0) heads.push({ key, events, at: 0 })
+  }
   let state = command.initialState()
-  for (const event of events) state = command.apply(state, event as unknown as E, keyOf.get(event.streamId) as Keys)
-  return state
+  for (;;) {
+    let next: (typeof heads)[number] | undefined
+    let first: RecordedEvent | undefined
+    for (const head of heads) {
+      const candidate = head.events[head.at]
+      if (!candidate) continue
+      const earlier =
+        !first ||
+        candidate.transactionId < first.transactionId ||
+        (candidate.transactionId === first.transactionId && candidate.globalPosition < first.globalPosition)
+      if (earlier) {
+        next = head
+        first = candidate
+      }
+    }
+    if (!next || !first) return state
+    next.at += 1
+    state = command.apply(state, first as unknown as E, next.key)
+  }
 }
 
 function firstDuplicate(named: ReadonlyMap<string, string>): ValidationError | undefined {
