@@ -215,7 +215,13 @@ describe('executor', () => {
       decide: (_state) => ({}),
     })
     let folded = ''
-    const spy = defineCommand({ ...order, decide: (state: string) => ((folded = state), {}) })
+    const spy = defineCommand({
+      ...order,
+      decide: (state: string) => {
+        folded = state
+        return {}
+      },
+    })
     expect((await createExecutor({ store }).execute(spy, {})).ok).toBe(true)
     expect(folded).toBe('f1s2f3s4s5')
   })
