@@ -180,6 +180,30 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     ])
   })
 
+  it(`${name}: replays from a position after a reset`, async () => {
+    const { store, projections } = await open()
+    await appendDeposits(store, 12)
+    const handled: string[] = []
+    const projection = {
+      name: 'replayed',
+      version: 1,
+      handle: async (event: RecordedEvent) => {
+        handled.push(event.eventId)
+      },
+    }
+    let runner = runProjection({ store, projections, projection, ...fast })
+    await until(async () => (await projections.load('replayed', 1)).processed >= 12)
+    await runner.stop()
+    const events = (await store.readAll({ limit: 100 })).events
+    const from = events[7]
+    if (!from) throw new Error('expected 12 events')
+    await projections.reset('replayed', 1, { transactionId: from.transactionId, position: from.globalPosition })
+    runner = runProjection({ store, projections, projection, ...fast })
+    await until(async () => (await projections.load('replayed', 1)).processed >= 16)
+    await runner.stop()
+    expect(handled).toEqual([...events.map((e) => e.eventId), ...events.slice(8).map((e) => e.eventId)])
+  })
+
   it(`${name}: rebuilds a new version under concurrent appends, then switches to it`, async () => {
     const { store, projections, model } = await open()
     await appendDeposits(store, 30)
