@@ -5,15 +5,32 @@ import {
   BusinessRuleError,
   ConcurrencyError,
   createExecutor,
+  createMemoryProjectionStore,
+  createUpcaster,
+  cursorOf,
   type EventStore,
   event,
+  type GlobalCursor,
+  type RecordedEvent,
+  runProjection,
   START,
   StoreUnavailableError,
   TimeoutError,
   ValidationError,
 } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
-import { migrate, migrations, type PgliteEventStore, pgDriver, schemaName } from '@eventcore/postgres'
+import {
+  createSqlProjectionStore,
+  migrate,
+  migrations,
+  openPgliteStore,
+  openPostgresStore,
+  type PgliteEventStore,
+  pgDriver,
+  readAll,
+  schemaName,
+  withTransaction,
+} from '@eventcore/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acceptPlacement, castAway, openTaughtCourse, withEventHelper } from './commands.js'
@@ -28,6 +45,19 @@ import {
   projectSeats,
   saveCursor,
 } from './global-order.js'
+import {
+  countEnrollments,
+  courseSeats,
+  invoices,
+  parkedInvoices,
+  projectionsReady,
+  rebuildCourseSeats,
+  runWithLag,
+  seatsLeft,
+  skipFailedEvent,
+  startCourseSeats,
+  startInvoices,
+} from './projections.js'
 import { explain, quickStart, quickStartOnPglite } from './quick-start.js'
 import {
   appendBadInput,
@@ -40,6 +70,16 @@ import {
   secondSchema,
   smallMemoryStore,
 } from './stores.js'
+import { type CursorStore, keepMailing, staleOnAppend, startMailer } from './subscriptions.js'
+import {
+  memoryStore,
+  pgliteStore,
+  postgresStore,
+  readInTransaction,
+  registerStudent,
+  STUDENT_REGISTERED_VERSION,
+  studentUpcasters,
+} from './upcasting.js'
 
 const databaseUrl = process.env.EVENTCORE_TEST_DATABASE_URL
 
@@ -252,12 +292,298 @@ describe('global order', () => {
   })
 })
 
+/** A cursor store in memory, for the subscription examples. */
+function cursorsInMemory(): CursorStore & { saved: () => GlobalCursor | undefined } {
+  let saved: GlobalCursor | undefined
+  return {
+    load: async () => saved,
+    save: async (cursor) => {
+      saved = cursor
+    },
+    saved: () => saved,
+  }
+}
+
+describe('subscriptions', () => {
+  it('mails the backlog, then live enrollments, and resumes after the saved cursor', async () => {
+    const store = createMemoryStore()
+    const executor = createExecutor({ store })
+    await executor.execute(openCourse, { courseId: 'algebra', title: 'Algebra I', seats: 5 })
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'ada' })
+    const cursors = cursorsInMemory()
+    const sent: string[] = []
+    const send = async (e: RecordedEvent) => {
+      sent.push(e.streamId)
+    }
+    let stop = startMailer(store, cursors, send)
+    await expect.poll(() => sent).toEqual(['student-ada'])
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'bob' })
+    await expect.poll(() => sent).toEqual(['student-ada', 'student-bob'])
+    await stop()
+    const last = (await store.readAll()).events.at(-1)
+    expect(cursors.saved()).toEqual(last && cursorOf(last))
+
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'cy' }) // while nobody follows
+    stop = startMailer(store, cursors, send)
+    await expect.poll(() => sent).toEqual(['student-ada', 'student-bob', 'student-cy'])
+    await stop()
+  })
+
+  it('is woken by appends on PGlite', async () => {
+    const store = await openPgliteStore({ db: pglite.db, schema: 'subscriptions' })
+    const executor = createExecutor({ store })
+    await executor.execute(openCourse, { courseId: 'algebra', title: 'Algebra I', seats: 5 })
+    const sent: string[] = []
+    const stop = startMailer(store, cursorsInMemory(), async (e) => {
+      sent.push(e.streamId)
+    })
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'ada' })
+    await expect.poll(() => sent).toEqual(['student-ada'])
+    await stop()
+    await store.close()
+  })
+
+  it('starts again from the saved cursor after an outage', async () => {
+    const memory = createMemoryStore()
+    const executor = createExecutor({ store: memory })
+    await executor.execute(openCourse, { courseId: 'algebra', title: 'Algebra I', seats: 5 })
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'ada' })
+    let outages = 1
+    const flaky: EventStore = {
+      ...memory,
+      readAll: async (options) => {
+        if (outages-- > 0) throw new StoreUnavailableError('readAll failed (57P01): restarting', { transient: true })
+        return memory.readAll(options)
+      },
+    }
+    const controller = new AbortController()
+    const sent: string[] = []
+    const running = keepMailing(
+      flaky,
+      cursorsInMemory(),
+      async (e) => {
+        sent.push(e.streamId)
+        controller.abort()
+      },
+      controller.signal,
+      10,
+    )
+    await running
+    expect(sent).toEqual(['student-ada'])
+  })
+
+  it('marks a cache stale on every append', async () => {
+    const store = createMemoryStore()
+    const cache = staleOnAppend(store)
+    cache.refreshed()
+    expect(cache.stale()).toBe(false)
+    await store.append([{ streamId: 'x', events: [{ type: 'Noted', data: {} }] }])
+    await expect.poll(() => cache.stale()).toBe(true)
+    cache.stop()
+  })
+})
+
+describe('projections', () => {
+  let store: PgliteEventStore
+  beforeAll(async () => {
+    store = await openPgliteStore({ db: pglite.db, schema: 'projections' })
+  })
+  afterAll(async () => {
+    await store?.close()
+  })
+
+  it('builds the seats table, rebuilds it as version 2 and reads from the new one', async () => {
+    const executor = createExecutor({ store })
+    await executor.execute(openCourse, { courseId: 'algebra', title: 'Algebra I', seats: 3 })
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'ada' })
+    expect(await seatsLeft(store, 'algebra')).toBeUndefined() // nothing active yet
+    const v1 = await startCourseSeats(store)
+    await expect.poll(() => seatsLeft(store, 'algebra')).toBe(2)
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'bob' })
+    await expect.poll(() => seatsLeft(store, 'algebra')).toBe(1)
+
+    const v2 = await rebuildCourseSeats(store, v1)
+    const checkpoints = await createSqlProjectionStore(store).list()
+    expect(checkpoints.filter((c) => c.name === courseSeats.name)).toMatchObject([
+      { version: 1, state: 'retired', active: false, processed: 3 }, // CourseOpened, SeatTaken × 2
+      { version: 2, state: 'running', active: true, processed: 3 },
+    ])
+    expect(await seatsLeft(store, 'algebra')).toBe(1)
+    await expect(store.driver.query('SELECT 1 FROM course_seats_v1', [])).rejects.toThrow() // dropped
+    expect(await v2.stop()).toMatchObject({ state: 'stopped', active: true })
+  })
+
+  it('parks an enrollment it cannot invoice and goes on', async () => {
+    const executor = createExecutor({ store })
+    await executor.execute(openCourse, { courseId: 'chemistry', title: 'Chemistry', seats: 3 })
+    await executor.execute(enroll, { courseId: 'chemistry', studentId: 'cy' })
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'cy' })
+    const runner = await startInvoices(store)
+    await expect
+      .poll(async () => (await createSqlProjectionStore(store).load('invoices', 1)).processed, { timeout: 5000 })
+      .toBe(3)
+    await runner.stop()
+    const parked = await parkedInvoices(store)
+    expect(parked).toHaveLength(1)
+    expect(parked[0]).toMatch(/^v1 \S+ \(position \d+\): no price for course chemistry, 3 tries$/)
+    expect(await store.driver.query('SELECT student_id, amount FROM invoices ORDER BY student_id', [])).toEqual([
+      { student_id: 'student-ada', amount: 300 },
+      { student_id: 'student-bob', amount: 300 },
+      { student_id: 'student-cy', amount: 300 },
+    ])
+  })
+
+  it('skips the event a stopped projection failed on', async () => {
+    const projections = createSqlProjectionStore(store)
+    const strict = { ...invoices, name: 'strict-invoices', failure: { maxAttempts: 1, onExhausted: 'stop' as const } }
+    const failed = await runProjection({ store, projections, projection: strict }).done
+    expect(failed).toMatchObject({
+      state: 'failed',
+      processed: 2,
+      lastError: { message: 'no price for course chemistry' },
+    })
+    const skipped = await skipFailedEvent(store, projections, 'strict-invoices', 1)
+    expect(skipped).toMatchObject({ type: 'EnrolledInCourse', data: { courseId: 'chemistry' } })
+    const runner = runProjection({ store, projections, projection: strict })
+    await expect.poll(async () => (await projections.load('strict-invoices', 1)).processed).toBe(3)
+    expect(await runner.stop()).toMatchObject({ state: 'stopped', lastError: undefined })
+  })
+})
+
+describe('projections in memory, status and lag', () => {
+  it('counts enrollments in memory', async () => {
+    const store = createMemoryStore()
+    const executor = createExecutor({ store })
+    await executor.execute(openCourse, { courseId: 'algebra', title: 'Algebra I', seats: 5 })
+    const { counts, runner } = countEnrollments(store)
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'ada' })
+    await executor.execute(enroll, { courseId: 'algebra', studentId: 'bob' })
+    await expect.poll(() => counts.get('algebra')).toBe(2)
+    await runner.stop()
+  })
+
+  it('reports lag after every batch, and readiness from the status', async () => {
+    const minuteAgo = () => new Date(Date.now() - 60_000)
+    const store = createMemoryStore({ clock: minuteAgo })
+    for (let i = 0; i < 5; i++) await store.append([{ streamId: `s-${i}`, events: [{ type: 'Noted', data: { i } }] }])
+    const projections = createMemoryProjectionStore()
+    const lags: number[] = []
+    const lines: string[] = []
+    const runner = runWithLag(
+      { store, projections, projection: { name: 'notes', version: 1, handle: () => {} }, batchSize: 2 },
+      (name, labels, value) => {
+        if (name === 'eventcore_projection_lag_seconds' && labels.projection === 'notes') lags.push(value)
+      },
+      (line) => lines.push(line),
+    )
+    await expect.poll(() => lags.length).toBe(3)
+    await runner.stop()
+    expect(lags[0]).toBeGreaterThan(50) // a full batch: the newest event applied is a minute old
+    expect(lags.at(-1)).toBe(0) // the last, partial batch: caught up
+    // 'running' when it starts, again when it catches up and becomes the active version, then 'stopped'
+    expect(lines).toEqual([
+      'projection notes@1 is running',
+      'projection notes@1 is running',
+      'projection notes@1 is stopped',
+    ])
+    expect(await projectionsReady(store, projections)).toEqual({ ready: true, problems: [] })
+
+    await store.append([{ streamId: 's-late', events: [{ type: 'Noted', data: {} }] }]) // nobody applies it
+    const failing = runProjection({
+      store,
+      projections,
+      projection: {
+        name: 'broken',
+        version: 1,
+        handle: () => Promise.reject(new Error('boom')),
+        failure: { maxAttempts: 1 },
+      },
+    })
+    const { lastError } = await failing.done
+    const { ready, problems } = await projectionsReady(store, projections)
+    expect(ready).toBe(false)
+    expect(problems).toEqual([
+      expect.stringMatching(/^notes@1 is 6\d\.\d s \(1 events\) behind$/),
+      `broken@1 failed on event ${lastError?.eventId}: boom`,
+    ])
+  })
+})
+
+describe('upcasting', () => {
+  const v1 = { type: 'StudentRegistered', schemaVersion: 1, data: { name: 'Ada King Lovelace' } }
+  const v2 = { type: 'StudentRegistered', schemaVersion: 2, data: { firstName: 'Bob', lastName: 'Ross' } }
+  const current = [
+    { schemaVersion: 3, data: { firstName: 'Ada', lastName: 'King Lovelace', locale: 'en' } },
+    { schemaVersion: 3, data: { firstName: 'Bob', lastName: 'Ross', locale: 'fr' } },
+    { schemaVersion: 3, data: { firstName: 'Cy', lastName: 'Young', locale: 'en' } },
+  ]
+
+  async function registerThree(store: EventStore) {
+    await store.append([
+      { streamId: 'student-ada', events: [v1] },
+      { streamId: 'student-bob', events: [{ ...v2, metadata: { locale: 'fr' } }] },
+    ])
+    const executor = createExecutor({ store })
+    const cy = await executor.execute(registerStudent, { studentId: 'cy', firstName: 'Cy', lastName: 'Young' })
+    expect(cy).toMatchObject({ ok: true, events: [{ schemaVersion: STUDENT_REGISTERED_VERSION }] })
+    // The command reads the old event in its current shape, and refuses to register Ada again.
+    const again = await executor.execute(registerStudent, { studentId: 'ada', firstName: 'A', lastName: 'L' })
+    expect(again).toMatchObject({ ok: false, error: { rule: 'student-exists' } })
+  }
+
+  it('reads old events in the current shape from the memory store', async () => {
+    const store = memoryStore()
+    await registerThree(store)
+    expect((await store.readAll()).events).toMatchObject(current)
+    expect((await store.readStream('student-ada')).events).toMatchObject([current[0]])
+  })
+
+  it('reads them so from PGlite too, and upcasts what the SQL operations read', async () => {
+    const store = await pgliteStore({ db: pglite.db, schema: 'upcasting' })
+    await registerThree(store)
+    expect((await store.readAll()).events).toMatchObject(current)
+    expect((await store.readStreams(['student-bob'])).get('student-bob')?.events).toMatchObject([current[1]])
+    const raw = await withTransaction(store.driver, (tx) => readAll(tx, store.schema, { after: START, limit: 10 }))
+    expect(raw.events[0]).toMatchObject(v1) // as stored
+    expect(await withTransaction(store.driver, (tx) => readInTransaction(tx, store))).toMatchObject(current)
+    await store.close()
+  })
+
+  it('refuses two upcasters for one step', () => {
+    expect(() => createUpcaster([...studentUpcasters, ...studentUpcasters])).toThrow(
+      'two upcasters for StudentRegistered version 1',
+    )
+  })
+})
+
 describe.runIf(databaseUrl)('on PostgreSQL', () => {
   const schema = `docs_examples_${process.pid}_${Date.now().toString(36)}`
   const admin = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   afterAll(async () => {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}_wake" CASCADE`)
     await admin.end()
+  })
+
+  it("wakes a store's onAppend listeners with another process's appends", async () => {
+    const url = databaseUrl as string
+    // Two stores with pools of their own stand for two processes.
+    const reader = await openPostgresStore({ connectionString: url, schema: `${schema}_wake`, poolSize: 2 })
+    const writer = await openPostgresStore({ connectionString: url, schema: `${schema}_wake`, poolSize: 2 })
+    const cache = staleOnAppend(reader)
+    await new Promise((resolve) => setTimeout(resolve, 200)) // the LISTEN connection is up
+    cache.refreshed()
+    await writer.append([{ streamId: 'x', events: [{ type: 'Noted', data: {} }] }])
+    await expect.poll(() => cache.stale(), { timeout: 3000 }).toBe(true)
+    cache.stop()
+    await writer.close()
+    await reader.close()
+  })
+
+  it('opens the PostgreSQL store with upcasters', async () => {
+    const store = await postgresStore(databaseUrl as string)
+    expect(store.schema.name).toBe('eventcore')
+    await store.close()
   })
 
   it('opens the store from the environment', async () => {

@@ -19,7 +19,7 @@ export function defaultExecutor(store: EventStore): Executor {
       maxDelayMs: 250, // the cap never grows past this
     },
     timeoutMs: 5000, // one command, retries and back-off included
-    maxDiscoveryRounds: 4, // calls of `discover` before the command fails
+    maxDiscoveryRounds: 4, // rounds of `discover` that may add streams; one more fails the command
     clock: () => new Date(), // stamps `occurredAt` in metadata
     random: Math.random, // the jitter of the back-off
     sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),

@@ -4,6 +4,7 @@ import { type EventStore, uuidv7 } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
 import {
   appliedMigrations,
+  channelOf,
   LATEST_VERSION,
   openPgliteStore,
   openPostgresStore,
@@ -117,20 +118,22 @@ export async function openWithoutMigrating(url: string, schema = 'eventcore'): P
 
 // #region listen
 /**
- * Calls `wake` after appends to the store's schema commit. A notification carries no events (its
- * payload is empty) and may be lost, so a consumer reads with readAll when woken and also polls.
+ * LISTENs by hand on the channel the store announces appends on (`store.onAppend` does this for
+ * you). A notification carries no events (its payload is empty) and may be lost, so a consumer
+ * reads with readAll when woken, and also polls.
  */
 export function listenOnPglite(store: PgliteEventStore, wake: () => void): Promise<() => Promise<void>> {
-  return store.db.listen(`eventcore_${store.schema.name}`, () => wake())
+  return store.db.listen(channelOf(store.schema.name), () => wake())
 }
 
 /** The same on PostgreSQL. LISTEN holds its connection, so this one stays checked out of the pool. */
 export async function listenOnPostgres(store: PostgresEventStore, wake: () => void): Promise<() => Promise<void>> {
+  const channel = channelOf(store.schema.name) // 'eventcore_' + the schema name
   const client = await store.pool.connect()
   client.on('notification', () => wake())
-  await client.query(`LISTEN "eventcore_${store.schema.name}"`)
+  await client.query(`LISTEN "${channel}"`)
   return async () => {
-    await client.query(`UNLISTEN "eventcore_${store.schema.name}"`)
+    await client.query(`UNLISTEN "${channel}"`)
     client.release()
   }
 }
