@@ -33,9 +33,46 @@ export interface BenchStore {
   readonly catchUp?: (pageSize: number) => () => Promise<number>
   /** Runs the two-account transfer command; resolves to the retries it needed. */
   readonly transfer?: (request: TransferRequest) => Promise<number>
+  /** Starts the balances projection (`balances.ts`) in the background; resolves once it runs. */
+  readonly project?: (options: ProjectOptions) => Promise<RunningProjection>
   /** Writes streams in bulk, for set-up; not measured. */
   load(streams: readonly StreamLoad[]): Promise<void>
   close(): Promise<void>
+}
+
+/** One batch of the balances projection, committed with its checkpoint. */
+export interface AppliedBatch {
+  /** Events the batch applied. */
+  readonly events: number
+  /** The `seq` of every applied event that carries one (the live deposits). */
+  readonly seqs: readonly number[]
+}
+
+/** Options of {@link BenchStore.project}. */
+export interface ProjectOptions {
+  /**
+   * The projection's name, also its table's (a plain lower-case identifier): a new name builds a new
+   * table from the start of the log, a name used before goes on from its checkpoint.
+   */
+  readonly name: string
+  /** Events read and applied per transaction. */
+  readonly batchSize: number
+  /**
+   * `same-store`: the runner uses the writer's store, and is woken in-process after each append.
+   * `second-store`: it opens a store of its own on the same schema (its own pool), woken as another
+   * process would be, by LISTEN/NOTIFY.
+   */
+  readonly runner: 'same-store' | 'second-store'
+  /** Called right after each batch and its checkpoint commit. */
+  readonly onBatch: (batch: AppliedBatch) => void
+}
+
+/** A projection running in the background. */
+export interface RunningProjection {
+  /** Resolves, with why, if the projection ends by itself (it failed); stays pending otherwise. */
+  readonly ended: Promise<string>
+  /** Finishes the batch in hand, stops and closes what the projection opened. */
+  stop(): Promise<void>
 }
 
 /** Where and how big a contender opens. */
@@ -54,8 +91,16 @@ export interface Contender {
   readonly role: Role
   /** Why the contender cannot run at all (its server or package is missing); its rows say n/a. */
   readonly unavailable?: string
-  /** Why an operation is missing from {@link BenchStore}, by operation. */
-  readonly missing?: { readonly transfer?: string; readonly readAll?: string }
+  /**
+   * Why an operation is missing from {@link BenchStore}, by operation. `project`: the catch-up
+   * projection; `projectLive`: {@link BenchStore.project} following appends as they happen.
+   */
+  readonly missing?: {
+    readonly transfer?: string
+    readonly readAll?: string
+    readonly project?: string
+    readonly projectLive?: string
+  }
   open(options: OpenOptions): Promise<BenchStore>
   /** Releases what the contender keeps between turns (an embedded database). */
   dispose?(): Promise<void>

@@ -2,6 +2,10 @@ import type { BenchStore, Contender } from './contender.js'
 import type { EmmettModules } from './emmett-api.js'
 import { forEachLimit } from './workload.js'
 
+/** Why Emmett has no projection rows. */
+const EMMETT_PROJECTIONS =
+  'not measured: its consumers and projectors (postgreSQLProjector) are not wired into this bench'
+
 /**
  * Emmett 0.42's PostgreSQL store, used as its docs show: `getPostgreSQLEventStore`, then
  * `appendToStream` with `expectedStreamVersion`, `readStream`, and `readMessagesBatch` for the
@@ -17,7 +21,11 @@ export function emmettContender(emmett: EmmettModules, createDatabase: (name: st
     name: 'Emmett 0.42 (PostgreSQL)',
     key: 'emt',
     role: 'peer',
-    missing: { transfer: 'no atomic append to two streams (appendToStream takes one)' },
+    missing: {
+      transfer: 'no atomic append to two streams (appendToStream takes one)',
+      project: EMMETT_PROJECTIONS,
+      projectLive: EMMETT_PROJECTIONS,
+    },
     async open({ namespace, connections }) {
       const connectionString = await createDatabase(namespace)
       const pool = new emmett.Pool({ connectionString, max: connections, application_name: 'eventcore-bench-emmett' })

@@ -1,12 +1,16 @@
 import { createExecutor, type EventStore, START } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
 import { transfer } from '@eventcore/core/testing'
-import { openPgliteStore, openPostgresStore, type PgliteEventStore } from '@eventcore/postgres'
+import { openPgliteStore, openPostgresStore, type PgliteEventStore, type SqlEventStore } from '@eventcore/postgres'
 import type { BenchStore, Contender, StreamLoad } from './contender.js'
+import { type EventcoreProjections, eventcoreProjections } from './eventcore-projection.js'
 import { chunk } from './workload.js'
 
 /** The name of the memory store's rows. */
 export const MEMORY_STORE = 'EventCore memory'
+
+/** Why the memory store has no projection rows. */
+const NO_SQL_READ_MODEL = 'the read model is a SQL table, committed with the checkpoint: the memory store has none'
 
 /** Events per append when loading. */
 const LOAD_BATCH = 1000
@@ -49,6 +53,17 @@ function batchesOf(streams: readonly StreamLoad[], size: number): StreamLoad[][]
   return chunk(streams, Math.max(1, Math.floor(size / perStream)))
 }
 
+/** The operations of an EventCore SQL store, with the balances projection; closing stops its runners first. */
+function withProjections(store: SqlEventStore, projections: EventcoreProjections): BenchStore {
+  return {
+    ...eventcoreOperations(store, async () => {
+      await projections.stopAll()
+      await store.close()
+    }),
+    project: projections.project,
+  }
+}
+
 /** EventCore's PostgreSQL store; a pool of one connection per caller, opened for each turn. */
 export function eventcorePostgres(connectionString: string): Contender {
   return {
@@ -57,7 +72,11 @@ export function eventcorePostgres(connectionString: string): Contender {
     role: 'us',
     async open({ namespace, connections }) {
       const store = await openPostgresStore({ connectionString, schema: namespace, poolSize: connections })
-      return eventcoreOperations(store, () => store.close())
+      // The runner's own store: one connection is enough, it reads and commits one after the other.
+      const projections = eventcoreProjections(store, () =>
+        openPostgresStore({ connectionString, schema: namespace, poolSize: 1 }),
+      )
+      return withProjections(store, projections)
     },
   }
 }
@@ -77,8 +96,12 @@ export function eventcorePglite(onStart: () => void): Contender {
         onStart()
         host = openPgliteStore({ dataDir: 'memory://', schema: `${namespace}_host` })
       }
-      const store = await openPgliteStore({ db: (await host).db, schema: namespace })
-      return eventcoreOperations(store, () => store.close())
+      const db = (await host).db
+      const store = await openPgliteStore({ db, schema: namespace })
+      return withProjections(
+        store,
+        eventcoreProjections(store, () => openPgliteStore({ db, schema: namespace })),
+      )
     },
     async dispose() {
       if (host) await (await host).close()
@@ -93,6 +116,7 @@ export function eventcoreMemory(): Contender {
     name: MEMORY_STORE,
     key: 'mem',
     role: 'embedded',
+    missing: { project: NO_SQL_READ_MODEL, projectLive: NO_SQL_READ_MODEL },
     async open({ namespace }) {
       const store = stores.get(namespace) ?? createMemoryStore()
       stores.set(namespace, store)

@@ -19,6 +19,8 @@ import { connectAdmin, type PostgresAdmin } from './postgres-admin.js'
 import { rawBaseline } from './raw-baseline.js'
 import { renderSection } from './report.js'
 import { batchAppend } from './scenarios/batch-append.js'
+import { projectionCatchUp } from './scenarios/projection-catch-up.js'
+import { projectionLatency } from './scenarios/projection-latency.js'
 import { readAll } from './scenarios/read-all.js'
 import { readStream } from './scenarios/read-stream.js'
 import type { Scenario } from './scenarios/scenario.js'
@@ -26,7 +28,15 @@ import { singleAppend } from './scenarios/single-append.js'
 import { transferCommand } from './scenarios/transfer.js'
 import { readSettings, redactUrl, type Settings } from './settings.js'
 
-const SCENARIOS: readonly Scenario[] = [singleAppend, batchAppend, transferCommand, readStream, readAll]
+const SCENARIOS: readonly Scenario[] = [
+  singleAppend,
+  batchAppend,
+  transferCommand,
+  readStream,
+  readAll,
+  projectionCatchUp,
+  projectionLatency,
+]
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`
 let stdoutOpen = true

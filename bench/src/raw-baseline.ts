@@ -2,6 +2,7 @@ import { uuidv7 } from '@eventcore/core'
 import pg from 'pg'
 import type { BenchEvent, BenchStore, Contender } from './contender.js'
 import { schemaIdentifier } from './namespaces.js'
+import { rawProjection } from './raw-projection.js'
 import { type RawStatement, type RawStatements, rawSchemaSql, rawStatements } from './raw-sql.js'
 import { rawTransfer } from './raw-transfer.js'
 import { chunk } from './workload.js'
@@ -36,17 +37,18 @@ export function rawBaseline(connectionString: string): Contender {
     name: 'raw SQL (pg)',
     key: 'raw',
     role: 'raw',
+    missing: { projectLive: 'no wake-up on append: the hand-written loop has no LISTEN/NOTIFY of its own' },
     async open({ namespace, connections }) {
       const s = schemaIdentifier(namespace)
       const pool = new pg.Pool({ connectionString, max: connections, application_name: 'eventcore-bench-raw' })
       pool.on('error', () => {})
       await pool.query(rawSchemaSql(s))
-      return rawOperations(pool, rawStatements(s))
+      return rawOperations(pool, s, rawStatements(s))
     },
   }
 }
 
-function rawOperations(pool: pg.Pool, statements: RawStatements): BenchStore {
+function rawOperations(pool: pg.Pool, schema: string, statements: RawStatements): BenchStore {
   const withClient: WithClient = async (work) => {
     const client = await pool.connect()
     try {
@@ -76,6 +78,7 @@ function rawOperations(pool: pg.Pool, statements: RawStatements): BenchStore {
       }
     },
     transfer: (request) => rawTransfer(withClient, statements, request),
+    project: rawProjection(withClient, schema, statements),
     async load(streams) {
       const rows = streams.flatMap(({ streamId, events }) =>
         events.map((event, i) => ({ streamId, version: i + 1, event })),

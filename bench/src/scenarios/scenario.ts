@@ -27,9 +27,16 @@ export interface RowSpec {
   readonly scenario: string
   readonly connections: number
   /** The optional operation this row needs; contenders without it get an n/a row. */
-  readonly requires?: 'transfer' | 'readAll'
+  readonly requires?: keyof NonNullable<Contender['missing']>
   /** Loads data before the first turn of each contender; not measured. */
   readonly prepare?: (store: BenchStore) => Promise<void>
+  /**
+   * The contenders already prepared, by name: pass the same set to the rows of a scenario that
+   * share their data, so each contender loads it once. @default a set of this row's own
+   */
+  readonly prepared?: Set<string>
+  /** Rounds of this row, instead of the configured number. */
+  readonly rounds?: number
   /** Warms up and measures one turn. */
   readonly measure: (store: BenchStore) => Promise<Measurement>
 }
@@ -40,9 +47,8 @@ export interface RowSpec {
  */
 export async function measureRow(context: ScenarioContext, spec: RowSpec): Promise<ResultRow[]> {
   const { contenders, settings, prefix, onTurn } = context
-  const { group, scenario, connections, requires, prepare, measure } = spec
+  const { group, scenario, connections, requires, prepare, measure, prepared = new Set<string>() } = spec
   const runnable = contenders.filter((c) => !c.unavailable && !(requires && c.missing?.[requires]))
-  const prepared = new Set<string>()
   const turns = runnable.map((contender) => ({
     key: contender.name,
     async run() {
@@ -58,7 +64,7 @@ export async function measureRow(context: ScenarioContext, spec: RowSpec): Promi
       }
     },
   }))
-  const outcomes = await takeTurns(turns, { rounds: settings.rounds, onTurn })
+  const outcomes = await takeTurns(turns, { rounds: spec.rounds ?? settings.rounds, onTurn })
   return contenders.map((contender) => ({
     group,
     contender: contender.name,

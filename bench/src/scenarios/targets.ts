@@ -1,7 +1,7 @@
 import type { Measurement } from '../measurement.js'
 import { isMeasured } from '../measurement.js'
-import type { ResultRow } from '../report.js'
-import { formatPercent, formatRate } from '../table.js'
+import type { ResultRow, Role } from '../report.js'
+import { formatMs, formatPercent, formatRate } from '../table.js'
 
 /** The measured outcome of a contender in a group. */
 export function measuredRow(rows: readonly ResultRow[], group: string, contender: string): Measurement | undefined {
@@ -31,4 +31,21 @@ export function shareTarget(label: string, share: number | undefined, threshold:
   return share === undefined
     ? `${label}: not measured`
     : `${label}: ${formatPercent(share)} — ${verdict(share, threshold)}`
+}
+
+/** The measured outcome of the contender with this role in a group. */
+export function measuredRole(rows: readonly ResultRow[], group: string, role: Role): Measurement | undefined {
+  const row = rows.find((r) => r.group === group && r.role === role)
+  return row && isMeasured(row.outcome) ? row.outcome : undefined
+}
+
+/**
+ * A target line for a latency that must stay under a bound.
+ *
+ * @example
+ * latencyTarget('live p99 < 50 ms', 12.34, 50) // 'live p99 < 50 ms: 12.3 ms — met'
+ */
+export function latencyTarget(label: string, valueMs: number | undefined, underMs: number): string {
+  if (valueMs === undefined || Number.isNaN(valueMs)) return `${label}: not measured`
+  return `${label}: ${formatMs(valueMs)} ms — ${valueMs < underMs ? 'met' : 'MISSED'}`
 }

@@ -1,0 +1,90 @@
+import { defineProjection, runProjection } from '@eventcore/core'
+import { createSqlProjectionStore, type SqlConnection, type SqlEventStore } from '@eventcore/postgres'
+import { balancesTableSql, DEPOSITED, depositOf, upsertBalanceSql } from './balances.js'
+import type { ProjectOptions, RunningProjection } from './contender.js'
+import { schemaIdentifier } from './namespaces.js'
+
+/** The balances projection over an EventCore SQL store, and a way to stop every runner it started. */
+export interface EventcoreProjections {
+  readonly project: (options: ProjectOptions) => Promise<RunningProjection>
+  /** Stops the runners still going (a turn cut short), before the store closes. */
+  stopAll(): Promise<void>
+}
+
+/**
+ * The balances projection as a user writes it: `runProjection` with the SQL projection store
+ * (checkpoints in the store's schema), a handler that upserts through the batch's `tx` with a
+ * named (prepared) statement, so the read model and the checkpoint commit together.
+ *
+ * @param openRunnerStore Opens a second store on the same schema, for `runner: 'second-store'`.
+ */
+export function eventcoreProjections(
+  store: SqlEventStore,
+  openRunnerStore: () => Promise<SqlEventStore>,
+): EventcoreProjections {
+  const running = new Set<RunningProjection>()
+  return {
+    async project({ name, batchSize, runner, onBatch }) {
+      const table = `${store.schema.quoted}.${schemaIdentifier(name)}`
+      await store.driver.query(balancesTableSql(table))
+      const runnerStore = runner === 'same-store' ? store : await openRunnerStore()
+      const upsert = upsertBalanceSql(table)
+      const statement = `bal_${store.schema.name}_${name}`
+      // The seqs of the batch in hand; a new `tx` is a new (or retried) batch.
+      let batchTx: SqlConnection | undefined
+      let seqs: number[] = []
+      const projection = defineProjection<SqlConnection>({
+        name,
+        version: 1,
+        eventTypes: [DEPOSITED],
+        handle: async (event, { tx }) => {
+          if (tx !== batchTx) {
+            batchTx = tx
+            seqs = []
+          }
+          const { amount, seq } = depositOf(event.data)
+          await tx.query(upsert, [event.streamId, amount], statement)
+          if (seq !== undefined) seqs.push(seq)
+        },
+      })
+      const handle = runProjection({
+        store: runnerStore,
+        projections: createSqlProjectionStore(runnerStore),
+        projection,
+        batchSize,
+        observer: {
+          // Called once the batch and its checkpoint have committed.
+          onBatch: (batch) => {
+            const applied = seqs
+            batchTx = undefined
+            seqs = []
+            onBatch({ events: batch.events, seqs: applied })
+          },
+        },
+      })
+      let stopped = false
+      const ended = handle.done.then(
+        (checkpoint) => `the projection ended: ${checkpoint.state}${lastError(checkpoint.lastError)}`,
+        (error: unknown) => `the projection failed: ${error instanceof Error ? error.message : String(error)}`,
+      )
+      const started: RunningProjection = {
+        ended: ended.then((why) => (stopped ? new Promise<string>(() => {}) : why)),
+        async stop() {
+          stopped = true
+          running.delete(started)
+          await handle.stop().catch(() => {})
+          if (runnerStore !== store) await runnerStore.close()
+        },
+      }
+      running.add(started)
+      return started
+    },
+    async stopAll() {
+      await Promise.all([...running].map((projection) => projection.stop()))
+    },
+  }
+}
+
+function lastError(error: { message: string } | undefined): string {
+  return error ? ` (${error.message})` : ''
+}

@@ -1,0 +1,88 @@
+import { balancesTableSql, DEPOSITED, depositOf, upsertBalanceSql } from './balances.js'
+import type { ProjectOptions, RunningProjection } from './contender.js'
+import { schemaIdentifier } from './namespaces.js'
+import type { WithClient } from './raw-baseline.js'
+import type { RawStatements } from './raw-sql.js'
+
+/** Waits between reads of an empty log. */
+const IDLE_MS = 10
+
+interface EventRow {
+  readonly position: string
+  readonly stream_id: string
+  readonly type: string
+  readonly data: unknown
+}
+
+/**
+ * The balances projection by hand, the same shape as EventCore's: read a page by position (the
+ * baseline's global read), then in one transaction the same upsert per event (named) and the new
+ * position in a checkpoint table; a client checked out per page. It has no lease, no failure
+ * handling and no wake-up on append (it polls), so it only runs the catch-up.
+ */
+export function rawProjection(
+  withClient: WithClient,
+  schema: string,
+  statements: RawStatements,
+): (options: ProjectOptions) => Promise<RunningProjection> {
+  return async ({ name, batchSize, runner, onBatch }) => {
+    if (runner !== 'same-store') throw new Error('the raw baseline has no wake-up from another process')
+    const table = `${schema}.${schemaIdentifier(name)}`
+    const upsert = { name: `bal_${schema}_${name}`, text: upsertBalanceSql(table) }
+    const save = {
+      name: `raw_${schema}_checkpoint`,
+      text: `UPDATE ${schema}.checkpoints SET position = $2 WHERE name = $1`,
+    }
+    let after = await withClient(async (client) => {
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${schema}.checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
+${balancesTableSql(table)}`,
+      )
+      await client.query(`INSERT INTO ${schema}.checkpoints (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING`, [
+        name,
+      ])
+      const found = await client.query<{ position: string }>(
+        `SELECT position FROM ${schema}.checkpoints WHERE name = $1`,
+        [name],
+      )
+      return found.rows[0]?.position ?? '0'
+    })
+    const applyPage = () =>
+      withClient(async (client) => {
+        const { rows } = await client.query<EventRow>({ ...statements.readAll, values: [after, batchSize] })
+        const last = rows.at(-1)
+        if (!last) return 0
+        await client.query('BEGIN')
+        try {
+          for (const row of rows) {
+            if (row.type !== DEPOSITED) continue
+            await client.query({ ...upsert, values: [row.stream_id, depositOf(row.data).amount] })
+          }
+          await client.query({ ...save, values: [name, last.position] })
+          await client.query('COMMIT')
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {})
+          throw error
+        }
+        after = last.position
+        return rows.length
+      })
+    let stopping = false
+    const loop = async (): Promise<string> => {
+      while (!stopping) {
+        const applied = await applyPage()
+        if (applied > 0) onBatch({ events: applied, seqs: [] })
+        else await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
+      }
+      return 'stopped'
+    }
+    const done = loop().catch((error: unknown) => `failed: ${error instanceof Error ? error.message : String(error)}`)
+    return {
+      ended: done.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
+      async stop() {
+        stopping = true
+        await done
+      },
+    }
+  }
+}
