@@ -91,33 +91,66 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
   }
 
   async function main(): Promise<Checkpoint> {
-    let lease: Lease | undefined
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || !Number.isSafeInteger(version) || version < 1)
+      throw new Error(`projection name must be 1-100 letters, digits, '.', '_' or '-', and version a whole number ≥ 1`)
+    for (;;) {
+      const lease = await acquire()
+      if (!lease) return projections.load(name, version)
+      const ended = await lead(lease)
+      if (ended !== 'lost') return projections.load(name, version)
+      // The lease's connection dropped: another runner may lead now. Stand by again.
+    }
+  }
+
+  /** Waits for the version's lease; `undefined` when stopped first. */
+  async function acquire(): Promise<Lease | undefined> {
     let announced = false
     while (!stopping) {
-      lease = await projections.tryLease(name, version)
-      if (lease) break
+      const lease = await projections.tryLease(name, version).catch(() => undefined)
+      if (lease) return lease
       // The stored state is the leader's; a standby only tells its own observer.
       if (!announced) observer.onState?.({ projection: name, version, state: 'standby' })
       announced = true
       await pause(standbyRetryMs)
     }
-    if (!lease) return projections.load(name, version)
+    return undefined
+  }
+
+  /** Applies the log while holding the lease. */
+  async function lead(lease: Lease): Promise<ProjectionState | 'lost'> {
     const off = store.onAppend(() => {
       woken = true
       wake?.()
     })
-    let final: ProjectionState = 'stopped'
+    let final: ProjectionState | 'lost' = 'stopped'
     try {
       let checkpoint = await projections.load(name, version)
       await state(checkpoint.active || (await activeVersion()) === undefined ? 'running' : 'rebuilding', null)
       let cursor = checkpoint.cursor
       let pollMs = minPollMs
+      let outageMs = minPollMs
       while (!stopping) {
+        if (lease.held && !lease.held()) {
+          final = 'lost'
+          break
+        }
         woken = false
-        const page = await store.readAll({ after: cursor, limit: batchSize })
-        if (page.events.length === 0) {
-          const caughtUp = await onCaughtUp()
-          if (caughtUp === 'retired') {
+        let outcome: PageOutcome | 'caught-up'
+        let page: Awaited<ReturnType<EventStore['readAll']>> | undefined
+        try {
+          page = await store.readAll({ after: cursor, limit: batchSize })
+          outcome = page.events.length === 0 ? 'caught-up' : await applyPage(cursor, page.events, page.cursor)
+          outageMs = minPollMs
+        } catch {
+          // The store or the checkpoint table failed (not a handler): wait, re-read the checkpoint, go on.
+          await pause(outageMs)
+          outageMs = Math.min(maxPollMs * 5, outageMs * 2)
+          checkpoint = await projections.load(name, version).catch(() => checkpoint)
+          cursor = checkpoint.cursor
+          continue
+        }
+        if (outcome === 'caught-up') {
+          if ((await onCaughtUp()) === 'retired') {
             final = 'retired'
             break
           }
@@ -126,7 +159,6 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
           continue
         }
         pollMs = minPollMs
-        const outcome = await applyPage(cursor, page.events, page.cursor)
         if (outcome.kind === 'interrupted') break
         if (outcome.kind === 'failed') {
           final = 'failed'
@@ -152,10 +184,10 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
       }
     } finally {
       off()
-      if (final !== 'failed') await state(final).catch(() => {})
-      await lease.release()
+      if (final !== 'failed' && final !== 'lost') await state(final).catch(() => {})
+      await lease.release().catch(() => {})
     }
-    return projections.load(name, version)
+    return final
   }
 
   async function activeVersion(): Promise<number | undefined> {
@@ -231,7 +263,13 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
   }
 
   async function applyAll(events: readonly RecordedEvent[], tx: Tx): Promise<void> {
-    for (const event of events) await projection.handle(event, { tx, version })
+    for (const event of events) {
+      try {
+        await projection.handle(event, { tx, version })
+      } catch (error) {
+        throw new HandlerFailure(error)
+      }
+    }
   }
 
   /** Tries `work` with doubling back-off; a handler's error is the answer after the last try. */
@@ -244,8 +282,8 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
       try {
         return { ok: true, value: await work() }
       } catch (error) {
-        if (n >= maxAttempts || stopping)
-          return { ok: false, message: error instanceof Error ? error.message : String(error) }
+        if (!(error instanceof HandlerFailure)) throw error // the store failed, not the handler: not the event's fault
+        if (n >= maxAttempts || stopping) return { ok: false, message: error.message }
         await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** (n - 1)))
       }
     }
@@ -259,5 +297,12 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
       wake?.()
       return done
     },
+  }
+}
+
+/** A handler threw: counted against the event, unlike a failure of the store. */
+class HandlerFailure extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause })
   }
 }

@@ -88,6 +88,8 @@ export interface DeadLetter {
 /** Released when the holder stops or its connection dies. */
 export interface Lease {
   release(): Promise<void>
+  /** False once the lease is lost (its connection dropped): the runner stands down. @default always true */
+  held?(): boolean
 }
 
 /**

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { LOCK_NAMESPACE } from './migrations.js'
-import type { SqlConnection, SqlDriver } from './sql-driver.js'
+import type { SqlConnection, SqlDriver, SqlLock } from './sql-driver.js'
 import { isTransient } from './store-errors.js'
 
 async function run<Row>(client: pg.ClientBase, text: string, values?: readonly unknown[], name?: string) {
@@ -97,20 +97,30 @@ async function listenOn(pool: pg.Pool, channel: string, onNotify: () => void): P
  * A session advisory lock on a connection of its own: held while that connection lives, so a
  * process that dies releases it and a standby elsewhere can take over.
  */
-async function tryLockOn(pool: pg.Pool, key: string): Promise<(() => Promise<void>) | undefined> {
+async function tryLockOn(pool: pg.Pool, key: string): Promise<SqlLock | undefined> {
   const client = new pg.Client(pool.options)
-  client.on('error', () => {}) // a dropped connection has released the lock; the holder's next commit will tell
-  await client.connect()
+  let held = false
+  // A dropped connection has released the lock: say so, and let the holder stand down.
+  client.on('error', () => {
+    held = false
+  })
+  client.on('end', () => {
+    held = false
+  })
   try {
+    await client.connect()
     const { rows } = await client.query<{ locked: boolean }>(
       'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
       [LOCK_NAMESPACE + 2, key],
     )
-    if (rows[0]?.locked) return () => client.end().catch(() => {})
+    held = rows[0]?.locked === true
   } catch (error) {
     await client.end().catch(() => {})
     throw error
   }
-  await client.end().catch(() => {})
-  return undefined
+  if (!held) {
+    await client.end().catch(() => {})
+    return undefined
+  }
+  return { release: () => client.end().catch(() => {}), held: () => held }
 }

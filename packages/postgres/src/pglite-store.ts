@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { createUpcaster } from '@eventcore/core'
 import { migrate } from './migrations.js'
 import { schemaName } from './schema-name.js'
 import type { SqlConnection, SqlDriver } from './sql-driver.js'
@@ -43,7 +44,7 @@ export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean }
       heldLocks.set(db, held)
       if (held.has(key)) return undefined
       held.add(key)
-      return async () => void held.delete(key)
+      return { release: async () => void held.delete(key), held: () => held.has(key) }
     },
     listen: async (channel, onNotify) => {
       const stop = await db.listen(channel, () => onNotify())
@@ -65,6 +66,7 @@ export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean }
 export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise<PgliteEventStore> {
   const { dataDir = './data', schema: name = 'eventcore' } = options
   const schema = schemaName(name)
+  createUpcaster(options.upcasters ?? []) // refuse bad upcasters before opening anything
   let db: PGlite
   try {
     db = options.db ?? (await PGlite.create(dataDir))

@@ -1,3 +1,4 @@
+import { createUpcaster } from '@eventcore/core'
 import pg from 'pg'
 import { migrate } from './migrations.js'
 import { pgDriver } from './pg-driver.js'
@@ -42,6 +43,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     schema: name = 'eventcore',
   } = options
   const schema = schemaName(name)
+  createUpcaster(options.upcasters ?? []) // refuse bad upcasters before opening anything
   const pool =
     options.pool ??
     new pg.Pool({

@@ -19,8 +19,14 @@ export interface SqlDriver extends SqlConnection {
    * Takes a lock named `key` for as long as the returned release is not called (and, across
    * processes, the holder's connection lives); `undefined` when another holder has it.
    */
-  tryLock(key: string): Promise<(() => Promise<void>) | undefined>
+  tryLock(key: string): Promise<SqlLock | undefined>
   close(): Promise<void>
+}
+
+/** A held lock: release it, or ask whether it is still held (its connection may have dropped). */
+export interface SqlLock {
+  release(): Promise<void>
+  held(): boolean
 }
 
 /**

@@ -140,8 +140,7 @@ export function createSqlProjectionStore(store: SqlEventStore): ProjectionStore<
       }),
 
     async tryLease(name, version): Promise<Lease | undefined> {
-      const release = await driver.tryLock(`${schema.name}.projection.${name}@${version}`)
-      return release ? { release } : undefined
+      return driver.tryLock(`${schema.name}.projection.${name}@${version}`)
     },
 
     async list() {

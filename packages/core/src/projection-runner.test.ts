@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import type { EventStore } from './event-store.js'
+import { createMemoryProjectionStore } from './memory-projections.js'
+import { createMemoryStore } from './memory-store.js'
+import type { Lease, ProjectionStore } from './projection.js'
+import { runProjection } from './projection-runner.js'
+
+const fast = { minPollMs: 2, maxPollMs: 20, standbyRetryMs: 10 }
+
+async function seeded(count: number) {
+  const store = createMemoryStore()
+  for (let n = 1; n <= count; n++) await store.append([{ streamId: `s-${n}`, events: [{ type: 'N', data: { n } }] }])
+  return store
+}
+
+async function until(condition: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+describe('projection runner', () => {
+  it('rides out a store outage without failing the projection or blaming an event', async () => {
+    const memory = await seeded(20)
+    let outages = 3
+    const flaky: EventStore = {
+      ...memory,
+      readAll: async (options) => {
+        if (outages-- > 0) throw new Error('connection reset')
+        return memory.readAll(options)
+      },
+    }
+    const base = createMemoryProjectionStore()
+    let commitFailures = 2
+    const projections: ProjectionStore<undefined> = {
+      ...base,
+      commit: async (...args) => {
+        if (commitFailures-- > 0) throw new Error('checkpoint table unavailable')
+        return base.commit(...args)
+      },
+    }
+    const seen: number[] = []
+    const runner = runProjection({
+      store: flaky,
+      projections,
+      projection: {
+        name: 'sturdy',
+        version: 1,
+        handle: (event) => void seen.push((event.data as { n: number }).n),
+        failure: { maxAttempts: 1, onExhausted: 'dead-letter' },
+      },
+      ...fast,
+    })
+    await until(async () => (await projections.load('sturdy', 1)).processed >= 20)
+    const final = await runner.stop()
+    expect(final).toMatchObject({ state: 'stopped', processed: 20 })
+    expect(await projections.deadLetters('sturdy')).toEqual([])
+    expect([...new Set(seen)].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+  })
+
+  it('stands down when its lease is lost, so the standby can lead', async () => {
+    const store = await seeded(5)
+    const base = createMemoryProjectionStore()
+    const leases: Array<{ lost: boolean }> = []
+    const projections: ProjectionStore<undefined> = {
+      ...base,
+      tryLease: async (name, version) => {
+        const lease = await base.tryLease(name, version)
+        if (!lease) return undefined
+        const state = { lost: false }
+        leases.push(state)
+        const held: Lease = { release: () => lease.release(), held: () => !state.lost }
+        return held
+      },
+    }
+    const states: string[] = []
+    const runner = runProjection({
+      store,
+      projections,
+      projection: { name: 'leased', version: 1, handle: () => {} },
+      observer: { onState: (change) => states.push(change.state) },
+      ...fast,
+    })
+    await until(async () => (await projections.load('leased', 1)).processed >= 5)
+    const first = leases[0]
+    if (!first) throw new Error('expected a lease')
+    first.lost = true // its connection dropped: the database released the lock
+    await until(() => leases.length === 2) // it stood down, released, and took the lease again
+    await store.append([{ streamId: 'late', events: [{ type: 'N', data: { n: 6 } }] }])
+    await until(async () => (await projections.load('leased', 1)).processed >= 6)
+    await runner.stop()
+  })
+
+  it('refuses a projection name that is not an identifier', async () => {
+    const runner = runProjection({
+      store: createMemoryStore(),
+      projections: createMemoryProjectionStore(),
+      projection: { name: 'no spaces; please', version: 1, handle: () => {} },
+    })
+    await expect(runner.done).rejects.toThrow(/projection name must be/)
+  })
+})
