@@ -83,15 +83,18 @@ export {
 export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
 export { createMemoryProjectionStore } from './memory-projections.js'
 export {
+  type BatchHandler,
   type Checkpoint,
   type DeadLetter,
   defineProjection,
+  type EventHandler,
   type FailurePolicy,
   handles,
   type Lease,
   type Projection,
   type ProjectionContext,
   type ProjectionFailure,
+  type ProjectionSettings,
   type ProjectionState,
   type ProjectionStore,
 } from './projection.js'

@@ -263,12 +263,14 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
   }
 
   async function applyAll(events: readonly RecordedEvent[], tx: Tx): Promise<void> {
-    for (const event of events) {
-      try {
-        await projection.handle(event, { tx, version })
-      } catch (error) {
-        throw new HandlerFailure(error)
+    try {
+      if (projection.handleBatch) {
+        if (events.length > 0) await projection.handleBatch(events, { tx, version })
+        return
       }
+      for (const event of events) await projection.handle(event, { tx, version })
+    } catch (error) {
+      throw new HandlerFailure(error)
     }
   }
 

@@ -23,8 +23,9 @@ export interface FailurePolicy {
 }
 
 /**
- * A read model built from the global log. `version` names a build: a new version is rebuilt from
- * the start while the current one keeps serving, then takes over.
+ * A read model built from the global log, by `handle` (per event) or `handleBatch` (per batch).
+ * `version` names a build: a new version is rebuilt from the start while the current one keeps
+ * serving, then takes over.
  *
  * @example
  * const balances = defineProjection<SqlConnection>({
@@ -36,15 +37,33 @@ export interface FailurePolicy {
  *   },
  * })
  */
-export interface Projection<Tx = unknown> {
+export type Projection<Tx = unknown> = ProjectionSettings & (EventHandler<Tx> | BatchHandler<Tx>)
+
+/** What every projection declares. */
+export interface ProjectionSettings {
   /** Letters, digits, `-`, `_` and `.`; unique per store. */
   readonly name: string
   /** A whole number ≥ 1. */
   readonly version: number
-  /** Only these event types reach `handle`; the checkpoint still passes the others. @default all */
+  /** Only these event types reach the handler; the checkpoint still passes the others. @default all */
   readonly eventTypes?: readonly string[]
-  readonly handle: (event: RecordedEvent, context: ProjectionContext<Tx>) => Promise<void> | void
   readonly failure?: FailurePolicy
+}
+
+/** A projection that handles one event at a time. */
+export interface EventHandler<Tx> {
+  readonly handle: (event: RecordedEvent, context: ProjectionContext<Tx>) => Promise<void> | void
+  readonly handleBatch?: never
+}
+
+/**
+ * A projection that handles a whole batch at once, e.g. one multi-row upsert per batch instead of
+ * one statement per event. When a batch fails, the runner retries its events one at a time (as
+ * batches of one) to find the event at fault.
+ */
+export interface BatchHandler<Tx> {
+  readonly handleBatch: (events: readonly RecordedEvent[], context: ProjectionContext<Tx>) => Promise<void> | void
+  readonly handle?: never
 }
 
 /** Defines a projection (the identity function, for type inference). */

@@ -180,6 +180,40 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     ])
   })
 
+  it(`${name}: hands whole batches to handleBatch, and finds a failing event one by one`, async () => {
+    const { store, projections, model } = await open()
+    await appendDeposits(store, 25)
+    const poison = (await store.readAll({ limit: 100 })).events[17]
+    const sizes: number[] = []
+    const runner = runProjection({
+      store,
+      projections,
+      projection: {
+        name: 'batched',
+        version: 1,
+        handleBatch: async (events, context) => {
+          sizes.push(events.length)
+          for (const event of events) {
+            if (event.eventId === poison?.eventId) throw new Error('bad event')
+            await model.handle(event, context)
+          }
+        },
+        failure: { maxAttempts: 1, onExhausted: 'dead-letter' },
+      },
+      batchSize: 10,
+      ...fast,
+    })
+    await until(async () => (await projections.load('batched', 1)).processed >= 24)
+    await runner.stop()
+    expect(sizes.slice(0, 2)).toEqual([10, 10]) // then the failing batch again, one event at a time
+    expect(sizes.filter((n) => n === 1).length).toBeGreaterThanOrEqual(8)
+    expect(await projections.deadLetters('batched')).toMatchObject([{ eventId: poison?.eventId }])
+    if (!poison) throw new Error('expected 25 events')
+    const expected = await expectedTotals(store)
+    expected.set(poison.streamId, (expected.get(poison.streamId) ?? 0) - (poison.data as { amount: number }).amount)
+    expect(await model.totals(1)).toEqual(expected)
+  })
+
   it(`${name}: replays from a position after a reset`, async () => {
     const { store, projections } = await open()
     await appendDeposits(store, 12)
