@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEPOSITED, depositOf, depositStreams, liveDeposit } from './balances.js'
+import { DEPOSITED, depositOf, depositStreams, liveDeposit, sumDeposits } from './balances.js'
 
 describe('depositStreams', () => {
   it('makes streams of numbered deposits', () => {
@@ -22,5 +22,17 @@ describe('depositOf', () => {
   it('refuses data without a numeric amount', () => {
     expect(() => depositOf({ amount: '5' })).toThrow(/numeric amount/)
     expect(() => depositOf(null)).toThrow(/numeric amount/)
+  })
+})
+
+describe('sumDeposits', () => {
+  it('sums the amounts per stream, in the order streams first appear, and keeps the seqs', () => {
+    const events = [
+      { streamId: 'b', data: { amount: 2 } },
+      { streamId: 'a', data: liveDeposit('a', 7).data },
+      { streamId: 'b', data: { amount: 5 } },
+    ]
+    expect(sumDeposits(events)).toEqual({ streamIds: ['b', 'a'], totals: [7, 1], seqs: [7] })
+    expect(sumDeposits([])).toEqual({ streamIds: [], totals: [], seqs: [] })
   })
 })

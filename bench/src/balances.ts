@@ -1,6 +1,7 @@
 /**
  * The read model of the projection scenarios: one row per stream with the sum of its `Deposited`
- * amounts, upserted once per event, the way a typical SQL projection handler writes.
+ * amounts, upserted once per event, the way a typical SQL projection handler writes, or once per
+ * batch: the batch's deposits summed per stream, one multi-row upsert.
  *
  * @module
  */
@@ -18,6 +19,41 @@ export function balancesTableSql(table: string): string {
 export function upsertBalanceSql(table: string): string {
   return `INSERT INTO ${table} AS b (stream_id, total) VALUES ($1, $2)
 ON CONFLICT (stream_id) DO UPDATE SET total = b.total + excluded.total`
+}
+
+/**
+ * The upsert of a whole batch, its deposits summed per stream: `$1` the streams (`text[]`), `$2`
+ * their sums (`bigint[]`), one row each (a stream twice in one statement would be an error).
+ */
+export function upsertBalancesSql(table: string): string {
+  return `INSERT INTO ${table} AS b (stream_id, total) SELECT * FROM unnest($1::text[], $2::bigint[])
+ON CONFLICT (stream_id) DO UPDATE SET total = b.total + excluded.total`
+}
+
+/** A batch's deposits summed per stream, the parameters of {@link upsertBalancesSql}. */
+export interface DepositSums {
+  readonly streamIds: string[]
+  readonly totals: number[]
+  /** The `seq` of every deposit that carries one, in order. */
+  readonly seqs: number[]
+}
+
+/**
+ * Sums the deposits of a batch per stream, in the order streams first appear.
+ *
+ * @example
+ * sumDeposits([{ streamId: 'a', data: { amount: 1 } }, { streamId: 'b', data: { amount: 2 } }, { streamId: 'a', data: { amount: 3 } }])
+ * // { streamIds: ['a', 'b'], totals: [4, 2], seqs: [] }
+ */
+export function sumDeposits(events: Iterable<{ readonly streamId: string; readonly data: unknown }>): DepositSums {
+  const sums = new Map<string, number>()
+  const seqs: number[] = []
+  for (const event of events) {
+    const { amount, seq } = depositOf(event.data)
+    sums.set(event.streamId, (sums.get(event.streamId) ?? 0) + amount)
+    if (seq !== undefined) seqs.push(seq)
+  }
+  return { streamIds: [...sums.keys()], totals: [...sums.values()], seqs }
 }
 
 /**

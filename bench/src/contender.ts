@@ -63,6 +63,11 @@ export interface ProjectOptions {
    * process would be, by LISTEN/NOTIFY.
    */
   readonly runner: 'same-store' | 'second-store'
+  /**
+   * `per-event`: one upsert per event (EventCore: `handle`). `per-batch`: the batch's deposits
+   * summed per stream, one multi-row upsert per batch (EventCore: `handleBatch`). @default 'per-event'
+   */
+  readonly apply?: 'per-event' | 'per-batch'
   /** Called right after each batch and its checkpoint commit. */
   readonly onBatch: (batch: AppliedBatch) => void
 }

@@ -1,6 +1,6 @@
 import { defineProjection, runProjection } from '@eventcore/core'
 import { createSqlProjectionStore, type SqlConnection, type SqlEventStore } from '@eventcore/postgres'
-import { balancesTableSql, DEPOSITED, depositOf, upsertBalanceSql } from './balances.js'
+import { balancesTableSql, DEPOSITED, depositOf, sumDeposits, upsertBalanceSql, upsertBalancesSql } from './balances.js'
 import type { ProjectOptions, RunningProjection } from './contender.js'
 import { schemaIdentifier } from './namespaces.js'
 
@@ -14,7 +14,9 @@ export interface EventcoreProjections {
 /**
  * The balances projection as a user writes it: `runProjection` with the SQL projection store
  * (checkpoints in the store's schema), a handler that upserts through the batch's `tx` with a
- * named (prepared) statement, so the read model and the checkpoint commit together.
+ * named (prepared) statement, so the read model and the checkpoint commit together. With
+ * `apply: 'per-batch'` it defines `handleBatch` instead: the batch's deposits summed per stream,
+ * one named multi-row upsert per batch.
  *
  * @param openRunnerStore Opens a second store on the same schema, for `runner: 'second-store'`.
  */
@@ -24,29 +26,43 @@ export function eventcoreProjections(
 ): EventcoreProjections {
   const running = new Set<RunningProjection>()
   return {
-    async project({ name, batchSize, runner, onBatch }) {
+    async project({ name, batchSize, runner, apply = 'per-event', onBatch }) {
       const table = `${store.schema.quoted}.${schemaIdentifier(name)}`
       await store.driver.query(balancesTableSql(table))
       const runnerStore = runner === 'same-store' ? store : await openRunnerStore()
       const upsert = upsertBalanceSql(table)
+      const upsertMany = upsertBalancesSql(table)
       const statement = `bal_${store.schema.name}_${name}`
       // The seqs of the batch in hand; a new `tx` is a new (or retried) batch.
       let batchTx: SqlConnection | undefined
       let seqs: number[] = []
-      const projection = defineProjection<SqlConnection>({
-        name,
-        version: 1,
-        eventTypes: [DEPOSITED],
-        handle: async (event, { tx }) => {
-          if (tx !== batchTx) {
-            batchTx = tx
-            seqs = []
-          }
-          const { amount, seq } = depositOf(event.data)
-          await tx.query(upsert, [event.streamId, amount], statement)
-          if (seq !== undefined) seqs.push(seq)
-        },
-      })
+      const inBatch = (tx: SqlConnection) => {
+        if (tx !== batchTx) {
+          batchTx = tx
+          seqs = []
+        }
+      }
+      const settings = { name, version: 1, eventTypes: [DEPOSITED] }
+      const projection =
+        apply === 'per-batch'
+          ? defineProjection<SqlConnection>({
+              ...settings,
+              handleBatch: async (events, { tx }) => {
+                inBatch(tx)
+                const sums = sumDeposits(events)
+                await tx.query(upsertMany, [sums.streamIds, sums.totals], `${statement}_batch`)
+                seqs.push(...sums.seqs)
+              },
+            })
+          : defineProjection<SqlConnection>({
+              ...settings,
+              handle: async (event, { tx }) => {
+                inBatch(tx)
+                const { amount, seq } = depositOf(event.data)
+                await tx.query(upsert, [event.streamId, amount], statement)
+                if (seq !== undefined) seqs.push(seq)
+              },
+            })
       const handle = runProjection({
         store: runnerStore,
         projections: createSqlProjectionStore(runnerStore),

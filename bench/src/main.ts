@@ -2,8 +2,8 @@
  * `npm run bench`: EventCore against a hand-written raw-SQL baseline and Emmett's PostgreSQL
  * store on the same server, plus the PGlite and memory stores, one table per operation.
  *
- * Settings: `EVENTCORE_BENCH_SECONDS`, `EVENTCORE_BENCH_ROUNDS`, `EVENTCORE_BENCH_DATABASE_URL`
- * (see `settings.ts` and `bench/README.md`).
+ * Settings: `EVENTCORE_BENCH_SECONDS`, `EVENTCORE_BENCH_ROUNDS`, `EVENTCORE_BENCH_ONLY`,
+ * `EVENTCORE_BENCH_DATABASE_URL` (see `settings.ts` and `bench/README.md`).
  *
  * @module
  */
@@ -71,7 +71,7 @@ function peerContender(admin: PostgresAdmin): Contender {
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const settings = readSettings(process.env)
+  const settings = readSettings(process.env, SCENARIOS.length)
   const prefix = runPrefix(new Date())
   const connected = await connectAdmin(settings.databaseUrl)
   const admin = 'unreachable' in connected ? undefined : connected
@@ -85,6 +85,8 @@ async function main(): Promise<void> {
     `${seconds(settings.durationMs)} measured per row after ${seconds(settings.warmupMs)} warm-up; ` +
       `${settings.rounds} round${settings.rounds === 1 ? '' : 's'} taking turns, the median round shown.`,
   )
+  const { only } = settings
+  if (only) print(`EVENTCORE_BENCH_ONLY: operation${only.length === 1 ? '' : 's'} ${only.join(', ')} only.`)
 
   const gate = createOpenGate()
   const contenders: Contender[] = [
@@ -122,7 +124,8 @@ async function main(): Promise<void> {
   })
 
   try {
-    for (const scenario of SCENARIOS) {
+    for (const [index, scenario] of SCENARIOS.entries()) {
+      if (only && !only.includes(index + 1)) continue
       print()
       const began = performance.now()
       const section = await scenario({ contenders, settings, prefix, onTurn: () => progress('.') })

@@ -1,4 +1,4 @@
-import { balancesTableSql, DEPOSITED, depositOf, upsertBalanceSql } from './balances.js'
+import { balancesTableSql, DEPOSITED, depositOf, sumDeposits, upsertBalanceSql, upsertBalancesSql } from './balances.js'
 import type { ProjectOptions, RunningProjection } from './contender.js'
 import { schemaIdentifier } from './namespaces.js'
 import type { WithClient } from './raw-baseline.js'
@@ -17,18 +17,20 @@ interface EventRow {
 /**
  * The balances projection by hand, the same shape as EventCore's: read a page by position (the
  * baseline's global read), then in one transaction the same upsert per event (named) and the new
- * position in a checkpoint table; a client checked out per page. It has no lease, no failure
- * handling and no wake-up on append (it polls), so it only runs the catch-up.
+ * position in a checkpoint table; a client checked out per page. With `apply: 'per-batch'` the
+ * page's deposits are summed per stream and written by one multi-row upsert (named) instead. It has
+ * no lease, no failure handling and no wake-up on append (it polls), so it only runs the catch-up.
  */
 export function rawProjection(
   withClient: WithClient,
   schema: string,
   statements: RawStatements,
 ): (options: ProjectOptions) => Promise<RunningProjection> {
-  return async ({ name, batchSize, runner, onBatch }) => {
+  return async ({ name, batchSize, runner, apply = 'per-event', onBatch }) => {
     if (runner !== 'same-store') throw new Error('the raw baseline has no wake-up from another process')
     const table = `${schema}.${schemaIdentifier(name)}`
     const upsert = { name: `bal_${schema}_${name}`, text: upsertBalanceSql(table) }
+    const upsertMany = { name: `bal_${schema}_${name}_batch`, text: upsertBalancesSql(table) }
     const save = {
       name: `raw_${schema}_checkpoint`,
       text: `UPDATE ${schema}.checkpoints SET position = $2 WHERE name = $1`,
@@ -54,9 +56,16 @@ ${balancesTableSql(table)}`,
         if (!last) return 0
         await client.query('BEGIN')
         try {
-          for (const row of rows) {
-            if (row.type !== DEPOSITED) continue
-            await client.query({ ...upsert, values: [row.stream_id, depositOf(row.data).amount] })
+          const deposits = rows.filter((row) => row.type === DEPOSITED)
+          if (apply === 'per-batch') {
+            const sums = sumDeposits(deposits.map((row) => ({ streamId: row.stream_id, data: row.data })))
+            if (sums.streamIds.length > 0) {
+              await client.query({ ...upsertMany, values: [sums.streamIds, sums.totals] })
+            }
+          } else {
+            for (const row of deposits) {
+              await client.query({ ...upsert, values: [row.stream_id, depositOf(row.data).amount] })
+            }
           }
           await client.query({ ...save, values: [name, last.position] })
           await client.query('COMMIT')

@@ -25,6 +25,18 @@ describe('ratioTo', () => {
     expect(ratioTo(rows, rows[4] as ResultRow, 'raw')).toBeCloseTo(0.5)
   })
 
+  it('divides by the raw row a row names, when it names one', () => {
+    const named: ResultRow[] = [
+      ...rows.slice(0, 2),
+      { group: '8', contender: 'ours, batched', role: 'us', outcome: measured(3000), vsRaw: 'raw, batched' },
+      { group: '8', contender: 'raw, batched', role: 'raw', outcome: measured(4000), vsRaw: 'raw, batched' },
+    ]
+    expect(ratioTo(named, named[0] as ResultRow, 'raw')).toBeCloseTo(0.9)
+    expect(ratioTo(named, named[2] as ResultRow, 'raw')).toBeCloseTo(0.75)
+    expect(ratioTo(named, named[3] as ResultRow, 'raw')).toBeCloseTo(1)
+    expect(ratioTo(named, { ...(named[2] as ResultRow), vsRaw: 'nobody' }, 'raw')).toBeUndefined()
+  })
+
   it('has no ratio for embedded stores or against a missing row', () => {
     expect(ratioTo(rows, rows[3] as ResultRow, 'raw')).toBeUndefined()
     expect(ratioTo(rows, rows[0] as ResultRow, 'peer')).toBeUndefined()

@@ -14,6 +14,8 @@ export interface ResultRow {
   readonly contender: string
   readonly role: Role
   readonly outcome: Outcome
+  /** The contender "vs raw" divides by, instead of the group's first raw row. */
+  readonly vsRaw?: string
 }
 
 /** One table: an operation, its rows and what to read next to them. */
@@ -38,10 +40,22 @@ export function rateOf(rows: readonly ResultRow[], group: string, role: Role): n
   return row && isMeasured(row.outcome) ? row.outcome.rate : undefined
 }
 
-/** The rate of a row divided by the rate of the row with `role` in its group; none for embedded rows. */
+/** The rate of a contender's row in a group, when it was measured. */
+export function rateOfContender(rows: readonly ResultRow[], group: string, contender: string): number | undefined {
+  const row = rows.find((r) => r.group === group && r.contender === contender)
+  return row && isMeasured(row.outcome) ? row.outcome.rate : undefined
+}
+
+/**
+ * The rate of a row divided by the rate of the row with `role` in its group (for `raw`, the row's
+ * own {@link ResultRow.vsRaw} when it names one); none for embedded rows.
+ */
 export function ratioTo(rows: readonly ResultRow[], row: ResultRow, role: Role): number | undefined {
   if (row.role === 'embedded' || !isMeasured(row.outcome)) return undefined
-  const base = rateOf(rows, row.group, role)
+  const base =
+    role === 'raw' && row.vsRaw !== undefined
+      ? rateOfContender(rows, row.group, row.vsRaw)
+      : rateOf(rows, row.group, role)
   return base ? row.outcome.rate / base : undefined
 }
 

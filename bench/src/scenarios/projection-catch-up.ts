@@ -1,9 +1,10 @@
 import { depositStreams } from '../balances.js'
-import type { BenchStore } from '../contender.js'
+import type { BenchStore, Contender } from '../contender.js'
 import { runProjectionCatchUp } from '../measure-projection.js'
-import { type ResultRow, rateOf, type Section } from '../report.js'
+import { isMeasured } from '../measurement.js'
+import type { ResultRow, Section } from '../report.js'
 import { measureRow, type ScenarioContext } from './scenario.js'
-import { rateTarget } from './targets.js'
+import { bestOfRole, rateTarget } from './targets.js'
 
 const ACCOUNTS = 10_000
 const DEPOSITS_PER_ACCOUNT = 10
@@ -11,6 +12,37 @@ const TOTAL = ACCOUNTS * DEPOSITS_PER_ACCOUNT
 const BATCH_SIZES = [100, 1000] as const
 /** A turn stops at the first batch after this many times the configured measured time. */
 const CAP_FACTOR = 2
+
+/** The per-batch rows: EventCore with `handleBatch`, raw with one upsert per page. */
+const BATCHED_NAMES: Readonly<Partial<Record<Contender['role'], string>>> = {
+  us: 'EventCore PostgreSQL (handleBatch)',
+  raw: 'raw SQL (pg), one upsert per page',
+}
+const RAW_BATCHED = BATCHED_NAMES.raw ?? ''
+
+/**
+ * The contender again, its projection writing one multi-row upsert per batch (`apply: 'per-batch'`).
+ * Same key, so the same schema and log as the per-event row.
+ */
+function perBatch(contender: Contender, name: string): Contender {
+  return {
+    ...contender,
+    name,
+    async open(options) {
+      const store = await contender.open(options)
+      const { project } = store
+      return project ? { ...store, project: (o) => project({ ...o, apply: 'per-batch' }) } : store
+    },
+  }
+}
+
+/** The contenders, each PostgreSQL one (ours and raw) followed by its per-batch variant. */
+function withPerBatchRows(contenders: readonly Contender[]): Contender[] {
+  return contenders.flatMap((contender) => {
+    const name = BATCHED_NAMES[contender.role]
+    return name ? [contender, perBatch(contender, name)] : [contender]
+  })
+}
 
 /** Starts a new balances projection per turn (a new name, a new table), from the start of the log. */
 function catchUpOnce(batchSize: number, capMs: number) {
@@ -33,9 +65,11 @@ export async function projectionCatchUp(context: ScenarioContext): Promise<Secti
   const capMs = CAP_FACTOR * context.settings.durationMs
   const prepared = new Set<string>()
   const rows: ResultRow[] = []
+  const batched = new Set(Object.values(BATCHED_NAMES))
   for (const batchSize of BATCH_SIZES) {
-    rows.push(
-      ...(await measureRow(context, {
+    const measured = await measureRow(
+      { ...context, contenders: withPerBatchRows(context.contenders) },
+      {
         group: batchSize.toLocaleString('en-US'),
         scenario: 's6',
         connections: 1,
@@ -43,12 +77,14 @@ export async function projectionCatchUp(context: ScenarioContext): Promise<Secti
         prepared,
         prepare: (store) => store.load(depositStreams(ACCOUNTS, DEPOSITS_PER_ACCOUNT)),
         measure: catchUpOnce(batchSize, capMs),
-      })),
+      },
     )
+    // The per-batch rows compare with the per-batch raw row, the per-event ones with the per-event raw row.
+    rows.push(...measured.map((row) => (batched.has(row.contender) ? { ...row, vsRaw: RAW_BATCHED } : row)))
   }
   const count = (n: number) => n.toLocaleString('en-US')
   return {
-    title: `6. Catch-up projection of ${count(TOTAL)} events into a PostgreSQL table (upsert per event)`,
+    title: `6. Catch-up projection of ${count(TOTAL)} events into a PostgreSQL table (upsert per event, or one per batch)`,
     unit: 'events/s',
     groupHeader: 'batch',
     rows,
@@ -58,14 +94,19 @@ export async function projectionCatchUp(context: ScenarioContext): Promise<Secti
       'Read model: balances(stream_id text PRIMARY KEY, total bigint), one INSERT … ON CONFLICT (stream_id) DO UPDATE per event, a named (prepared) statement; the upserts and the checkpoint commit in one transaction per batch.',
       'EventCore: runProjection({ store, projections: createSqlProjectionStore(store), projection, batchSize }), handler: tx.query(upsert, [streamId, amount], name). Per batch: readAll on the pool, then BEGIN, ensure and lock the checkpoint (2 statements), the upserts, UPDATE the checkpoint, COMMIT.',
       'raw SQL (same shape, hand-written): SELECT … WHERE position > $1 ORDER BY position LIMIT batch, then BEGIN, the same upserts, UPDATE checkpoints SET position, COMMIT; one client per batch; no lease, no failure handling.',
+      `${BATCHED_NAMES.us}: the same projection with handleBatch: (events, { tx }) => … instead of handle: the batch's deposits summed per stream in JavaScript, then one named INSERT INTO t AS b (stream_id, total) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (stream_id) DO UPDATE SET total = b.total + excluded.total per batch, in the batch's transaction with the checkpoint.`,
+      `${RAW_BATCHED}: the raw loop with the same summing and the same one upsert per page, then UPDATE checkpoints and COMMIT in the same transaction.`,
+      `vs raw: the handleBatch row divides by "${RAW_BATCHED}", the per-event EventCore row by "raw SQL (pg)" (per event).`,
       "Pools of one connection (EventCore's runner also holds a lease connection and a LISTEN connection outside it).",
     ],
-    targets: BATCH_SIZES.map((batchSize) =>
-      rateTarget(
-        `EventCore catch-up ≥ 20,000 events/s into a PostgreSQL read model at batch ${count(batchSize)}`,
-        rateOf(rows, count(batchSize), 'us'),
+    targets: BATCH_SIZES.map((batchSize) => {
+      const best = bestOfRole(rows, count(batchSize), 'us')
+      const line = rateTarget(
+        `EventCore catch-up ≥ 20,000 events/s into a PostgreSQL read model at batch ${count(batchSize)}, best row`,
+        best && isMeasured(best.outcome) ? best.outcome.rate : undefined,
         20_000,
-      ),
-    ),
+      )
+      return best ? `${line} (${best.contender})` : line
+    }),
   }
 }

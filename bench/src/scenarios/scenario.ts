@@ -31,8 +31,9 @@ export interface RowSpec {
   /** Loads data before the first turn of each contender; not measured. */
   readonly prepare?: (store: BenchStore) => Promise<void>
   /**
-   * The contenders already prepared, by name: pass the same set to the rows of a scenario that
-   * share their data, so each contender loads it once. @default a set of this row's own
+   * The contenders already prepared, by key (contenders with the same key share a schema and its
+   * data): pass the same set to the rows of a scenario that share their data, so each schema is
+   * loaded once. @default a set of this row's own
    */
   readonly prepared?: Set<string>
   /** Rounds of this row, instead of the configured number. */
@@ -54,9 +55,9 @@ export async function measureRow(context: ScenarioContext, spec: RowSpec): Promi
     async run() {
       const store = await contender.open({ namespace: namespaceOf(prefix, scenario, contender.key), connections })
       try {
-        if (prepare && !prepared.has(contender.name)) {
+        if (prepare && !prepared.has(contender.key)) {
           await prepare(store)
-          prepared.add(contender.name)
+          prepared.add(contender.key)
         }
         return await measure(store)
       } finally {

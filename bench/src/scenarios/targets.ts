@@ -49,3 +49,16 @@ export function latencyTarget(label: string, valueMs: number | undefined, underM
   if (valueMs === undefined || Number.isNaN(valueMs)) return `${label}: not measured`
   return `${label}: ${formatMs(valueMs)} ms — ${valueMs < underMs ? 'met' : 'MISSED'}`
 }
+
+/**
+ * The measured row of a role in a group with the highest rate, e.g. the best of several EventCore
+ * variants.
+ */
+export function bestOfRole(rows: readonly ResultRow[], group: string, role: Role): ResultRow | undefined {
+  let best: ResultRow | undefined
+  for (const row of rows) {
+    if (row.group !== group || row.role !== role || !isMeasured(row.outcome)) continue
+    if (!best || (isMeasured(best.outcome) && row.outcome.rate > best.outcome.rate)) best = row
+  }
+  return best
+}
