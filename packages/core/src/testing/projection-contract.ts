@@ -78,7 +78,7 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     expect(status).toMatchObject({ name: 'totals', active: true, eventsBehind: 0, secondsBehind: 0 })
     expect(lags.at(-1)).toBe(0)
     expect((await projections.load('totals', 1)).state).toBe('stopped')
-  })
+  }, 60_000)
 
   it(`${name}: resumes after a stop and after a crash inside a batch, ending equal to a fresh build`, async () => {
     const { store, projections, model } = await open()
@@ -107,7 +107,7 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     await until(async () => (await projections.load('resumed', 1)).processed >= 60)
     await runner.stop()
     expect(await model.totals(1)).toEqual(await expectedTotals(store))
-  })
+  }, 60_000)
 
   it(`${name}: lets one runner per projection apply; the standby takes over when it stops`, async () => {
     const { store, projections, model } = await open()
@@ -144,7 +144,7 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     await second.stop()
     expect(appliedBy.filter((w) => w === 'second')).toHaveLength(5)
     expect(await model.totals(1)).toEqual(await expectedTotals(store))
-  })
+  }, 60_000)
 
   it(`${name}: stops on a poison event with its id and error, or parks it and goes on`, async () => {
     const { store, projections, model } = await open()
@@ -178,7 +178,7 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     expect(await projections.deadLetters('lenient')).toMatchObject([
       { eventId: poison?.eventId, error: 'cannot read this one', attempts: 2 },
     ])
-  })
+  }, 60_000)
 
   it(`${name}: hands whole batches to handleBatch, and finds a failing event one by one`, async () => {
     const { store, projections, model } = await open()
@@ -212,7 +212,7 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     const expected = await expectedTotals(store)
     expected.set(poison.streamId, (expected.get(poison.streamId) ?? 0) - (poison.data as { amount: number }).amount)
     expect(await model.totals(1)).toEqual(expected)
-  })
+  }, 60_000)
 
   it(`${name}: replays from a position after a reset`, async () => {
     const { store, projections } = await open()
@@ -236,7 +236,7 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     await until(async () => (await projections.load('replayed', 1)).processed >= 16)
     await runner.stop()
     expect(handled).toEqual([...events.map((e) => e.eventId), ...events.slice(8).map((e) => e.eventId)])
-  })
+  }, 60_000)
 
   it(`${name}: rebuilds a new version under concurrent appends, then switches to it`, async () => {
     const { store, projections, model } = await open()
@@ -272,5 +272,5 @@ export function describeProjectionContract<Tx>(name: string, open: () => Promise
     )
     await v2.stop()
     expect(await model.totals(2)).toEqual(await expectedTotals(store))
-  })
+  }, 60_000)
 }
