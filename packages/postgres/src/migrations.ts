@@ -1,5 +1,6 @@
 import type { SchemaName } from './schema-name.js'
 import type { SqlDriver } from './sql-driver.js'
+import { storeError } from './store-errors.js'
 
 /** One versioned step of the schema. Never edit a released one: add the next. */
 export interface Migration {
@@ -190,6 +191,16 @@ export async function migrate(driver: SqlDriver, schema: SchemaName): Promise<{ 
     }
     return { applied }
   })
+}
+
+/** Migrates on open; a store that cannot migrate closes its driver and reports why. */
+export async function migrateOrClose(driver: SqlDriver, schema: SchemaName): Promise<void> {
+  try {
+    await migrate(driver, schema)
+  } catch (error) {
+    await driver.close()
+    throw storeError('migrate', error)
+  }
 }
 
 /** The versions recorded in a schema; empty when it was never migrated. */

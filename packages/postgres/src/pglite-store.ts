@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite'
 import { createUpcaster } from '@eventcore/core'
-import { migrate } from './migrations.js'
+import { migrateOrClose } from './migrations.js'
 import { schemaName } from './schema-name.js'
 import type { SqlConnection, SqlDriver } from './sql-driver.js'
 import { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
@@ -74,13 +74,6 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
     throw storeError(`opening PGlite in ${dataDir}`, error)
   }
   const driver = pgliteDriver(db, { ownsDb: !options.db })
-  if (options.migrate ?? true) {
-    try {
-      await migrate(driver, schema)
-    } catch (error) {
-      await driver.close()
-      throw storeError('migrate', error)
-    }
-  }
+  if (options.migrate ?? true) await migrateOrClose(driver, schema)
   return { ...createSqlStore(driver, schema, options), db }
 }

@@ -1,10 +1,9 @@
 import { createUpcaster } from '@eventcore/core'
 import pg from 'pg'
-import { migrate } from './migrations.js'
+import { migrateOrClose } from './migrations.js'
 import { pgDriver } from './pg-driver.js'
 import { schemaName } from './schema-name.js'
 import { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
-import { storeError } from './store-errors.js'
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions extends SqlStoreOptions {
@@ -57,14 +56,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // kill the process; the next query reports the outage. A pool you pass in is yours to watch.
   if (!options.pool) pool.on('error', () => {})
   const driver = pgDriver(pool, { ownsPool: !options.pool })
-  if (options.migrate ?? true) {
-    try {
-      await migrate(driver, schema)
-    } catch (error) {
-      await driver.close()
-      throw storeError('migrate', error)
-    }
-  }
+  if (options.migrate ?? true) await migrateOrClose(driver, schema)
   const store = createSqlStore(driver, schema, options)
   return { ...store, pool }
 }
