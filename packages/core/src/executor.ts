@@ -1,18 +1,19 @@
 import { backoffDelay, type RetryPolicy } from './backoff.js'
 import { type Command, isRejection } from './command.js'
+import { createDeadline, type Deadline } from './deadline.js'
 import {
   BusinessRuleError,
   ConcurrencyError,
   type EventCoreError,
   isEventCoreError,
   StoreUnavailableError,
-  TimeoutError,
   ValidationError,
 } from './errors.js'
 import type { Event, RecordedEvent } from './event.js'
 import { uuidv7 } from './event-id.js'
 import type { EventStore, StreamSlice, StreamWrite } from './event-store.js'
 import { type ExecutionContext, metadataFor } from './execution-context.js'
+import { discoveryError, firstDuplicate, fold } from './fold.js'
 
 /** A command that ran: the versions of its streams after the append and what it wrote. */
 export interface ExecutionSuccess<Keys extends string> {
@@ -250,74 +251,5 @@ export function createExecutor(options: ExecutorOptions): Executor {
       report(result.ok ? 'success' : result.error.kind, result.ok ? result.events.length : 0)
       return result
     },
-  }
-}
-
-function fold<Input, State, E extends Event, Keys extends string, Found extends string>(
-  command: Command<Input, State, E, Keys, Found>,
-  named: ReadonlyMap<Keys | Found, string>,
-  slices: ReadonlyMap<string, StreamSlice>,
-): State {
-  // Each stream is already in order: merge them in global order, (transaction id, position), as
-  // readAll delivers it; cheaper than sorting the lot, and a command reads only a few streams.
-  const heads: Array<{ key: Keys | Found; events: readonly RecordedEvent[]; at: number }> = []
-  const seen = new Set<string>()
-  for (const [key, id] of named) {
-    if (seen.has(id)) continue
-    seen.add(id)
-    const events = slices.get(id)?.events ?? []
-    if (events.length > 0) heads.push({ key, events, at: 0 })
-  }
-  let state = command.initialState()
-  for (;;) {
-    let next: (typeof heads)[number] | undefined
-    let first: RecordedEvent | undefined
-    for (const head of heads) {
-      const candidate = head.events[head.at]
-      if (!candidate) continue
-      const earlier =
-        !first ||
-        candidate.transactionId < first.transactionId ||
-        (candidate.transactionId === first.transactionId && candidate.globalPosition < first.globalPosition)
-      if (earlier) {
-        next = head
-        first = candidate
-      }
-    }
-    if (!next || !first) return state
-    next.at += 1
-    state = command.apply(state, first as unknown as E, next.key)
-  }
-}
-
-function firstDuplicate(named: ReadonlyMap<string, string>): ValidationError | undefined {
-  const seen = new Map<string, string>()
-  for (const [key, id] of named) {
-    const other = seen.get(id)
-    if (other !== undefined)
-      return new ValidationError([{ path: key, message: `streams '${other}' and '${key}' both name stream '${id}'` }])
-    seen.set(id, key)
-  }
-  return undefined
-}
-
-function discoveryError(message: string): ValidationError {
-  return new ValidationError([{ path: '', message }], 'ERR_EVENTCORE_DISCOVERY_LIMIT')
-}
-
-interface Deadline {
-  race<T>(work: Promise<T>): Promise<T>
-  clear(): void
-}
-
-function createDeadline(timeoutMs: number): Deadline {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(timeoutMs)), timeoutMs)
-  })
-  expired.catch(() => {})
-  return {
-    race: (work) => Promise.race([work, expired]),
-    clear: () => clearTimeout(timer),
   }
 }

@@ -94,16 +94,14 @@ export {
   type Projection,
   type ProjectionContext,
   type ProjectionFailure,
+  type ProjectionObserver,
+  type ProjectionRunner,
   type ProjectionSettings,
   type ProjectionState,
   type ProjectionStore,
-} from './projection.js'
-export {
-  type ProjectionObserver,
-  type ProjectionRunner,
   type RunProjectionOptions,
-  runProjection,
-} from './projection-runner.js'
+} from './projection.js'
+export { runProjection } from './projection-runner.js'
 export { type ProjectionStatus, projectionStatus } from './projection-status.js'
 export { checkReadAll, checkReadStream, checkStreamIds, MAX_PAGE } from './read-options.js'
 export {

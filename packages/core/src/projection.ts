@@ -1,4 +1,5 @@
 import type { GlobalCursor, RecordedEvent } from './event.js'
+import type { EventStore } from './event-store.js'
 
 /** What a projection's handler gets besides the event. */
 export interface ProjectionContext<Tx> {
@@ -142,4 +143,40 @@ export interface ProjectionStore<Tx> {
 /** True when `event` is one the projection handles. */
 export function handles(projection: Projection<never>, event: RecordedEvent): boolean {
   return !projection.eventTypes || projection.eventTypes.includes(event.type)
+}
+
+/** Hooks a runner calls, for metrics and logs; they must not throw. */
+export interface ProjectionObserver {
+  /**
+   * After each committed batch. `lagSeconds` is the age of the newest event just applied, or 0
+   * when the runner has caught up with the log.
+   */
+  readonly onBatch?: (batch: { projection: string; version: number; events: number; lagSeconds: number }) => void
+  readonly onState?: (change: { projection: string; version: number; state: ProjectionState }) => void
+}
+
+/** Options of {@link runProjection}. */
+export interface RunProjectionOptions<Tx> {
+  readonly store: EventStore
+  readonly projections: ProjectionStore<Tx>
+  readonly projection: Projection<Tx>
+  /** Events read per batch; each batch commits in one transaction. @default 500 */
+  readonly batchSize?: number
+  /** How often a standby runner asks for the lease. @default 1000 */
+  readonly standbyRetryMs?: number
+  /** Idle polling, doubling from min to max; appends wake the runner at once. @default 50 */
+  readonly minPollMs?: number
+  /** @default 1000 */
+  readonly maxPollMs?: number
+  readonly observer?: ProjectionObserver
+  /** @default () => new Date() */
+  readonly clock?: () => Date
+}
+
+/** A running projection. */
+export interface ProjectionRunner {
+  /** Resolves with the final checkpoint when the runner ends (stopped, failed or retired). */
+  readonly done: Promise<Checkpoint>
+  /** Finishes the batch in hand, releases the lease and resolves as `done` does. */
+  stop(): Promise<Checkpoint>
 }

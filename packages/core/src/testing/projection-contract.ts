@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest'
 import type { RecordedEvent } from '../event.js'
 import type { EventStore } from '../event-store.js'
-import type { ProjectionContext, ProjectionStore } from '../projection.js'
-import { type ProjectionRunner, runProjection } from '../projection-runner.js'
+import type { ProjectionContext, ProjectionRunner, ProjectionStore } from '../projection.js'
+import { runProjection } from '../projection-runner.js'
 import { projectionStatus } from '../projection-status.js'
 
 /** A read model for the projection proofs: sums `amount` per stream, per projection version. */
