@@ -3,20 +3,39 @@ import { uuidv7 } from '@eventcore/core'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
+import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
 import { HttpProblem, problemFor } from './problem.js'
+import { registerSecurity, type SecurityOptions } from './security.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The request's correlation id: the caller's `X-Correlation-Id`, or a new one. */
     correlationId: string
   }
+  interface FastifyInstance {
+    /** The service's lifecycle: drain before shutting down. */
+    eventcore: ServiceLifecycle
+  }
 }
 
-/** Options of {@link eventcoreHttp}; the security, health and metrics options land with them. */
-export type EventcoreHttpOptions = Record<never, never>
+/** Options of {@link eventcoreHttp}. */
+export interface EventcoreHttpOptions {
+  readonly security?: SecurityOptions
+  readonly health?: HealthOptions
+}
 
-const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app) => {
+const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
   app.decorateRequest('correlationId', '')
+  let draining = false
+  const lifecycle: ServiceLifecycle = {
+    get draining() {
+      return draining
+    },
+    startDraining() {
+      draining = true
+    },
+  }
+  app.decorate('eventcore', lifecycle)
 
   app.addHook('onRequest', async (request, reply) => {
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
@@ -42,6 +61,9 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app) => {
       .send({ ...problem, instance: request.url, correlationId: request.correlationId })
   })
 
+  await registerSecurity(app, options.security ?? {})
+  registerHealth(app, options.health ?? {}, lifecycle)
+
   app.setNotFoundHandler(async (request, reply) => {
     const problem = problemFor(
       new HttpProblem(404, 'not-found', 'Not Found', `no route for ${request.method} ${request.url}`),
@@ -55,9 +77,10 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app) => {
 
 /**
  * The EventCore Fastify plugin: every error becomes `application/problem+json` (EventCore errors by
- * kind, Fastify's own 4xx by status, anything else a 500 that reveals nothing), and every request
- * gets a correlation id (`X-Correlation-Id` in and out). Registered with `fastify-plugin`, so it
- * applies to the whole app.
+ * kind, Fastify's own 4xx by status, anything else a 500 that reveals nothing); every request gets
+ * a correlation id (`X-Correlation-Id` in and out); security headers (and HTTPS enforcement with
+ * HSTS when asked); `GET /health` and `GET /ready` (503 while draining or when a readiness check
+ * fails). Registered with `fastify-plugin`, so it applies to the whole app.
  *
  * @example
  * const app = Fastify()

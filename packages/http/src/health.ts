@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+
+/** One readiness check: resolves when the dependency is usable, rejects (or times out) when not. */
+export interface ReadinessCheck {
+  readonly name: string
+  readonly check: () => Promise<void>
+}
+
+/** Health options of {@link eventcoreHttp}. */
+export interface HealthOptions {
+  /** What `/ready` checks, e.g. the database and the projections. @default [] */
+  readonly readiness?: readonly ReadinessCheck[]
+  /** A check that has not answered by then fails. @default 2000 */
+  readonly readyTimeoutMs?: number
+}
+
+/** The service's lifecycle, as the plugin decorates it onto the app (`app.eventcore`). */
+export interface ServiceLifecycle {
+  /** True once shutdown began: `/ready` answers 503 so load balancers stop sending traffic. */
+  readonly draining: boolean
+  startDraining(): void
+}
+
+function withTimeout(check: ReadinessCheck, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([check.check(), late]).finally(() => clearTimeout(timer))
+}
+
+/** `GET /health` (liveness: the process answers) and `GET /ready` (readiness: checks pass, not draining). */
+export function registerHealth(app: FastifyInstance, options: HealthOptions, lifecycle: ServiceLifecycle): void {
+  const { readiness = [], readyTimeoutMs = 2000 } = options
+  app.get('/health', async () => ({ status: 'ok' }))
+  // Not ready is an error status like any other: problem+json, with the checks as an extension.
+  const notReady = (request: FastifyRequest, reply: FastifyReply, status: string, detail: string, checks: unknown[]) =>
+    reply.code(503).type('application/problem+json').send({
+      type: 'urn:eventcore:problem:not-ready',
+      title: 'Service Unavailable',
+      status: 503,
+      detail,
+      state: status,
+      checks,
+      instance: request.url,
+      correlationId: request.correlationId,
+    })
+  app.get('/ready', async (request, reply) => {
+    if (lifecycle.draining) return notReady(request, reply, 'draining', 'the service is shutting down', [])
+    const checks = await Promise.all(
+      readiness.map(async (check) => {
+        try {
+          await withTimeout(check, readyTimeoutMs)
+          return { name: check.name, ok: true as const }
+        } catch (error) {
+          return { name: check.name, ok: false as const, error: error instanceof Error ? error.message : String(error) }
+        }
+      }),
+    )
+    const failing = checks.filter((c) => !c.ok).map((c) => c.name)
+    if (failing.length > 0) return notReady(request, reply, 'not-ready', `failing: ${failing.join(', ')}`, checks)
+    return { status: 'ready', checks }
+  })
+}

@@ -1,0 +1,39 @@
+import helmet from '@fastify/helmet'
+import type { FastifyInstance } from 'fastify'
+import { HttpProblem } from './problem.js'
+
+/** Transport security options of {@link eventcoreHttp}. */
+export interface SecurityOptions {
+  /**
+   * Refuse plain HTTP: GET and HEAD are redirected (308) to https, anything else gets 403. Behind a
+   * proxy, create Fastify with `trustProxy` so `X-Forwarded-Proto` counts. Health probes are exempt.
+   * @default false
+   */
+  readonly enforceHttps?: boolean
+  /** `Strict-Transport-Security` max-age in seconds, sent when HTTPS is enforced. @default 31536000 */
+  readonly hstsMaxAgeSeconds?: number
+}
+
+/** Paths that stay reachable over plain HTTP (in-cluster probes). */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready'])
+
+/**
+ * Security headers for a JSON API (a CSP that allows nothing, no framing, nosniff, no referrer) and,
+ * when asked, HTTPS enforcement with HSTS.
+ */
+export async function registerSecurity(app: FastifyInstance, options: SecurityOptions): Promise<void> {
+  const { enforceHttps = false, hstsMaxAgeSeconds = 31_536_000 } = options
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: enforceHttps ? { maxAge: hstsMaxAgeSeconds, includeSubDomains: true } : false,
+  })
+  if (!enforceHttps) return
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.protocol === 'https' || PROBE_PATHS.has(request.url.split('?')[0] ?? '')) return
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      return reply.redirect(`https://${request.host}${request.url}`, 308)
+    }
+    throw new HttpProblem(403, 'https-required', 'Forbidden', 'this service only accepts HTTPS requests')
+  })
+}
