@@ -11,6 +11,7 @@
  *
  * @module
  */
+export type { AuthOptions, Principal, RouteAccess } from './auth.js'
 export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
 export { type EventcoreHttpOptions, eventcoreHttp, executionContext } from './plugin.js'

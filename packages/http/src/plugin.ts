@@ -2,6 +2,7 @@ import type { ExecutionContext } from '@eventcore/core'
 import { uuidv7 } from '@eventcore/core'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { type AuthOptions, registerAuth } from './auth.js'
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
 import { HttpProblem, problemFor } from './problem.js'
@@ -20,6 +21,8 @@ declare module 'fastify' {
 
 /** Options of {@link eventcoreHttp}. */
 export interface EventcoreHttpOptions {
+  /** Bearer tokens and roles; without it no route asks for a token (development only). */
+  readonly auth?: AuthOptions
   readonly security?: SecurityOptions
   readonly health?: HealthOptions
 }
@@ -61,6 +64,7 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
       .send({ ...problem, instance: request.url, correlationId: request.correlationId })
   })
 
+  if (options.auth) await registerAuth(app, options.auth)
   await registerSecurity(app, options.security ?? {})
   registerHealth(app, options.health ?? {}, lifecycle)
 
@@ -95,8 +99,11 @@ export const eventcoreHttp = fp(plugin, { name: '@eventcore/http', fastify: '5.x
 
 /**
  * The execution context of a request, for `executor.execute(…, { context })`: its correlation id,
- * and the request id as the causation id.
+ * the request id as the causation id, and the authenticated caller as the actor.
  */
 export function executionContext(request: FastifyRequest): ExecutionContext {
-  return { correlationId: request.correlationId, causationId: request.id }
+  const actor = request.principal?.id
+  return actor === undefined
+    ? { correlationId: request.correlationId, causationId: request.id }
+    : { correlationId: request.correlationId, causationId: request.id, actor }
 }

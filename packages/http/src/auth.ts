@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { createRemoteJWKSet, importSPKI, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { HttpProblem } from './problem.js'
+
+/** Who made a request, from a verified token. */
+export interface Principal {
+  /** The token's `sub`. */
+  readonly id: string
+  readonly roles: readonly string[]
+  readonly permissions: ReadonlySet<string>
+}
+
+/** Bearer-token authentication and role-based authorization. */
+export interface AuthOptions {
+  /** HS256 secret, at least 32 bytes. One of `secret`, `jwksUrl`, `publicKeyPem` is required. */
+  readonly secret?: string
+  /** RS256/ES256 keys from a JWKS URL. */
+  readonly jwksUrl?: string
+  /** An RS256 or ES256 public key (SPKI PEM). */
+  readonly publicKeyPem?: string
+  /** The algorithm of `publicKeyPem`. @default 'RS256' */
+  readonly publicKeyAlgorithm?: 'RS256' | 'ES256'
+  /** Required `iss`, when set. */
+  readonly issuer?: string
+  /** Required `aud`, when set. */
+  readonly audience?: string
+  /** Tokens issued longer ago than this are refused (needs `iat`). @default 3600 */
+  readonly maxTokenAgeSeconds?: number
+  /** Allowed clock difference for `exp`, `nbf` and `iat`. @default 30 */
+  readonly clockToleranceSeconds?: number
+  /** Role → permissions, the one table every route is checked against. */
+  readonly roles: Readonly<Record<string, readonly string[]>>
+}
+
+/** What a route asks of the caller, under `config.eventcore`. */
+export interface RouteAccess {
+  /** The permission a caller needs; leave out with `public: true` only. */
+  readonly permission?: string
+  /** No token needed (e.g. a login or a public read). */
+  readonly public?: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller; undefined on public routes called without a token. */
+    principal: Principal | undefined
+  }
+  interface FastifyContextConfig {
+    eventcore?: RouteAccess
+  }
+}
+
+const unauthorized = (detail: string) => new HttpProblem(401, 'unauthorized', 'Unauthorized', detail)
+
+type Key = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey
+
+async function keyOf(options: AuthOptions): Promise<{ key: Key; algorithms: string[] }> {
+  if (options.secret !== undefined) {
+    if (Buffer.byteLength(options.secret) < 32) throw new Error('the JWT secret must be at least 32 bytes')
+    return { key: new TextEncoder().encode(options.secret), algorithms: ['HS256'] }
+  }
+  // Asymmetric keys accept asymmetric algorithms only: an HS256 token signed with the public key
+  // as its "secret" (algorithm confusion) fails.
+  if (options.jwksUrl) return { key: createRemoteJWKSet(new URL(options.jwksUrl)), algorithms: ['RS256', 'ES256'] }
+  if (options.publicKeyPem) {
+    const algorithm = options.publicKeyAlgorithm ?? 'RS256'
+    return { key: await importSPKI(options.publicKeyPem, algorithm), algorithms: [algorithm] }
+  }
+  throw new Error('auth needs a secret, a jwksUrl or a publicKeyPem')
+}
+
+/**
+ * Checks `Authorization: Bearer` tokens on every route (unless `config.eventcore.public`) and the
+ * route's permission against the roles table: 401 for a missing, malformed, badly signed, expired,
+ * too old, `alg: none` or wrongly addressed token; 403 for a caller whose roles lack the permission.
+ */
+export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<void> {
+  const { key, algorithms } = await keyOf(options)
+  const { issuer, audience, maxTokenAgeSeconds = 3600, clockToleranceSeconds = 30, roles } = options
+  app.decorateRequest('principal', undefined)
+
+  const verify = async (request: FastifyRequest): Promise<Principal | undefined> => {
+    const header = request.headers.authorization
+    if (header === undefined) return undefined
+    const [scheme, token] = header.split(' ')
+    if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('use Authorization: Bearer <token>')
+    let payload: JWTPayload
+    try {
+      const verifyOptions = {
+        algorithms,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: maxTokenAgeSeconds,
+        clockTolerance: clockToleranceSeconds,
+        ...(issuer === undefined ? {} : { issuer }),
+        ...(audience === undefined ? {} : { audience }),
+      }
+      payload =
+        typeof key === 'function'
+          ? (await jwtVerify(token, key, verifyOptions)).payload
+          : (await jwtVerify(token, key, verifyOptions)).payload
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'invalid token'
+      throw unauthorized(`the token was refused: ${reason}`)
+    }
+    const granted = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : []
+    return {
+      id: String(payload.sub),
+      roles: granted,
+      permissions: new Set(granted.flatMap((role) => roles[role] ?? [])),
+    }
+  }
+
+  // onRequest: callers are turned away before their body is even read.
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.eventcore ?? {}
+    const principal = await verify(request)
+    request.principal = principal
+    if (access.public) return
+    if (!principal) throw unauthorized('this route needs a bearer token')
+    if (access.permission !== undefined && !principal.permissions.has(access.permission)) {
+      throw new HttpProblem(403, 'forbidden', 'Forbidden', `this route needs the permission ${access.permission}`)
+    }
+  })
+}
