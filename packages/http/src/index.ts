@@ -14,6 +14,7 @@
 export type { AuthOptions, Principal, RouteAccess } from './auth.js'
 export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
+export type { CorsOptions, RateLimitOptions } from './limits.js'
 export { type EventcoreHttpOptions, eventcoreHttp, executionContext } from './plugin.js'
 export { HttpProblem, type Problem, problemFor } from './problem.js'
 export { PROBE_PATHS, type SecurityOptions } from './security.js'

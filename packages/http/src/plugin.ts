@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import { type AuthOptions, registerAuth } from './auth.js'
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
+import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimit } from './limits.js'
 import { HttpProblem, problemFor } from './problem.js'
 import { registerSecurity, type SecurityOptions } from './security.js'
 
@@ -25,6 +26,10 @@ export interface EventcoreHttpOptions {
   readonly auth?: AuthOptions
   readonly security?: SecurityOptions
   readonly health?: HealthOptions
+  /** Per-client request limits. @default { max: 100, windowMs: 60000 } */
+  readonly rateLimit?: RateLimitOptions
+  /** Browser origins allowed. @default { origins: [] } */
+  readonly cors?: CorsOptions
 }
 
 const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
@@ -66,6 +71,8 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
 
   if (options.auth) await registerAuth(app, options.auth)
   await registerSecurity(app, options.security ?? {})
+  await registerCors(app, options.cors ?? {})
+  await registerRateLimit(app, options.rateLimit ?? {})
   registerHealth(app, options.health ?? {}, lifecycle)
 
   app.setNotFoundHandler(async (request, reply) => {
