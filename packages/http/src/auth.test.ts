@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { can } from './auth.js'
 import { eventcoreHttp, executionContext } from './plugin.js'
 
 const secret = 'a-test-secret-of-at-least-32-bytes!!'
 const key = new TextEncoder().encode(secret)
-const roles = { admin: ['users:read', 'users:write'], user: ['users:read'] }
+const roles = { admin: ['users:read', 'users:write'], user: ['users:read'], self: ['users:read:self'] }
 let app: FastifyInstance
 let rsaApp: FastifyInstance
 let rsaPublicPem = ''
@@ -28,6 +29,11 @@ async function build(auth: Parameters<typeof eventcoreHttp>[1]['auth']): Promise
     executionContext(request),
   )
   instance.post('/users', { config: { eventcore: { permission: 'users:write' } } }, async () => ({ ok: true }))
+  instance.get(
+    '/any-of',
+    { config: { eventcore: { permission: ['users:read', 'users:read:self'] } } },
+    async (request) => ({ all: can(request, 'users:read'), self: can(request, 'users:read:self') }),
+  )
   instance.get('/open', { config: { eventcore: { public: true } } }, async (request) => ({
     who: request.principal?.id ?? null,
   }))
@@ -103,6 +109,16 @@ describe('bearer tokens and roles', () => {
       payload: {},
     })
     expect(asAdmin.statusCode).toBe(200)
+  })
+
+  it('lets in a caller holding any one of several permissions, and tells the route which', async () => {
+    const asSelf = await get(app, await token({ roles: ['self'] }), '/any-of')
+    expect(asSelf.statusCode).toBe(200)
+    expect(asSelf.json()).toEqual({ all: false, self: true })
+    expect((await get(app, await token({ roles: ['user'] }), '/any-of')).json()).toEqual({ all: true, self: false })
+    const none = await get(app, await token({ roles: [] }), '/any-of')
+    expect(none.statusCode).toBe(403)
+    expect(none.json().detail).toBe('this route needs the permission users:read or users:read:self')
   })
 
   it('serves public routes without a token', async () => {

@@ -34,8 +34,12 @@ export interface AuthOptions {
 
 /** What a route asks of the caller, under `config.eventcore`. */
 export interface RouteAccess {
-  /** The permission a caller needs; leave out with `public: true` only. */
-  readonly permission?: string
+  /**
+   * The permission a caller needs, or several of which any one will do (e.g. `['users:read',
+   * 'users:read:self']`, the route then checks which one the caller has with {@link can}). Leave
+   * out with `public: true` only.
+   */
+  readonly permission?: string | readonly string[]
   /** No token needed (e.g. a login or a public read). */
   readonly public?: boolean
 }
@@ -117,8 +121,21 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     request.principal = principal
     if (access.public) return
     if (!principal) throw unauthorized('this route needs a bearer token')
-    if (access.permission !== undefined && !principal.permissions.has(access.permission)) {
-      throw new HttpProblem(403, 'forbidden', 'Forbidden', `this route needs the permission ${access.permission}`)
+    if (access.permission === undefined) return
+    const anyOf = typeof access.permission === 'string' ? [access.permission] : access.permission
+    if (!anyOf.some((permission) => principal.permissions.has(permission))) {
+      throw new HttpProblem(403, 'forbidden', 'Forbidden', `this route needs the permission ${anyOf.join(' or ')}`)
     }
   })
+}
+
+/**
+ * True when the request's caller holds `permission`, for routes that allow several (a user may read
+ * itself with `users:read:self`, an operator anyone with `users:read`).
+ *
+ * @example
+ * if (!can(request, 'users:read') && request.principal?.id !== request.params.id) throw forbidden()
+ */
+export function can(request: FastifyRequest, permission: string): boolean {
+  return request.principal?.permissions.has(permission) ?? false
 }

@@ -53,6 +53,21 @@ describe('rate limits', () => {
     expect((await app.inject({ url: '/mine', headers: { authorization: ada } })).statusCode).toBe(429)
     expect((await app.inject({ url: '/mine', headers: { authorization: bob } })).statusCode).toBe(200)
   })
+
+  it('counts requests to unknown routes too, so probing for routes uses up the limit', async () => {
+    const app = await appWith({ rateLimit: { max: 1 } })
+    expect((await app.inject({ url: '/nowhere' })).statusCode).toBe(404)
+    expect((await app.inject({ url: '/things' })).statusCode).toBe(429)
+  })
+
+  it.each([
+    [{ max: 0 }, /rateLimit\.max must be a positive integer, got 0/],
+    [{ max: 2.5 }, /rateLimit\.max must be a positive integer, got 2\.5/],
+    [{ windowMs: -1 }, /rateLimit\.windowMs must be a positive integer of milliseconds, got -1/],
+    [{ namespace: '' }, /rateLimit\.namespace must not be empty/],
+  ])('refuses the options %o with a clear error', async (rateLimit, message) => {
+    await expect(appWith({ rateLimit })).rejects.toThrow(message)
+  })
 })
 
 describe('CORS', () => {
@@ -72,5 +87,21 @@ describe('CORS', () => {
     expect(denied.headers['access-control-allow-origin']).toBeUndefined()
     const simple = await app.inject({ method: 'GET', url: '/things', headers: { origin: 'https://evil.example.net' } })
     expect(simple.headers['access-control-allow-origin']).toBeUndefined()
+  })
+
+  it("allows any origin when the origins contain '*'", async () => {
+    const app = await appWith({ cors: { origins: ['*'] } })
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/things',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+    })
+    expect(preflight.statusCode).toBe(204)
+    expect(preflight.headers['access-control-allow-origin']).toBe('http://localhost:5173')
+    const simple = await app.inject({ method: 'GET', url: '/things', headers: { origin: 'https://other.example.org' } })
+    expect(simple.headers['access-control-allow-origin']).toBe('https://other.example.org')
+    expect(String(simple.headers.vary)).toMatch(/origin/i)
+    const noOrigin = await app.inject({ method: 'GET', url: '/things' })
+    expect(noOrigin.headers['access-control-allow-origin']).toBeUndefined()
   })
 })

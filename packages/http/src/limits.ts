@@ -1,6 +1,7 @@
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
 import { HttpProblem } from './problem.js'
 import { PROBE_PATHS } from './security.js'
 
@@ -10,27 +11,61 @@ export interface RateLimitOptions {
   readonly max?: number
   /** @default 60000 */
   readonly windowMs?: number
+  /**
+   * An ioredis client to keep the counters in, so that every replica shares one limit per client.
+   * The caller creates and closes it; give it `enableOfflineQueue: false` and a `commandTimeout`
+   * so that an outage is noticed at once instead of holding requests.
+   * @default undefined (counters in this process's memory)
+   */
+  readonly redis?: Redis
+  /** Prefix of every counter's key in Redis, so services sharing a Redis keep apart. @default 'eventcore:ratelimit:' */
+  readonly namespace?: string
 }
 
 /** Cross-origin access for browsers. */
 export interface CorsOptions {
-  /** Origins allowed to call the API from a browser, exactly as they send `Origin`. @default [] */
+  /**
+   * Origins allowed to call the API from a browser, exactly as they send `Origin`; `'*'` allows any
+   * (for development; the service's config refuses it in production).
+   * @default []
+   */
   readonly origins?: readonly string[]
+}
+
+function checkLimits(max: number, windowMs: number, namespace: string): void {
+  if (!Number.isSafeInteger(max) || max < 1)
+    throw new RangeError(`rateLimit.max must be a positive integer, got ${max}`)
+  if (!Number.isSafeInteger(windowMs) || windowMs < 1)
+    throw new RangeError(`rateLimit.windowMs must be a positive integer of milliseconds, got ${windowMs}`)
+  if (namespace === '') throw new RangeError('rateLimit.namespace must not be empty')
 }
 
 /**
  * Per-client rate limits (the token's subject when authenticated, else the IP), with
  * `RateLimit-Limit`/`-Remaining`/`-Reset` on every response and `Retry-After` on a 429 problem.
- * Probes are not limited. Counters live in memory (one process); several replicas share them
- * through a Redis store (to come with the service).
+ * Probes are not limited. Counters live in memory (one process), or in Redis when `redis` is given
+ * (shared by every replica). When Redis fails, the request is let through and the failure logged on
+ * `request.log` (fail open): an outage of the limiter must not take the API down with it.
+ *
+ * @example
+ * const redis = new Redis(redisUrl, { enableOfflineQueue: false, commandTimeout: 500 })
+ * await app.register(eventcoreHttp, { rateLimit: { max: 100, redis } })
+ * app.addHook('onClose', async () => {
+ *   await redis.quit()
+ * })
  */
 export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
-  const { max = 100, windowMs = 60_000 } = options
+  const { max = 100, windowMs = 60_000, redis, namespace = 'eventcore:ratelimit:' } = options
+  checkLimits(max, windowMs, namespace)
   await app.register(rateLimit, {
-    global: true,
+    // Not global: our own hook below runs the limiter, so that a store failure can be logged on the
+    // request (the plugin's skipOnError swallows it silently) and unknown routes count too.
+    global: false,
+    skipOnError: false,
     max,
     timeWindow: windowMs,
     enableDraftSpec: true,
+    ...(redis === undefined ? {} : { redis, nameSpace: namespace }),
     allowList: (request) => PROBE_PATHS.has(request.url.split('?')[0] ?? ''),
     keyGenerator: (request) => (request.principal ? `sub:${request.principal.id}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
@@ -41,13 +76,28 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
         `limit of ${context.max} requests per ${context.after} reached`,
       ),
   })
+  const limit = app.rateLimit()
+  // Added after authentication's hook, so a refused token (401) is answered before it is counted.
+  app.addHook('onRequest', async function limited(request, reply) {
+    try {
+      await limit.call(this, request, reply)
+    } catch (error) {
+      if (error instanceof HttpProblem) throw error
+      request.log.error(
+        { err: error, correlationId: request.correlationId },
+        'rate limiter unavailable; request let through unlimited',
+      )
+    }
+  })
 }
 
-/** Answers browsers from the allowed origins only; any other origin gets no CORS headers. */
+/** Answers browsers from the allowed origins only (any origin with `'*'`); others get no CORS headers. */
 export async function registerCors(app: FastifyInstance, options: CorsOptions): Promise<void> {
   const allowed = new Set(options.origins ?? [])
+  const anyOrigin = allowed.has('*')
   await app.register(cors, {
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    // Reflecting the origin (rather than answering `*`) keeps `Vary: Origin` and one code path.
+    origin: (origin, callback) => callback(null, origin !== undefined && (anyOrigin || allowed.has(origin))),
     methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-correlation-id'],
     exposedHeaders: [
