@@ -11,10 +11,22 @@
  *
  * @module
  */
-export type { AuthOptions, Principal, RouteAccess } from './auth.js'
+export { type AuthOptions, can, type Principal, type RouteAccess } from './auth.js'
 export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
+export { IDEMPOTENCY_HEADER, type IdempotencyOptions } from './idempotency.js'
+export { requestFingerprint } from './idempotency-fingerprint.js'
+export {
+  createMemoryIdempotencyStore,
+  type IdempotencyAttempt,
+  type IdempotencyBegin,
+  type IdempotencyBeginInput,
+  type IdempotencyStore,
+  type MemoryIdempotencyStoreOptions,
+  type StoredResponse,
+} from './idempotency-store.js'
 export type { CorsOptions, RateLimitOptions } from './limits.js'
+export { answerMethodNotAllowed } from './method-not-allowed.js'
 export { type EventcoreHttpOptions, eventcoreHttp, executionContext } from './plugin.js'
 export { HttpProblem, type Problem, problemFor } from './problem.js'
 export { PROBE_PATHS, type SecurityOptions } from './security.js'

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import { type AuthOptions, registerAuth } from './auth.js'
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
+import { type IdempotencyOptions, registerIdempotency } from './idempotency.js'
 import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimit } from './limits.js'
 import { HttpProblem, problemFor } from './problem.js'
 import { registerSecurity, type SecurityOptions } from './security.js'
@@ -30,6 +31,11 @@ export interface EventcoreHttpOptions {
   readonly rateLimit?: RateLimitOptions
   /** Browser origins allowed. @default { origins: [] } */
   readonly cors?: CorsOptions
+  /**
+   * `Idempotency-Key` on routes with `config: { eventcore: { idempotent: true } }`; without it the
+   * header is ignored and those routes run as usual.
+   */
+  readonly idempotency?: IdempotencyOptions
 }
 
 const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
@@ -74,6 +80,7 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
   await registerCors(app, options.cors ?? {})
   await registerRateLimit(app, options.rateLimit ?? {})
   registerHealth(app, options.health ?? {}, lifecycle)
+  if (options.idempotency) registerIdempotency(app, options.idempotency)
 
   app.setNotFoundHandler(async (request, reply) => {
     const problem = problemFor(

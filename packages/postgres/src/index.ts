@@ -23,6 +23,15 @@ export { readStream } from './sql/read-stream.js'
 export { readStreams } from './sql/read-streams.js'
 export { streamVersion } from './sql/stream-version.js'
 export { type SqlConnection, type SqlDriver, type SqlLock, withTransaction } from './sql-driver.js'
+export {
+  createSqlIdempotencyStore,
+  type SqlIdempotencyAttempt,
+  type SqlIdempotencyBegin,
+  type SqlIdempotencyBeginInput,
+  type SqlIdempotencyStore,
+  type SqlIdempotencyStoreOptions,
+  type SqlIdempotentResponse,
+} from './sql-idempotency.js'
 export { createSqlProjectionStore } from './sql-projections.js'
 export { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
 export { isTransient, storeError } from './store-errors.js'

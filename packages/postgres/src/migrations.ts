@@ -158,6 +158,30 @@ CREATE TABLE ${s}.dead_letters (
 CREATE INDEX dead_letters_projection ON ${s}.dead_letters (projection, version);
 `,
   },
+  {
+    version: 3,
+    name: 'idempotency keys',
+    sql: ({ quoted: s }) => `
+-- One row per (caller, Idempotency-Key): 'in-progress' while the first request runs (attempt names
+-- it, so a late finish of an abandoned attempt cannot overwrite its successor), then 'done' with
+-- the response a retry is answered with.
+CREATE TABLE ${s}.idempotency_keys (
+  scope text NOT NULL,
+  key text NOT NULL,
+  fingerprint text NOT NULL,
+  attempt text NOT NULL,
+  state text NOT NULL CHECK (state IN ('in-progress', 'done')),
+  status integer,
+  headers jsonb,
+  body text,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+-- The clean-up deletes expired rows in small batches, oldest first.
+CREATE INDEX idempotency_keys_expiry ON ${s}.idempotency_keys (expires_at);
+`,
+  },
 ]
 
 /** The highest migration version this code knows. */
