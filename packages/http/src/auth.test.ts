@@ -121,6 +121,11 @@ describe('bearer tokens and roles', () => {
     expect(none.json().detail).toBe('this route needs the permission users:read or users:read:self')
   })
 
+  it('answers the probes without a token, as kubelets call them', async () => {
+    expect((await get(app, undefined, '/health')).statusCode).toBe(200)
+    expect((await get(app, undefined, '/ready')).statusCode).toBe(200)
+  })
+
   it('serves public routes without a token', async () => {
     expect((await get(app, undefined, '/open')).json()).toEqual({ who: null })
   })

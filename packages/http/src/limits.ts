@@ -108,6 +108,7 @@ export async function registerCors(app: FastifyInstance, options: CorsOptions): 
       'ratelimit-remaining',
       'ratelimit-reset',
       'retry-after',
+      'idempotent-replayed',
     ],
     maxAge: 600,
   })

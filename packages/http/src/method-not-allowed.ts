@@ -31,7 +31,7 @@ export function answerMethodNotAllowed(
           405,
           'method-not-allowed',
           'Method Not Allowed',
-          `${request.method} is not allowed on ${url}; use ${allow}`,
+          `${request.method} is not allowed on ${request.routeOptions.url ?? url}; use ${allow}`,
         )
       },
     })

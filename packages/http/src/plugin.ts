@@ -7,6 +7,8 @@ import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './corre
 import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
 import { type IdempotencyOptions, registerIdempotency } from './idempotency.js'
 import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimit } from './limits.js'
+import type { EventcoreMetrics } from './metrics.js'
+import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
 import { registerSecurity, type SecurityOptions } from './security.js'
 
@@ -36,6 +38,10 @@ export interface EventcoreHttpOptions {
    * header is ignored and those routes run as usual.
    */
   readonly idempotency?: IdempotencyOptions
+  /** Prometheus metrics from `createMetrics`: request metrics and the scrape route. @default none */
+  readonly metrics?: EventcoreMetrics
+  /** Where Prometheus scrapes, or `false` when served on a port of its own with `serveMetrics`. @default '/metrics' */
+  readonly metricsPath?: string | false
 }
 
 const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
@@ -50,10 +56,14 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
     },
   }
   app.decorate('eventcore', lifecycle)
+  // Before the probes are registered, so their series exist from the first scrape.
+  if (options.metrics) registerMetrics(app, options.metrics, { path: options.metricsPath ?? '/metrics' })
 
   app.addHook('onRequest', async (request, reply) => {
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
     request.correlationId = id ?? uuidv7()
+    // Every log line of the request carries it, not only the ones that name it.
+    request.log = request.log.child({ correlationId: request.correlationId })
     reply.header(CORRELATION_HEADER, request.correlationId)
     if (id === undefined) {
       throw new HttpProblem(

@@ -14,8 +14,11 @@ export interface SecurityOptions {
   readonly hstsMaxAgeSeconds?: number
 }
 
-/** Paths that stay reachable over plain HTTP (in-cluster probes). */
-export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready'])
+/**
+ * Paths that stay reachable over plain HTTP and are never rate limited: in-cluster probes and the
+ * Prometheus scrape.
+ */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
 
 /**
  * Security headers for a JSON API (a CSP that allows nothing, no framing, nosniff, no referrer) and,
