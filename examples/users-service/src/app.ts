@@ -1,0 +1,97 @@
+import type { Executor } from '@eventcore/core'
+import { type EventcoreMetrics, eventcoreHttp, type IdempotencyStore, type ReadinessCheck } from '@eventcore/http'
+import type { SqlEventStore } from '@eventcore/postgres'
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Config } from './config/index.js'
+import { usersRoutes } from './http/users-routes.js'
+import { ROLES } from './roles.js'
+
+/** What {@link buildApp} wires together; `server.ts` opens them, tests may pass their own. */
+export interface AppDependencies {
+  readonly store: SqlEventStore
+  readonly executor: Executor
+  /** Shared rate-limit counters across replicas. @default in-memory counters */
+  readonly redis?: Redis
+  /** Where `Idempotency-Key` responses are kept. @default none (the header is ignored) */
+  readonly idempotency?: IdempotencyStore
+  /** What `/ready` checks. @default [] */
+  readonly readiness?: readonly ReadinessCheck[]
+  /** New user ids, e.g. `uuidv7` from @eventcore/core. */
+  readonly newId: () => string
+  /** Request metrics and the `/metrics` scrape. @default none */
+  readonly metrics?: EventcoreMetrics
+}
+
+/** Log fields that must never reach a log line: credentials and personal data. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.authorization',
+  '*.token',
+  '*.secret',
+  '*.password',
+  '*.email',
+  '*.first_name',
+  '*.last_name',
+]
+
+/**
+ * Builds the users service without listening: the EventCore plugin (errors, correlation ids,
+ * auth, limits, headers, health), the OpenAPI document and the users routes under `/api/v1`.
+ *
+ * @example
+ * const app = await buildApp(config, { store, executor, newId: uuidv7 })
+ * await app.listen({ port: config.port, host: config.host })
+ */
+export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
+  const options: FastifyServerOptions = {
+    logger: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    // A hop count becomes Fastify's own rule for it (trust the n nearest proxies).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
+    // Every bad field at once, and unknown fields refused rather than dropped.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+  }
+  const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(eventcoreHttp, {
+    auth: { ...config.auth.options, roles: ROLES },
+    security: config.security,
+    cors: config.cors,
+    rateLimit: { ...config.rateLimit, ...(deps.redis ? { redis: deps.redis } : {}) },
+    health: { readiness: deps.readiness ?? [], readyTimeoutMs: config.readyTimeoutMs },
+    ...(deps.idempotency ? { idempotency: { store: deps.idempotency } } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'EventCore users service', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    // Routes without schemas (probes, 405 answers) are not part of the API contract.
+    transform: ({ schema, url }) => ({ schema: schema ?? { hide: true }, url }),
+  })
+  app.get('/openapi.json', { config: { eventcore: { public: true } } }, async () => app.swagger())
+
+  await app.register(usersRoutes, {
+    prefix: '/api/v1',
+    executor: deps.executor,
+    store: deps.store,
+    newId: deps.newId,
+  })
+  return app
+}

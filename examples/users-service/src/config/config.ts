@@ -1,0 +1,58 @@
+import type { AuthOptions, CorsOptions, RateLimitOptions, SecurityOptions } from '@eventcore/http'
+import type { Static } from 'typebox'
+import type { LogLevelSchema, NodeEnvSchema } from './schema.js'
+
+/** `NODE_ENV`: what the service refuses and what it generates depend on it. */
+export type NodeEnv = Static<typeof NodeEnvSchema>
+
+/** `EVENTCORE_LOG_LEVEL`. */
+export type LogLevel = Static<typeof LogLevelSchema>
+
+/** How tokens are verified: `AuthOptions` of `@eventcore/http` minus the service's role table. */
+export type JwtOptions = Omit<AuthOptions, 'roles'>
+
+/** Where events live. */
+export interface DatabaseConfig {
+  /** A PostgreSQL URL; unset means the embedded PGlite in `dataDir`. */
+  readonly url?: string
+  /** The schema holding EventCore's tables and the service's read models. */
+  readonly schema: string
+  readonly poolSize: number
+  readonly connectTimeoutMs: number
+  readonly statementTimeoutMs: number
+}
+
+/** The service's configuration, validated and with every default applied. */
+export interface Config {
+  readonly env: NodeEnv
+  readonly port: number
+  readonly host: string
+  readonly database: DatabaseConfig
+  /** An absolute directory (PGlite files, the development secret), or `memory://`. */
+  readonly dataDir: string
+  readonly auth: {
+    /** Exactly one of `secret`, `jwksUrl`, `publicKeyPem` is set. */
+    readonly options: JwtOptions
+    /** True when `options.secret` was generated for development (no key was configured). */
+    readonly generatedSecret: boolean
+  }
+  /** `['*']` (outside production only) means any origin. */
+  readonly cors: Required<CorsOptions>
+  readonly rateLimit: Required<Pick<RateLimitOptions, 'max' | 'windowMs'>>
+  /** Shares rate limits across replicas; unset means per-process counters. */
+  readonly redisUrl?: string
+  readonly security: Required<SecurityOptions>
+  /** Fastify's `trustProxy`: all, none, a hop count or the proxies' addresses. */
+  readonly trustProxy: boolean | number | string[]
+  readonly bodyLimitBytes: number
+  readonly requestTimeoutMs: number
+  readonly commandTimeoutMs: number
+  readonly shutdownTimeoutMs: number
+  readonly readyTimeoutMs: number
+  readonly logLevel: LogLevel
+}
+
+/** What {@link loadConfig} returns: the configuration, or every problem found. */
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly problems: readonly string[] }

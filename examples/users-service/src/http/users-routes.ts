@@ -1,0 +1,188 @@
+import type { Executor } from '@eventcore/core'
+import { answerMethodNotAllowed, can, executionContext, HttpProblem } from '@eventcore/http'
+import type { SqlEventStore } from '@eventcore/postgres'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import type { Static } from 'typebox'
+import {
+  deactivateUser,
+  listUsers,
+  registerUser,
+  type User,
+  updateUser,
+  userFromStream,
+  userStream,
+} from '../users/index.js'
+import { etagOf, expectedVersionOf, notModified } from './preconditions.js'
+import { problemOf } from './rule-problems.js'
+import { ListQuery, MeBody, RegisterBody, UpdateBody, UserBody, UserPage, UserParams } from './schemas.js'
+
+/** What the users routes need. */
+export interface UsersRoutesOptions {
+  readonly executor: Executor
+  readonly store: SqlEventStore
+  /** New user ids. */
+  readonly newId: () => string
+}
+
+const toBody = (user: User): Static<typeof UserBody> => ({
+  id: user.id,
+  email: user.email,
+  first_name: user.firstName,
+  last_name: user.lastName,
+  status: user.status,
+  version: user.version,
+  created_at: user.createdAt,
+  updated_at: user.updatedAt,
+})
+
+const notFound = (id: string) => new HttpProblem(404, 'user-not-found', 'Not Found', `no user ${id}`)
+
+/** Users may act on themselves only, unless they hold the permission for everyone. */
+function checkSelf(request: FastifyRequest, id: string, permission: string): void {
+  if (can(request, permission) || request.principal?.id === id) return
+  throw new HttpProblem(403, 'forbidden', 'Forbidden', `you may only ${permission.split(':')[1]} your own user`)
+}
+
+/**
+ * The users API under its prefix: register, get, list, update (rename and/or change e-mail, with
+ * `If-Match`), deactivate, and `me`. Single users are read from their stream (read-your-writes, an
+ * exact ETag); lists come from the `users` projection.
+ */
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, options) => {
+  const { executor, store, newId } = options
+  const load = async (id: string) => userFromStream(await store.readStream(userStream(id)))
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        summary: 'Register a user',
+        body: RegisterBody,
+        response: { 201: UserBody },
+      },
+      config: { eventcore: { permission: 'users:create', idempotent: true } },
+    },
+    async (request, reply) => {
+      const userId = newId()
+      const { email, first_name: firstName, last_name: lastName } = request.body
+      const result = await executor.execute(
+        registerUser,
+        { userId, email, firstName, lastName },
+        { context: executionContext(request) },
+      )
+      if (!result.ok) throw problemOf(result.error)
+      const user = await load(userId)
+      if (!user) throw new Error(`user ${userId} was written but cannot be read back`)
+      return reply
+        .code(201)
+        .header('location', `${request.url.replace(/\/$/, '')}/${userId}`)
+        .header('etag', etagOf(user.version))
+        .send(toBody(user))
+    },
+  )
+
+  app.get(
+    '/users',
+    {
+      schema: { summary: 'List users (eventually consistent)', querystring: ListQuery, response: { 200: UserPage } },
+      config: { eventcore: { permission: 'users:list' } },
+    },
+    async (request) => {
+      const { limit, after, status } = request.query
+      const page = await listUsers(store, { limit, after, status })
+      return { items: page.users.map(toBody), next: page.next ?? null }
+    },
+  )
+
+  app.get(
+    '/users/:id',
+    {
+      schema: { summary: 'Get a user', params: UserParams, response: { 200: UserBody, 304: {} } },
+      config: { eventcore: { permission: ['users:read', 'users:read:self'] } },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      checkSelf(request, id, 'users:read')
+      const user = await load(id)
+      if (!user) throw notFound(id)
+      reply.header('etag', etagOf(user.version))
+      if (notModified(request.headers['if-none-match'], user.version)) return reply.code(304).send()
+      return toBody(user)
+    },
+  )
+
+  app.patch(
+    '/users/:id',
+    {
+      schema: {
+        summary: 'Rename and/or change the e-mail of a user',
+        params: UserParams,
+        body: UpdateBody,
+        response: { 200: UserBody },
+      },
+      config: { eventcore: { permission: ['users:update', 'users:update:self'] } },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      checkSelf(request, id, 'users:update')
+      const expected = expectedVersionOf(request.headers['if-match'])
+      const { email, first_name: firstName, last_name: lastName } = request.body
+      const result = await executor.execute(
+        updateUser,
+        {
+          userId: id,
+          ...(email === undefined ? {} : { email }),
+          ...(firstName === undefined ? {} : { firstName }),
+          ...(lastName === undefined ? {} : { lastName }),
+          ...(typeof expected === 'number' ? { expectedVersion: expected } : {}),
+        },
+        { context: executionContext(request) },
+      )
+      if (!result.ok) throw problemOf(result.error)
+      const user = await load(id)
+      if (!user) throw notFound(id)
+      return reply.header('etag', etagOf(user.version)).send(toBody(user))
+    },
+  )
+
+  app.post(
+    '/users/:id/deactivate',
+    {
+      schema: { summary: 'Deactivate a user', params: UserParams, response: { 200: UserBody } },
+      config: { eventcore: { permission: 'users:deactivate', idempotent: true } },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const expected = expectedVersionOf(request.headers['if-match'])
+      const result = await executor.execute(
+        deactivateUser,
+        { userId: id, ...(typeof expected === 'number' ? { expectedVersion: expected } : {}) },
+        { context: executionContext(request) },
+      )
+      if (!result.ok) throw problemOf(result.error)
+      const user = await load(id)
+      if (!user) throw notFound(id)
+      return reply.header('etag', etagOf(user.version)).send(toBody(user))
+    },
+  )
+
+  app.get('/me', { schema: { summary: 'Who the caller is', response: { 200: MeBody } } }, async (request) => {
+    const principal = request.principal
+    if (!principal) throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'this route needs a bearer token')
+    const user = await load(principal.id)
+    return {
+      subject: principal.id,
+      roles: [...principal.roles],
+      permissions: [...principal.permissions].sort(),
+      user: user ? toBody(user) : null,
+    }
+  })
+
+  answerMethodNotAllowed(app, {
+    '/users': ['GET', 'POST'],
+    '/users/:id': ['GET', 'PATCH'],
+    '/users/:id/deactivate': ['POST'],
+    '/me': ['GET'],
+  })
+}

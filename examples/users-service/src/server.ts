@@ -1,0 +1,147 @@
+import { existsSync } from 'node:fs'
+import { createExecutor, runProjection, uuidv7 } from '@eventcore/core'
+import type { ReadinessCheck } from '@eventcore/http'
+import {
+  appliedMigrations,
+  createSqlIdempotencyStore,
+  createSqlProjectionStore,
+  LATEST_VERSION,
+  openPgliteStore,
+  openPostgresStore,
+  type SqlEventStore,
+} from '@eventcore/postgres'
+import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
+import type pg from 'pg'
+import { buildApp } from './app.js'
+import type { Config } from './config/index.js'
+import { usersServiceMetrics } from './service-metrics.js'
+import { ensureUsersReadModel, usersProjection } from './users/index.js'
+
+/** A started service. */
+export interface RunningService {
+  readonly app: FastifyInstance
+  readonly store: SqlEventStore
+  /** Where it listens, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string
+  /**
+   * Shuts down gracefully: `/ready` turns 503, the server stops taking connections and lets the
+   * requests in flight finish, then the projection, Redis and the store close. Idempotent.
+   */
+  close(): Promise<void>
+}
+
+/** Hooks for what the process around the service wants to know. */
+export interface StartOptions {
+  /** Called once before a new embedded database is created (it takes several seconds). */
+  readonly onFirstStart?: (dataDir: string) => void
+}
+
+async function openStore(
+  config: Config,
+  { onFirstStart }: StartOptions,
+): Promise<{ store: SqlEventStore; pool: pg.Pool | undefined }> {
+  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs } = config.database
+  if (url) {
+    const store = await openPostgresStore({
+      connectionString: url,
+      schema,
+      poolSize,
+      connectTimeoutMs,
+      statementTimeoutMs,
+    })
+    return { store, pool: store.pool }
+  }
+  if (config.dataDir !== 'memory://' && !existsSync(config.dataDir)) onFirstStart?.(config.dataDir)
+  return { store: await openPgliteStore({ dataDir: config.dataDir, schema }), pool: undefined }
+}
+
+function readinessChecks(store: SqlEventStore, redis: Redis | undefined): ReadinessCheck[] {
+  const projections = createSqlProjectionStore(store)
+  const checks: ReadinessCheck[] = [
+    { name: 'database', check: async () => void (await store.driver.query('SELECT 1', [])) },
+    {
+      name: 'migrations',
+      check: async () => {
+        const applied = await appliedMigrations(store.driver, store.schema)
+        if (!applied.includes(LATEST_VERSION))
+          throw new Error(`schema at ${applied.at(-1) ?? 0}, need ${LATEST_VERSION}`)
+      },
+    },
+    {
+      name: 'projections',
+      check: async () => {
+        const failed = (await projections.list()).filter((c) => c.state === 'failed')
+        if (failed.length > 0) throw new Error(`failed: ${failed.map((c) => `${c.name}@${c.version}`).join(', ')}`)
+      },
+    },
+  ]
+  if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) })
+  return checks
+}
+
+/**
+ * Opens the store (PostgreSQL when `EVENTCORE_DATABASE_URL` is set, else the embedded PGlite), the
+ * users read model and its projection, and listens. Installs no signal handlers: `main.ts` does.
+ *
+ * @example
+ * const service = await startService(config)
+ * process.once('SIGTERM', () => service.close())
+ */
+export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
+  const { store, pool } = await openStore(config, options)
+  const metrics = usersServiceMetrics(store, pool)
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true })
+    : undefined
+  let runner: ReturnType<typeof runProjection> | undefined
+  let app: FastifyInstance | undefined
+  const release = async () => {
+    await runner?.stop()
+    redis?.disconnect()
+    await store.close()
+  }
+  try {
+    await redis?.connect()
+    await ensureUsersReadModel(store)
+    const projections = createSqlProjectionStore(store)
+    runner = runProjection({
+      store,
+      projections,
+      projection: usersProjection(store),
+      observer: metrics.projectionObserver,
+    })
+    const executor = metrics.countingExecutor(
+      createExecutor({ store, timeoutMs: config.commandTimeoutMs, observer: metrics.executorObserver }),
+    )
+    app = await buildApp(config, {
+      store,
+      executor,
+      metrics,
+      newId: uuidv7,
+      idempotency: createSqlIdempotencyStore(store),
+      readiness: readinessChecks(store, redis),
+      ...(redis ? { redis } : {}),
+    })
+    const url = await app.listen({ port: config.port, host: config.host })
+    let closing: Promise<void> | undefined
+    const started = app
+    return {
+      app: started,
+      store,
+      url,
+      close: () => {
+        closing ??= (async () => {
+          started.eventcore.startDraining()
+          await started.close() // waits for the requests in flight
+          await release()
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    await app?.close()
+    await release()
+    throw error
+  }
+}
