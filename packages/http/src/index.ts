@@ -1,6 +1,7 @@
 /**
- * `@eventcore/http`: the Fastify plugin EventCore services register. This first part brings
- * problem+json errors and correlation ids.
+ * `@eventcore/http`: the Fastify plugin EventCore services register: problem+json errors,
+ * correlation ids, bearer-token auth with roles, rate limits (memory or Redis), CORS, HTTPS and
+ * security headers, health and readiness, `Idempotency-Key`, and Prometheus metrics.
  *
  * @example
  * import Fastify from 'fastify'
