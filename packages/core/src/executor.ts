@@ -76,6 +76,14 @@ export interface ExecuteOptions {
   readonly context?: ExecutionContext
   /** Overrides the executor's `timeoutMs`. */
   readonly timeoutMs?: number
+  /**
+   * Decide the first attempt on empty streams without reading them, for commands that nearly
+   * always create their streams (a registration with a fresh id). The append expects version 0 of
+   * every stream, so a stream that has events fails it with a conflict, and the executor then
+   * reads and decides again as usual: a wrong guess costs one round trip, never a wrong decision.
+   * @default false
+   */
+  readonly assumeNewStreams?: boolean
 }
 
 /** Runs commands against a store. */
@@ -120,24 +128,39 @@ export function createExecutor(options: ExecutorOptions): Executor {
     context: ExecutionContext,
     deadline: Deadline,
     progress: { attempts: number },
+    assumeNewStreams: boolean,
   ): Promise<ExecutionResult<Keys | Found>> {
     const correlationId = context.correlationId ?? uuidv7()
-    let lastConflict: ConcurrencyError | undefined
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      progress.attempts = attempt
-      if (attempt > 1) await deadline.race(sleep(backoffDelay(attempt - 1, retry, random)))
+    // The guess that every stream is new is checked by the append (version 0 expected of each).
+    // Anything but a success means the guess was wrong, or decided on state that may not be real
+    // (a rejection, nothing to do): read and decide as usual, at once. It is not a retry.
+    const guessed = assumeNewStreams ? 1 : 0
+    if (assumeNewStreams) {
+      progress.attempts = 1
       try {
-        const outcome = await attemptOnce(command, input, context, correlationId, deadline)
-        if (outcome.ok) return { ...outcome, attempts: attempt }
-        if (outcome.error.kind !== 'concurrency') return outcome
-        lastConflict = outcome.error
-        if (attempt < maxAttempts) observer.onRetry?.({ command: command.name, attempt, reason: 'concurrency' })
+        const outcome = await attemptOnce(command, input, context, correlationId, deadline, true)
+        if (outcome.ok) return { ...outcome, attempts: 1 }
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || !error.transient || attempt === maxAttempts) throw error
-        observer.onRetry?.({ command: command.name, attempt, reason: 'store-unavailable' })
+        if (!(error instanceof StoreUnavailableError) || !error.transient) throw error
       }
     }
-    return { ok: false, error: new ConcurrencyError(lastConflict?.conflicts ?? [], maxAttempts) }
+    let lastConflict: ConcurrencyError | undefined
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      progress.attempts = attempt + guessed
+      if (attempt > 1) await deadline.race(sleep(backoffDelay(attempt - 1, retry, random)))
+      try {
+        const outcome = await attemptOnce(command, input, context, correlationId, deadline, false)
+        if (outcome.ok) return { ...outcome, attempts: attempt + guessed }
+        if (outcome.error.kind !== 'concurrency') return outcome
+        lastConflict = outcome.error
+        if (attempt < maxAttempts)
+          observer.onRetry?.({ command: command.name, attempt: attempt + guessed, reason: 'concurrency' })
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || !error.transient || attempt === maxAttempts) throw error
+        observer.onRetry?.({ command: command.name, attempt: attempt + guessed, reason: 'store-unavailable' })
+      }
+    }
+    return { ok: false, error: new ConcurrencyError(lastConflict?.conflicts ?? [], maxAttempts + guessed) }
   }
 
   async function attemptOnce<Input, State, E extends Event, Keys extends string, Found extends string>(
@@ -146,6 +169,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     context: ExecutionContext,
     correlationId: string,
     deadline: Deadline,
+    presumeEmpty: boolean,
   ): Promise<
     { ok: true; versions: Record<Keys | Found, number>; events: readonly RecordedEvent[] } | ExecutionFailure
   > {
@@ -156,7 +180,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
     let state = command.initialState()
     for (let rounds = 0; ; ) {
       const unread = [...new Set(named.values())].filter((id) => !slices.has(id))
-      if (unread.length > 0) {
+      if (unread.length > 0 && presumeEmpty) {
+        for (const streamId of unread) slices.set(streamId, { streamId, version: 0, events: [] })
+      } else if (unread.length > 0) {
         for (const [id, slice] of await deadline.race(store.readStreams(unread))) slices.set(id, slice)
       }
       state = fold(command, named, slices)
@@ -224,7 +250,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   return {
-    async execute(command, input, { context = {}, timeoutMs: limit = timeoutMs } = {}) {
+    async execute(command, input, { context = {}, timeoutMs: limit = timeoutMs, assumeNewStreams = false } = {}) {
       const started = performance.now()
       const deadline = createDeadline(limit)
       const progress = { attempts: 0 }
@@ -238,7 +264,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         })
       let result: ExecutionResult<string>
       try {
-        result = await run(command, input, context, deadline, progress)
+        result = await run(command, input, context, deadline, progress, assumeNewStreams)
       } catch (error) {
         if (!isEventCoreError(error)) {
           report('exception', 0)

@@ -39,6 +39,8 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
   let stopping = false
   let wake: (() => void) | undefined
   let woken = false
+  /** When this version was last seen to be the active one. */
+  let activeSince: number | undefined
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       if (stopping) return resolve()
@@ -114,7 +116,14 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
           cursor = checkpoint.cursor
           continue
         }
-        if (outcome === 'caught-up') {
+        // A short page was the end of the log when it was read: wait for the next append (woken
+        // may already be set) rather than read an empty page to learn so.
+        if (outcome === 'caught-up' || (outcome.kind === 'applied' && page.events.length < batchSize)) {
+          if (outcome !== 'caught-up') {
+            cursor = page.cursor
+            reportBatch(outcome.applied, page.events, false)
+            pollMs = minPollMs
+          }
           if ((await onCaughtUp()) === 'retired') {
             final = 'retired'
             break
@@ -136,16 +145,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
           continue
         }
         cursor = page.cursor
-        const newest = page.events.at(-1)
-        observer.onBatch?.({
-          projection: name,
-          version,
-          events: outcome.applied,
-          lagSeconds:
-            page.events.length < batchSize || !newest
-              ? 0
-              : Math.max(0, (clock().getTime() - newest.recordedAt.getTime()) / 1000),
-        })
+        reportBatch(outcome.applied, page.events, true)
       }
     } finally {
       off()
@@ -155,19 +155,36 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     return final
   }
 
+  /** Lag is the age of the newest event applied while behind; 0 once a page reached the end. */
+  function reportBatch(applied: number, events: readonly RecordedEvent[], full: boolean): void {
+    const newest = events.at(-1)
+    observer.onBatch?.({
+      projection: name,
+      version,
+      events: applied,
+      lagSeconds: !full || !newest ? 0 : Math.max(0, (clock().getTime() - newest.recordedAt.getTime()) / 1000),
+    })
+  }
+
   async function activeVersion(): Promise<number | undefined> {
     return (await projections.list()).find((c) => c.name === name && c.active)?.version
   }
 
   /** Activates a finished rebuild; retires a version that something newer replaced. */
   async function onCaughtUp(): Promise<'running' | 'retired'> {
+    // Once active, only a newer version's activation can change that: look at most once per
+    // maxPollMs, not on every wake-up of a busy runner (each look is a query).
+    if (activeSince !== undefined && performance.now() - activeSince < maxPollMs) return 'running'
     const active = await activeVersion()
     if (active === undefined || active < version) {
       await projections.activate(name, version)
       await state('running')
+      activeSince = performance.now()
       return 'running'
     }
-    return active > version ? 'retired' : 'running'
+    if (active > version) return 'retired'
+    activeSince = performance.now()
+    return 'running'
   }
 
   type PageOutcome =

@@ -61,7 +61,15 @@ type Key = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey
 async function keyOf(options: AuthOptions): Promise<{ key: Key; algorithms: string[] }> {
   if (options.secret !== undefined) {
     if (Buffer.byteLength(options.secret) < 32) throw new Error('the JWT secret must be at least 32 bytes')
-    return { key: new TextEncoder().encode(options.secret), algorithms: ['HS256'] }
+    // Imported once: handing jose the raw bytes would import a new key on every verification.
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(options.secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    )
+    return { key, algorithms: ['HS256'] }
   }
   // Asymmetric keys accept asymmetric algorithms only: an HS256 token signed with the public key
   // as its "secret" (algorithm confusion) fails.

@@ -78,7 +78,8 @@ export function createSqlProjectionStore(store: SqlEventStore): ProjectionStore<
 
     commit: (name, version, step, work) =>
       driver.transaction(async (tx) => {
-        await ensure(tx, name, version)
+        // No insert of a missing row here (load() made it): a missing row is "moved", and the
+        // runner loads again. One statement less per batch.
         // The row lock keeps two runners from applying the same batch; the cursor check makes a
         // runner that lost its lease (or raced a reset) back off instead.
         const [row] = await tx.query<CheckpointRow>(

@@ -1,4 +1,4 @@
-import type { Executor } from '@eventcore/core'
+import { type Executor, ValidationError } from '@eventcore/core'
 import { answerMethodNotAllowed, can, executionContext, HttpProblem } from '@eventcore/http'
 import type { SqlEventStore } from '@eventcore/postgres'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -66,14 +66,21 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     async (request, reply) => {
       const userId = newId()
       const { email, first_name: firstName, last_name: lastName } = request.body
+      // A fresh id: the streams are nearly always new, so skip reading them (the append checks it).
       const result = await executor.execute(
         registerUser,
         { userId, email, firstName, lastName },
-        { context: executionContext(request) },
+        { context: executionContext(request), assumeNewStreams: true },
       )
       if (!result.ok) throw problemOf(result.error)
-      const user = await load(userId)
-      if (!user) throw new Error(`user ${userId} was written but cannot be read back`)
+      // The user stream was empty before (else `user-exists`): what was written is all of it.
+      const streamId = userStream(userId)
+      const user = userFromStream({
+        streamId,
+        version: result.versions.user,
+        events: result.events.filter((e) => e.streamId === streamId),
+      })
+      if (!user) throw new Error(`user ${userId} was written but not found in what was written`)
       return reply
         .code(201)
         .header('location', `${request.url.replace(/\/$/, '')}/${userId}`)
@@ -90,8 +97,15 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     },
     async (request) => {
       const { limit, after, status } = request.query
-      const page = await listUsers(store, { limit, after, status })
-      return { items: page.users.map(toBody), next: page.next ?? null }
+      try {
+        const page = await listUsers(store, { limit, after, status })
+        return { items: page.users.map(toBody), next: page.next ?? null }
+      } catch (error) {
+        // A cursor that is not one of ours is a bad query parameter, like any other: 400.
+        if (!(error instanceof ValidationError)) throw error
+        const errors = error.issues.map((issue) => ({ path: `querystring/${issue.path}`, message: issue.message }))
+        throw new HttpProblem(400, 'invalid-request', 'Bad Request', error.message, { errors })
+      }
     },
   )
 
