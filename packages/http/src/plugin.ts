@@ -10,7 +10,7 @@ import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimi
 import type { EventcoreMetrics } from './metrics.js'
 import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
-import { registerSecurity, type SecurityOptions } from './security.js'
+import { registerHttpsEnforcement, registerSecurityHeaders, type SecurityOptions } from './security.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,6 +59,9 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
   // Before the probes are registered, so their series exist from the first scrape.
   if (options.metrics) registerMetrics(app, options.metrics, { path: options.metricsPath ?? '/metrics' })
 
+  // onRequest hooks run in this order: headers on every answer, the correlation id, the transport,
+  // CORS (which answers preflights, sent without a token), then the caller, then its limit.
+  await registerSecurityHeaders(app, options.security ?? {})
   app.addHook('onRequest', async (request, reply) => {
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
     request.correlationId = id ?? uuidv7()
@@ -85,9 +88,9 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
       .send({ ...problem, instance: request.url, correlationId: request.correlationId })
   })
 
-  if (options.auth) await registerAuth(app, options.auth)
-  await registerSecurity(app, options.security ?? {})
+  registerHttpsEnforcement(app, options.security ?? {})
   await registerCors(app, options.cors ?? {})
+  if (options.auth) await registerAuth(app, options.auth)
   await registerRateLimit(app, options.rateLimit ?? {})
   registerHealth(app, options.health ?? {}, lifecycle)
   if (options.idempotency) registerIdempotency(app, options.idempotency)

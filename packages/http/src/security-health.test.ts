@@ -23,7 +23,7 @@ describe('security headers and HTTPS', () => {
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'")
     expect(response.headers['x-content-type-options']).toBe('nosniff')
     expect(response.headers['referrer-policy']).toBe('no-referrer')
-    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN')
+    expect(response.headers['x-frame-options']).toBe('DENY')
     expect(response.headers['strict-transport-security']).toBeUndefined() // not enforced here
   })
 

@@ -21,17 +21,25 @@ export interface SecurityOptions {
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
 
 /**
- * Security headers for a JSON API (a CSP that allows nothing, no framing, nosniff, no referrer) and,
- * when asked, HTTPS enforcement with HSTS.
+ * Security headers for a JSON API: a CSP that allows nothing, no framing, nosniff, no referrer, and
+ * HSTS when HTTPS is enforced. Registered first, so that every answer carries them, refusals too.
  */
-export async function registerSecurity(app: FastifyInstance, options: SecurityOptions): Promise<void> {
+export async function registerSecurityHeaders(app: FastifyInstance, options: SecurityOptions): Promise<void> {
   const { enforceHttps = false, hstsMaxAgeSeconds = 31_536_000 } = options
   await app.register(helmet, {
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: enforceHttps ? { maxAge: hstsMaxAgeSeconds, includeSubDomains: true } : false,
   })
-  if (!enforceHttps) return
+}
+
+/**
+ * When asked, refuses plain HTTP before anything else looks at the request (a token sent over
+ * plain HTTP is refused for the transport, not checked): GET and HEAD are redirected, the rest 403.
+ */
+export function registerHttpsEnforcement(app: FastifyInstance, options: SecurityOptions): void {
+  if (!options.enforceHttps) return
   app.addHook('onRequest', async (request, reply) => {
     if (request.protocol === 'https' || PROBE_PATHS.has(request.url.split('?')[0] ?? '')) return
     if (request.method === 'GET' || request.method === 'HEAD') {
