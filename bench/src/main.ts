@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: EventCore against a hand-written raw-SQL baseline and Emmett's PostgreSQL
- * store on the same server, plus the PGlite and memory stores, one table per operation.
+ * store on the same server, plus the PGlite and memory stores, one table per operation; then the
+ * users service over HTTP against a bare Fastify + pg app (operation 8).
  *
  * Settings: `EVENTCORE_BENCH_SECONDS`, `EVENTCORE_BENCH_ROUNDS`, `EVENTCORE_BENCH_ONLY`,
  * `EVENTCORE_BENCH_DATABASE_URL` (see `settings.ts` and `bench/README.md`).
@@ -13,12 +14,15 @@ import { loadEmmett } from './emmett-api.js'
 import { emmettContender } from './emmett-contender.js'
 import { eventcoreMemory, eventcorePglite, eventcorePostgres } from './eventcore-contenders.js'
 import { createOpenGate } from './gate.js'
+import { renderHttpSection } from './http-report.js'
+import { createHttpServerFleet } from './http-server-process.js'
 import { runPrefix } from './namespaces.js'
 import { ensurePeersInstalled } from './peers.js'
 import { connectAdmin, type PostgresAdmin } from './postgres-admin.js'
 import { rawBaseline } from './raw-baseline.js'
 import { renderSection } from './report.js'
 import { batchAppend } from './scenarios/batch-append.js'
+import { type HttpUsersContext, httpUsers } from './scenarios/http-users.js'
 import { projectionCatchUp } from './scenarios/projection-catch-up.js'
 import { projectionLatency } from './scenarios/projection-latency.js'
 import { readAll } from './scenarios/read-all.js'
@@ -36,6 +40,18 @@ const SCENARIOS: readonly Scenario[] = [
   readAll,
   projectionCatchUp,
   projectionLatency,
+]
+
+/** An operation of the run, by its number (its index + 1): runs and renders its table. */
+type Operation = (context: HttpUsersContext) => Promise<string>
+
+const OPERATIONS: readonly Operation[] = [
+  ...SCENARIOS.map(
+    (scenario): Operation =>
+      async (context) =>
+        renderSection(await scenario(context)),
+  ),
+  async (context) => renderHttpSection(await httpUsers(context)),
 ]
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`
@@ -71,7 +87,7 @@ function peerContender(admin: PostgresAdmin): Contender {
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const settings = readSettings(process.env, SCENARIOS.length)
+  const settings = readSettings(process.env, OPERATIONS.length)
   const prefix = runPrefix(new Date())
   const connected = await connectAdmin(settings.databaseUrl)
   const admin = 'unreachable' in connected ? undefined : connected
@@ -89,6 +105,7 @@ async function main(): Promise<void> {
   if (only) print(`EVENTCORE_BENCH_ONLY: operation${only.length === 1 ? '' : 's'} ${only.join(', ')} only.`)
 
   const gate = createOpenGate()
+  const fleet = createHttpServerFleet()
   const contenders: Contender[] = [
     ...postgresContenders(settings, admin, `PostgreSQL not reachable (${unreachable})`),
     eventcorePglite(() => progress('(starting PGlite in memory: a few seconds) ')),
@@ -97,7 +114,7 @@ async function main(): Promise<void> {
   let cleaning: Promise<void> | undefined
   const cleanup = () => {
     cleaning ??= (async () => {
-      await gate.close()
+      await Promise.all([gate.close(), fleet.stopAll()])
       await Promise.all(contenders.map((c) => c.dispose?.()))
       if (!admin) return
       const schemas = await admin.dropSchemas(`${prefix}_`)
@@ -124,14 +141,22 @@ async function main(): Promise<void> {
   })
 
   try {
-    for (const [index, scenario] of SCENARIOS.entries()) {
+    const context: HttpUsersContext = {
+      contenders,
+      settings,
+      prefix,
+      onTurn: () => progress('.'),
+      unreachable: admin ? undefined : unreachable,
+      fleet,
+    }
+    for (const [index, operation] of OPERATIONS.entries()) {
       if (only && !only.includes(index + 1)) continue
       print()
       const began = performance.now()
-      const section = await scenario({ contenders, settings, prefix, onTurn: () => progress('.') })
+      const table = await operation(context)
       if (stopping) break
       progress(` ${seconds(performance.now() - began)}\n`)
-      print(renderSection(section))
+      print(table)
     }
   } finally {
     print()

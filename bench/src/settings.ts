@@ -6,18 +6,32 @@ export interface Settings {
   readonly durationMs: number
   /** Unmeasured time before each measurement. */
   readonly warmupMs: number
+  /**
+   * Measured time per contender per round of the HTTP operation: `durationMs`, but at least 3 s,
+   * since a second of HTTP load is mostly connection set-up and JIT.
+   */
+  readonly httpDurationMs: number
+  /** Unmeasured load before each HTTP measurement: half a second (the servers keep running between rounds). */
+  readonly httpWarmupMs: number
   /** Rounds per row; the median round is reported. */
   readonly rounds: number
   /** The scenarios to run, by number (1 is the first), ascending; undefined: all of them. */
   readonly only: readonly number[] | undefined
 }
 
+/** The shortest measured time of an HTTP row, whatever `EVENTCORE_BENCH_SECONDS` says. */
+export const MIN_HTTP_DURATION_MS = 3000
+
+/** The warm-up of every HTTP turn. */
+export const HTTP_WARMUP_MS = 500
+
 /** The server used when no variable names one. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 
 /**
  * Reads the settings: `EVENTCORE_BENCH_SECONDS` (measured seconds per row and round, default 1;
- * the warm-up is a third of it, at most 0.5 s), `EVENTCORE_BENCH_ROUNDS` (default 3) and
+ * the warm-up is a third of it, at most 0.5 s; HTTP rows measure at least 3 s after 0.5 s of
+ * warm-up), `EVENTCORE_BENCH_ROUNDS` (default 3) and
  * `EVENTCORE_BENCH_ONLY` (comma-separated scenario numbers, e.g. `6,7`; default all) and
  * `EVENTCORE_BENCH_DATABASE_URL`, else `EVENTCORE_TEST_DATABASE_URL`, else a local server.
  * Every invalid value is reported in one error.
@@ -46,6 +60,8 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     databaseUrl: env.EVENTCORE_BENCH_DATABASE_URL || env.EVENTCORE_TEST_DATABASE_URL || DEFAULT_DATABASE_URL,
     durationMs,
     warmupMs: Math.min(500, durationMs / 3),
+    httpDurationMs: Math.max(MIN_HTTP_DURATION_MS, durationMs),
+    httpWarmupMs: HTTP_WARMUP_MS,
     rounds,
     only,
   }

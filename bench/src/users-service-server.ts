@@ -1,0 +1,88 @@
+import { projectionStatus } from '@eventcore/core'
+import { formatProblems, loadConfig, type RawEnv } from '@eventcore/example-users-service/dist/config/index.js'
+import { startService } from '@eventcore/example-users-service/dist/server.js'
+import { createSqlProjectionStore } from '@eventcore/postgres'
+
+/** Options of {@link startUsersService}. */
+export interface UsersServiceOptions {
+  readonly databaseUrl: string
+  /** A fresh schema: the service migrates it on start. */
+  readonly schema: string
+  readonly poolSize: number
+  /** At least 32 bytes: the HS256 secret tokens are signed with. */
+  readonly jwtSecret: string
+}
+
+/** A listening users service. */
+export interface BenchUsersService {
+  readonly url: string
+  /**
+   * Resolves once the users projection has applied every event in the log, with how long that
+   * took; rejects after `timeoutMs`.
+   */
+  settle(timeoutMs: number): Promise<number>
+  close(): Promise<void>
+}
+
+/** Highest limit the service accepts: with a one-minute window, the limiter counts every request but never refuses one. */
+const RATE_LIMIT_MAX = '1000000'
+const SETTLE_POLL_MS = 10
+
+/**
+ * The environment the service is started with: production-like (`development` only so that no
+ * HTTPS is enforced on 127.0.0.1), silent, a port of the system's choice, and a rate limit that
+ * still runs on every request but never trips.
+ *
+ * @example
+ * usersServiceEnv({ databaseUrl, schema: 'bench_x_ec', poolSize: 8, jwtSecret }).EVENTCORE_PORT // '0'
+ */
+export function usersServiceEnv(options: UsersServiceOptions): RawEnv {
+  return {
+    NODE_ENV: 'development',
+    EVENTCORE_DATABASE_URL: options.databaseUrl,
+    EVENTCORE_DATABASE_SCHEMA: options.schema,
+    EVENTCORE_DATABASE_POOL_SIZE: String(options.poolSize),
+    EVENTCORE_JWT_SECRET: options.jwtSecret,
+    EVENTCORE_PORT: '0',
+    EVENTCORE_HOST: '127.0.0.1',
+    EVENTCORE_RATE_LIMIT_MAX: RATE_LIMIT_MAX,
+    EVENTCORE_LOG_LEVEL: 'silent',
+  }
+}
+
+/**
+ * Starts the users service as `npm start` would (`loadConfig` then `startService`: auth, rate
+ * limit, validation, problem+json, executor, store and the users projection) in a fresh schema.
+ *
+ * @example
+ * const service = await startUsersService({ databaseUrl, schema: 'bench_x_ec', poolSize: 8, jwtSecret })
+ * await service.settle(30_000)
+ * await service.close()
+ */
+export async function startUsersService(options: UsersServiceOptions): Promise<BenchUsersService> {
+  const loaded = loadConfig(usersServiceEnv(options), { cwd: process.cwd() })
+  if (!loaded.ok) throw new Error(`the users service refused its configuration:\n${formatProblems(loaded.problems)}`)
+  const service = await startService(loaded.config)
+  // A service that ignored the schema would write into a shared one that the run never drops.
+  if (service.store.schema.name !== options.schema) {
+    await service.close()
+    throw new Error(`the users service opened schema '${service.store.schema.name}', not '${options.schema}'`)
+  }
+  const projections = createSqlProjectionStore(service.store)
+  return {
+    url: service.url,
+    async settle(timeoutMs) {
+      const started = performance.now()
+      for (let polls = 0; ; polls++) {
+        const statuses = await projectionStatus(service.store, projections, { cap: 1 })
+        // Caught up at the first look: nothing was left to wait for.
+        if (statuses.every((s) => s.eventsBehind === 0)) return polls === 0 ? 0 : performance.now() - started
+        if (performance.now() - started > timeoutMs) {
+          throw new Error(`the projection was still behind after ${timeoutMs} ms`)
+        }
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
+      }
+    },
+    close: () => service.close(),
+  }
+}
