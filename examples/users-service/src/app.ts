@@ -75,6 +75,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     health: { readiness: deps.readiness ?? [], readyTimeoutMs: config.readyTimeoutMs },
     ...(deps.idempotency ? { idempotency: { store: deps.idempotency } } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    // With a metrics port of its own, the API port measures requests but serves no scrape.
+    ...(config.metricsPort === undefined ? {} : { metricsPath: false as const }),
   })
 
   await app.register(swagger, {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { createExecutor, runProjection, uuidv7 } from '@eventcore/core'
-import type { ReadinessCheck } from '@eventcore/http'
+import { type ReadinessCheck, serveMetrics } from '@eventcore/http'
 import {
   appliedMigrations,
   createSqlIdempotencyStore,
@@ -10,7 +10,7 @@ import {
   openPostgresStore,
   type SqlEventStore,
 } from '@eventcore/postgres'
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import type pg from 'pg'
 import { buildApp } from './app.js'
@@ -24,6 +24,8 @@ export interface RunningService {
   readonly store: SqlEventStore
   /** Where it listens, e.g. `http://127.0.0.1:8080`. */
   readonly url: string
+  /** Where Prometheus scrapes, when `EVENTCORE_METRICS_PORT` gives it a port of its own. */
+  readonly metricsUrl: string | undefined
   /**
    * Shuts down gracefully: `/ready` turns 503, the server stops taking connections and lets the
    * requests in flight finish, then the projection, Redis and the store close. Idempotent.
@@ -96,6 +98,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     : undefined
   let runner: ReturnType<typeof runProjection> | undefined
   let app: FastifyInstance | undefined
+  let scrape: FastifyInstance | undefined
+  let metricsUrl: string | undefined
   const release = async () => {
     await runner?.stop()
     redis?.disconnect()
@@ -124,22 +128,30 @@ export async function startService(config: Config, options: StartOptions = {}): 
       ...(redis ? { redis } : {}),
     })
     const url = await app.listen({ port: config.port, host: config.host })
+    if (config.metricsPort !== undefined) {
+      scrape = Fastify({ logger: false })
+      serveMetrics(scrape, metrics)
+      metricsUrl = await scrape.listen({ port: config.metricsPort, host: config.host })
+    }
     let closing: Promise<void> | undefined
-    const started = app
+    const [started, scraper] = [app, scrape]
     return {
       app: started,
       store,
       url,
+      metricsUrl,
       close: () => {
         closing ??= (async () => {
           started.eventcore.startDraining()
           await started.close() // waits for the requests in flight
+          await scraper?.close()
           await release()
         })()
         return closing
       },
     }
   } catch (error) {
+    await scrape?.close()
     await app?.close()
     await release()
     throw error

@@ -50,6 +50,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number
   readonly readyTimeoutMs: number
   readonly logLevel: LogLevel
+  /** Serve `/metrics` on this port of its own instead of the API's; unset: on the API's port. */
+  readonly metricsPort?: number
 }
 
 /** What {@link loadConfig} returns: the configuration, or every problem found. */

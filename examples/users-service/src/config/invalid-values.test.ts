@@ -64,6 +64,7 @@ const BAD_VALUES: Readonly<Record<(typeof ENV_NAMES)[number], readonly string[]>
   EVENTCORE_SHUTDOWN_TIMEOUT_MS: ['600001', '0'],
   EVENTCORE_READY_TIMEOUT_MS: ['49', '60001'],
   EVENTCORE_LOG_LEVEL: ['verbose', 'INFO'],
+  EVENTCORE_METRICS_PORT: ['abc', '65536', '-1', '9.5'],
 }
 
 const SECRETS = new Set([

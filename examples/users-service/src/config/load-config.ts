@@ -74,6 +74,7 @@ function configOf(env: ParsedEnv, dataDir: string, key: JwtOptions, generatedSec
     shutdownTimeoutMs: env.EVENTCORE_SHUTDOWN_TIMEOUT_MS ?? DEFAULTS.EVENTCORE_SHUTDOWN_TIMEOUT_MS,
     readyTimeoutMs: env.EVENTCORE_READY_TIMEOUT_MS ?? DEFAULTS.EVENTCORE_READY_TIMEOUT_MS,
     logLevel: env.EVENTCORE_LOG_LEVEL ?? DEFAULTS.EVENTCORE_LOG_LEVEL,
+    ...(env.EVENTCORE_METRICS_PORT === undefined ? {} : { metricsPort: env.EVENTCORE_METRICS_PORT }),
   }
 }
 

@@ -132,6 +132,7 @@ export const EnvSchema = Type.Object({
   EVENTCORE_SHUTDOWN_TIMEOUT_MS: integer(100, 600_000),
   EVENTCORE_READY_TIMEOUT_MS: integer(50, 60_000),
   EVENTCORE_LOG_LEVEL: Type.Optional(LogLevelSchema),
+  EVENTCORE_METRICS_PORT: integer(0, 65_535),
 })
 
 /** The environment once it passed {@link EnvSchema}. */
