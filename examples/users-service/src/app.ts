@@ -53,6 +53,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     logger: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
+    // A request that still arrives on an open connection while closing is served (and told to
+    // close) rather than answered with Fastify's own 503, which is not problem+json.
+    return503OnClosing: false,
     // A hop count becomes Fastify's own rule for it (trust the n nearest proxies).
     trustProxy:
       typeof config.trustProxy === 'number'

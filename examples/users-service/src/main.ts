@@ -1,9 +1,36 @@
 // What `npm start` runs: the users service, configured from EVENTCORE_* variables.
 import { formatProblems, loadConfig } from './config/index.js'
-import { startService } from './server.js'
+import { type RunningService, startService } from './server.js'
 import { mintToken } from './token.js'
 
 const DEV_TOKEN_TTL_SECONDS = 3600
+
+/**
+ * Signals belong to the process, not the library: on SIGTERM or SIGINT drain, finish what is in
+ * flight, close, exit 0; past the deadline exit 1. Later signals change nothing.
+ */
+function exitOnSignals(service: RunningService, deadlineMs: number): void {
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    service.app.log.info({ signal }, 'shutting down')
+    const deadline = setTimeout(() => {
+      service.app.log.error({ deadlineMs }, 'shutdown deadline passed; exiting')
+      process.exit(1)
+    }, deadlineMs)
+    deadline.unref()
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        service.app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env)
@@ -20,11 +47,13 @@ async function main(): Promise<void> {
         `Creating the embedded PostgreSQL database in ${dir}: the first start takes several seconds…\n`,
       ),
   })
+  exitOnSignals(service, config.shutdownTimeoutMs) // before anything else can be awaited
+
   const store = config.database.url ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`
   service.app.log.info({ url: service.url, store }, 'users service listening')
   process.stdout.write(`EventCore users service on ${store}, listening at ${service.url}\n`)
   process.stdout.write(
-    `  OpenAPI: ${service.url}/openapi.json   health: ${service.url}/health   ready: ${service.url}/ready\n`,
+    `  OpenAPI: ${service.url}/openapi.json   health: ${service.url}/health   ready: ${service.url}/ready   metrics: ${service.metricsUrl ?? service.url}/metrics\n`,
   )
 
   if (config.auth.generatedSecret && config.auth.options.secret) {
@@ -39,33 +68,11 @@ async function main(): Promise<void> {
     })
     process.stdout.write(
       `\nDevelopment only: no EVENTCORE_JWT_SECRET was set, so one was generated (kept in ${config.dataDir}).\n` +
-        `An admin token, valid for an hour (more with: npm run token -- --role admin --sub you):\n\n  ${token}\n\n` +
+        `An admin token, valid for an hour (more with: npm run -s token -- --role admin --sub you):\n\n  ${token}\n\n` +
         `Try:\n  curl -s -X POST ${service.url}/api/v1/users -H "authorization: Bearer $TOKEN" \\\n` +
         `    -H 'content-type: application/json' -d '{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace"}'\n`,
     )
   }
-
-  // Signals belong to the process, not the library: drain, finish what is in flight, close, exit.
-  let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return
-    stopping = true
-    service.app.log.info({ signal }, 'shutting down')
-    const deadline = setTimeout(() => {
-      service.app.log.error({ deadlineMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting')
-      process.exit(1)
-    }, config.shutdownTimeoutMs)
-    deadline.unref()
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        service.app.log.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  }
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
 }
 
 main().catch((error: unknown) => {

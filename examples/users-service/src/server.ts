@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { createExecutor, runProjection, uuidv7 } from '@eventcore/core'
 import { type ReadinessCheck, serveMetrics } from '@eventcore/http'
 import {
@@ -27,8 +28,9 @@ export interface RunningService {
   /** Where Prometheus scrapes, when `EVENTCORE_METRICS_PORT` gives it a port of its own. */
   readonly metricsUrl: string | undefined
   /**
-   * Shuts down gracefully: `/ready` turns 503, the server stops taking connections and lets the
-   * requests in flight finish, then the projection, Redis and the store close. Idempotent.
+   * Shuts down gracefully: `/ready` turns 503 and responses ask clients to close their
+   * connections; after `shutdownDrainMs` the server stops taking connections and lets the requests
+   * in flight finish, then the projection, Redis and the store close. Idempotent.
    */
   close(): Promise<void>
 }
@@ -54,7 +56,8 @@ async function openStore(
     })
     return { store, pool: store.pool }
   }
-  if (config.dataDir !== 'memory://' && !existsSync(config.dataDir)) onFirstStart?.(config.dataDir)
+  // PGlite's own marker, not the folder: the development secret may have created that already.
+  if (config.dataDir !== 'memory://' && !existsSync(join(config.dataDir, 'PG_VERSION'))) onFirstStart?.(config.dataDir)
   return { store: await openPgliteStore({ dataDir: config.dataDir, schema }), pool: undefined }
 }
 
@@ -143,6 +146,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
       close: () => {
         closing ??= (async () => {
           started.eventcore.startDraining()
+          // Still serving, /ready at 503: load balancers take this replica out before it closes.
+          if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs))
           await started.close() // waits for the requests in flight
           await scraper?.close()
           await release()

@@ -78,6 +78,13 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
     }
   })
 
+  // While draining, no connection is kept alive past its response, so closing never waits on
+  // idle keep-alive clients (nor do they keep sending to a replica that is going away).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close')
+    return payload
+  })
+
   app.setErrorHandler(async (error, request, reply) => {
     const problem = problemFor(error)
     if (problem.status >= 500) request.log.error({ err: error, correlationId: request.correlationId }, 'request failed')

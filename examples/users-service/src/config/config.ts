@@ -48,6 +48,8 @@ export interface Config {
   readonly requestTimeoutMs: number
   readonly commandTimeoutMs: number
   readonly shutdownTimeoutMs: number
+  /** After a stop signal, how long to keep serving with `/ready` at 503 before closing. */
+  readonly shutdownDrainMs: number
   readonly readyTimeoutMs: number
   readonly logLevel: LogLevel
   /** Serve `/metrics` on this port of its own instead of the API's; unset: on the API's port. */

@@ -62,6 +62,7 @@ const BAD_VALUES: Readonly<Record<(typeof ENV_NAMES)[number], readonly string[]>
   EVENTCORE_REQUEST_TIMEOUT_MS: ['99', '600001'],
   EVENTCORE_COMMAND_TIMEOUT_MS: ['99', 'soon'],
   EVENTCORE_SHUTDOWN_TIMEOUT_MS: ['600001', '0'],
+  EVENTCORE_SHUTDOWN_DRAIN_MS: ['-1', '300001', 'soon'],
   EVENTCORE_READY_TIMEOUT_MS: ['49', '60001'],
   EVENTCORE_LOG_LEVEL: ['verbose', 'INFO'],
   EVENTCORE_METRICS_PORT: ['abc', '65536', '-1', '9.5'],

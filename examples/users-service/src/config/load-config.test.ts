@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
       requestTimeoutMs: 10_000,
       commandTimeoutMs: 5000,
       shutdownTimeoutMs: 10_000,
+      shutdownDrainMs: 0,
       readyTimeoutMs: 2000,
       logLevel: 'info',
     })
@@ -96,6 +97,7 @@ describe('loadConfig values', () => {
       EVENTCORE_REQUEST_TIMEOUT_MS: '8000',
       EVENTCORE_COMMAND_TIMEOUT_MS: '4000',
       EVENTCORE_SHUTDOWN_TIMEOUT_MS: '20000',
+      EVENTCORE_SHUTDOWN_DRAIN_MS: '3000',
       EVENTCORE_READY_TIMEOUT_MS: '500',
       EVENTCORE_LOG_LEVEL: 'silent',
     })
@@ -130,6 +132,7 @@ describe('loadConfig values', () => {
       requestTimeoutMs: 8000,
       commandTimeoutMs: 4000,
       shutdownTimeoutMs: 20_000,
+      shutdownDrainMs: 3000,
       readyTimeoutMs: 500,
       logLevel: 'silent',
     })

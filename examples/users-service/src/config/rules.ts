@@ -97,5 +97,12 @@ export function checkRules(env: ParsedEnv, isSet: (name: EnvName) => boolean): R
       `EVENTCORE_COMMAND_TIMEOUT_MS (${commandTimeout}) is not below EVENTCORE_REQUEST_TIMEOUT_MS (${requestTimeout}): requests time out before their command`,
     )
   }
+  const drain = env.EVENTCORE_SHUTDOWN_DRAIN_MS ?? DEFAULTS.EVENTCORE_SHUTDOWN_DRAIN_MS
+  const deadline = env.EVENTCORE_SHUTDOWN_TIMEOUT_MS ?? DEFAULTS.EVENTCORE_SHUTDOWN_TIMEOUT_MS
+  if (drain >= deadline) {
+    problems.push(
+      `EVENTCORE_SHUTDOWN_DRAIN_MS (${drain}) must be below EVENTCORE_SHUTDOWN_TIMEOUT_MS (${deadline}): the deadline would end the process while it still drains`,
+    )
+  }
   return { problems, warnings }
 }
