@@ -66,7 +66,9 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
     request.correlationId = id ?? uuidv7()
     // Every log line of the request carries it, not only the ones that name it.
+    // (Fastify's own "request completed" line logs through reply.log.)
     request.log = request.log.child({ correlationId: request.correlationId })
+    reply.log = request.log
     reply.header(CORRELATION_HEADER, request.correlationId)
     if (id === undefined) {
       throw new HttpProblem(
