@@ -61,6 +61,7 @@ export async function startCourseSeats(store: SqlEventStore, projection = course
     standbyRetryMs: 1000, // how often a standby asks for the lease
     minPollMs: 50, // when idle, poll after 50 ms, doubling…
     maxPollMs: 1000, // …up to 1 s; appends wake the runner at once
+    liveBatchDelayMs: 0, // when live, read at most once per this many ms, so a burst is one batch
     observer: {}, // onBatch / onState hooks, see "Status and lag"
     clock: () => new Date(), // for lag
   })

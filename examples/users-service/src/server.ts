@@ -112,11 +112,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
     await redis?.connect()
     await ensureUsersReadModel(store)
     const projections = createSqlProjectionStore(store)
+    // Lists may lag up to 25 ms more; under load a burst of registrations is one transaction.
     runner = runProjection({
       store,
       projections,
       projection: usersProjection(store),
       observer: metrics.projectionObserver,
+      liveBatchDelayMs: 25,
     })
     const executor = metrics.countingExecutor(
       createExecutor({ store, timeoutMs: config.commandTimeoutMs, observer: metrics.executorObserver }),

@@ -53,4 +53,35 @@ describe('a projection runner following live appends', () => {
     expect(reads - readsBefore).toBeLessThanOrEqual(50)
     expect(listings - listingsBefore).toBeLessThanOrEqual(1)
   })
+
+  it('gathers a burst of live appends into few batches with liveBatchDelayMs, and still applies every one', async () => {
+    const store = createMemoryStore()
+    const base = createMemoryProjectionStore()
+    let commits = 0
+    const projections: ProjectionStore<undefined> = {
+      ...base,
+      commit: (...args) => {
+        commits += 1
+        return base.commit(...args)
+      },
+    }
+    const seen: number[] = []
+    const runner = runProjection({
+      store,
+      projections,
+      projection: { name: 'gathered', version: 1, handle: (e) => void seen.push((e.data as { n: number }).n) },
+      liveBatchDelayMs: 1000,
+    })
+    await store.append([{ streamId: 's-0', events: [{ type: 'N', data: { n: 0 } }] }])
+    await until(() => seen.length === 1) // live now: the next read waits for the delay
+    const before = commits
+    for (let n = 1; n <= 40; n++) {
+      await store.append([{ streamId: `s-${n}`, events: [{ type: 'N', data: { n } }] }])
+      await new Promise((resolve) => setTimeout(resolve, 1)) // time for a runner that reads at once
+    }
+    await until(() => seen.length === 41)
+    await runner.stop()
+    expect(seen).toEqual(Array.from({ length: 41 }, (_, i) => i))
+    expect(commits - before).toBeLessThanOrEqual(3)
+  })
 })

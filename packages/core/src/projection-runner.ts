@@ -32,6 +32,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     standbyRetryMs = 1000,
     minPollMs = 50,
     maxPollMs = 1000,
+    liveBatchDelayMs = 0,
     observer = {},
     clock = () => new Date(),
   } = options
@@ -96,11 +97,17 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
       let cursor = checkpoint.cursor
       let pollMs = minPollMs
       let outageMs = minPollMs
+      let live = false
+      let lastReadAt = Number.NEGATIVE_INFINITY
       while (!stopping) {
         if (lease.held && !lease.held()) {
           final = 'lost'
           break
         }
+        // Live (the last page was the end of the log): let a burst of appends gather into one batch.
+        const gather = live ? lastReadAt + liveBatchDelayMs - performance.now() : 0
+        if (gather > 0 && !stopping) await new Promise((resolve) => setTimeout(resolve, gather))
+        lastReadAt = performance.now()
         woken = false
         let outcome: PageOutcome | 'caught-up'
         let page: Awaited<ReturnType<EventStore['readAll']>> | undefined
@@ -119,6 +126,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
         // A short page was the end of the log when it was read: wait for the next append (woken
         // may already be set) rather than read an empty page to learn so.
         if (outcome === 'caught-up' || (outcome.kind === 'applied' && page.events.length < batchSize)) {
+          live = true
           if (outcome !== 'caught-up') {
             cursor = page.cursor
             reportBatch(outcome.applied, page.events, false)
@@ -132,6 +140,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
           pollMs = Math.min(maxPollMs, pollMs * 2)
           continue
         }
+        live = false
         pollMs = minPollMs
         if (outcome.kind === 'interrupted') break
         if (outcome.kind === 'failed') {

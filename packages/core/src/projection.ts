@@ -168,6 +168,13 @@ export interface RunProjectionOptions<Tx> {
   readonly minPollMs?: number
   /** @default 1000 */
   readonly maxPollMs?: number
+  /**
+   * While following live appends, read at most once per this many milliseconds, so that a burst
+   * of appends is applied in one batch (one transaction) instead of one batch each: less work for
+   * the database under load, at the price of up to this much more lag. Catching up is never slowed.
+   * @default 0
+   */
+  readonly liveBatchDelayMs?: number
   readonly observer?: ProjectionObserver
   /** @default () => new Date() */
   readonly clock?: () => Date
