@@ -61,10 +61,19 @@ async function openStore(
   return { store: await openPgliteStore({ dataDir: config.dataDir, schema }), pool: undefined }
 }
 
+async function opaque(work: Promise<unknown>, message: string): Promise<void> {
+  try {
+    await work
+  } catch {
+    throw new Error(message)
+  }
+}
+
 function readinessChecks(store: SqlEventStore, redis: Redis | undefined): ReadinessCheck[] {
   const projections = createSqlProjectionStore(store)
   const checks: ReadinessCheck[] = [
-    { name: 'database', check: async () => void (await store.driver.query('SELECT 1', [])) },
+    // /ready is public: say what failed, never a driver message (it may name hosts and ports).
+    { name: 'database', check: () => opaque(store.driver.query('SELECT 1', []), 'the database did not answer') },
     {
       name: 'migrations',
       check: async () => {
@@ -81,7 +90,7 @@ function readinessChecks(store: SqlEventStore, redis: Redis | undefined): Readin
       },
     },
   ]
-  if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) })
+  if (redis) checks.push({ name: 'redis', check: () => opaque(redis.ping(), 'Redis did not answer') })
   return checks
 }
 
