@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite'
 import { createUpcaster } from '@eventcore/core'
+import { lockDataDir } from './data-dir-lock.js'
 import { migrateOrClose } from './migrations.js'
 import { schemaName } from './schema-name.js'
 import type { SqlConnection, SqlDriver } from './sql-driver.js'
@@ -67,13 +68,26 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
   const { dataDir = './data', schema: name = 'eventcore' } = options
   const schema = schemaName(name)
   createUpcaster(options.upcasters ?? []) // refuse bad upcasters before opening anything
+  // One process per data directory; a database in memory, or one handed in, is the caller's.
+  const lock = options.db || dataDir.startsWith('memory://') ? undefined : lockDataDir(dataDir)
   let db: PGlite
   try {
     db = options.db ?? (await PGlite.create(dataDir))
   } catch (error) {
+    lock?.release()
     throw storeError(`opening PGlite in ${dataDir}`, error)
   }
   const driver = pgliteDriver(db, { ownsDb: !options.db })
-  if (options.migrate ?? true) await migrateOrClose(driver, schema)
-  return { ...createSqlStore(driver, schema, options), db }
+  const unlocked: SqlDriver = {
+    ...driver,
+    close: async () => {
+      try {
+        await driver.close()
+      } finally {
+        lock?.release()
+      }
+    },
+  }
+  if (options.migrate ?? true) await migrateOrClose(unlocked, schema)
+  return { ...createSqlStore(unlocked, schema, options), db }
 }

@@ -358,6 +358,26 @@ describe('the built service at start-up', () => {
     expect(stderr).not.toContain('tooShortSecret')
   })
 
+  it('refuses to open a PGlite data directory another running service holds, and leaves it intact', async () => {
+    const dataDir = join(tempDir(), 'data')
+    const first = await start({ EVENTCORE_DATA_DIR: dataDir })
+    const token = await adminToken()
+    const email = `kept-${run}@example.com`
+    const created = await fetch(`${first.url}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email, first_name: 'Kept', last_name: 'Safe' }),
+    })
+    expect(created.status).toBe(201)
+    const second = await runToExit({ EVENTCORE_JWT_SECRET: SECRET, EVENTCORE_DATA_DIR: dataDir })
+    expect(second.code).toBe(1)
+    expect(second.stderr).toMatch(/is in use by process \d+; stop it, or set another data directory/)
+    const { id } = (await created.json()) as { id: string }
+    expect(
+      (await fetch(`${first.url}/api/v1/users/${id}`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200)
+  }, 60_000)
+
   it('refuses insecure settings in production, naming each', async () => {
     const { code, stdout, stderr } = await runToExit({
       NODE_ENV: 'production',
