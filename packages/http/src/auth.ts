@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { createRemoteJWKSet, importSPKI, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { HttpProblem } from './problem.js'
+import { createVerifiedTokens } from './verified-tokens.js'
 
 /** Who made a request, from a verified token. */
 export interface Principal {
@@ -30,6 +31,15 @@ export interface AuthOptions {
   readonly clockToleranceSeconds?: number
   /** Role → permissions, the one table every route is checked against. */
   readonly roles: Readonly<Record<string, readonly string[]>>
+  /**
+   * Verified tokens remembered, so a repeated token skips signature verification. An entry lasts
+   * until the token's `exp`, or `iat` plus the maximum age, or `verifiedCacheSeconds`, whichever is
+   * first; 0 turns the cache off. A key removed from a JWKS stops counting after this long.
+   * @default 60
+   */
+  readonly verifiedCacheSeconds?: number
+  /** @default () => new Date() */
+  readonly clock?: () => Date
 }
 
 /** What a route asks of the caller, under `config.eventcore`. */
@@ -53,6 +63,9 @@ declare module 'fastify' {
     eventcore?: RouteAccess
   }
 }
+
+/** How many verified tokens are remembered at most (oldest out first). */
+const VERIFIED_CACHE_ENTRIES = 10_000
 
 const unauthorized = (detail: string) => new HttpProblem(401, 'unauthorized', 'Unauthorized', detail)
 
@@ -88,7 +101,16 @@ async function keyOf(options: AuthOptions): Promise<{ key: Key; algorithms: stri
  */
 export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<void> {
   const { key, algorithms } = await keyOf(options)
-  const { issuer, audience, maxTokenAgeSeconds = 3600, clockToleranceSeconds = 30, roles } = options
+  const {
+    issuer,
+    audience,
+    maxTokenAgeSeconds = 3600,
+    clockToleranceSeconds = 30,
+    roles,
+    verifiedCacheSeconds = 60,
+    clock = () => new Date(),
+  } = options
+  const verified = createVerifiedTokens<Principal>(VERIFIED_CACHE_ENTRIES)
   app.decorateRequest('principal', undefined)
 
   const verify = async (request: FastifyRequest): Promise<Principal | undefined> => {
@@ -96,9 +118,13 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     if (header === undefined) return undefined
     const [scheme, token] = header.split(' ')
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('use Authorization: Bearer <token>')
+    const now = clock()
+    const known = verifiedCacheSeconds > 0 ? verified.get(token, now.getTime()) : undefined
+    if (known) return known
     let payload: JWTPayload
     try {
       const verifyOptions = {
+        currentDate: now,
         algorithms,
         requiredClaims: ['exp', 'iat', 'sub'],
         maxTokenAge: maxTokenAgeSeconds,
@@ -115,11 +141,21 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       throw unauthorized(`the token was refused: ${reason}`)
     }
     const granted = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : []
-    return {
+    const principal: Principal = {
       id: String(payload.sub),
       roles: granted,
       permissions: new Set(granted.flatMap((role) => roles[role] ?? [])),
     }
+    if (verifiedCacheSeconds > 0) {
+      // exp and iat are required claims: the entry ends before the token would be refused.
+      const untilMs = Math.min(
+        Number(payload.exp) * 1000,
+        (Number(payload.iat) + maxTokenAgeSeconds) * 1000,
+        now.getTime() + verifiedCacheSeconds * 1000,
+      )
+      verified.set(token, principal, untilMs)
+    }
+    return principal
   }
 
   // onRequest: callers are turned away before their body is even read.
