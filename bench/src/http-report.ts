@@ -1,7 +1,7 @@
 import { isMeasured } from './measurement.js'
 import { type ResultRow, ratioTo } from './report.js'
 import { latencyTarget, measuredRole, shareTarget } from './scenarios/targets.js'
-import { type Column, formatMs, formatRate, formatRatio, formatTable } from './table.js'
+import { type Column, formatMs, formatRate, formatRatio, formatSection, formatTable } from './table.js'
 
 /** The two requests of the HTTP operation. */
 export type HttpRequestKind = 'register' | 'get'
@@ -108,13 +108,5 @@ export function renderHttpSection(section: HttpSection): string {
       [outcome.note, unanswered].filter(Boolean).join('; '),
     ]
   })
-  const table = formatTable(columns, cells)
-    .split('\n')
-    .map((line) => `  ${line}`)
-  return [
-    title,
-    ...table,
-    ...notes.map((note) => `  · ${note}`),
-    ...targets.map((target) => `  target: ${target}`),
-  ].join('\n')
+  return formatSection({ title, table: formatTable(columns, cells), notes, targets })
 }

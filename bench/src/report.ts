@@ -1,5 +1,5 @@
 import { isMeasured, type Outcome } from './measurement.js'
-import { type Column, formatMs, formatRate, formatRatio, formatTable } from './table.js'
+import { type Column, formatMs, formatRate, formatRatio, formatSection, formatTable } from './table.js'
 
 /**
  * What a contender is to the comparison: ours on PostgreSQL, the raw-SQL baseline, the peer, or
@@ -95,15 +95,7 @@ export function renderSection(section: Section): string {
       outcome.note ?? '',
     ]
   })
-  const table = formatTable(columns, cells)
-    .split('\n')
-    .map((line) => `  ${line}`)
-  return [
-    title,
-    ...table,
-    ...notes.map((note) => `  · ${note}`),
-    ...targets.map((target) => `  target: ${target}`),
-  ].join('\n')
+  return formatSection({ title, table: formatTable(columns, cells), notes, targets })
 }
 
 function percentOf(part: number, whole: number): string {

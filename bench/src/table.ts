@@ -78,3 +78,23 @@ export function formatMs(value: number): string {
 export function formatPercent(value: number): string {
   return Number.isFinite(value) ? `${Math.round(value * 100)} %` : '—'
 }
+
+/**
+ * One operation's block of the report: its title, the table indented, then its notes and targets.
+ *
+ * @example
+ * formatSection({ title: '1. Append', table: formatTable(columns, cells), notes: [], targets: [] })
+ */
+export function formatSection(parts: {
+  readonly title: string
+  readonly table: string
+  readonly notes: readonly string[]
+  readonly targets: readonly string[]
+}): string {
+  return [
+    parts.title,
+    ...parts.table.split('\n').map((line) => `  ${line}`),
+    ...parts.notes.map((note) => `  · ${note}`),
+    ...parts.targets.map((target) => `  target: ${target}`),
+  ].join('\n')
+}
