@@ -18,6 +18,23 @@ export function isTransient(error: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
 }
 
+// A connection that died under us: the client cannot be used again.
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03'])
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i
+
+/** True when the error means the connection itself is gone (never return its client to the pool). */
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  if (
+    typeof code === 'string' &&
+    (CONNECTION_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))
+  )
+    return true
+  return CONNECTION_MESSAGES.test(error instanceof Error ? error.message : '')
+}
+
 /**
  * Wraps a driver error as a {@link StoreUnavailableError}, keeping the original as `cause`. The
  * message says what failed without echoing SQL or data.
