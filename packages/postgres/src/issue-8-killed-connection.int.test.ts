@@ -138,4 +138,21 @@ describe.runIf(databaseUrl)('a PostgreSQL connection killed under the store (iss
       await lock?.release()
     }
   })
+
+  it('guards the clients it checks out of a pool passed in, which has no error listener of its own', async () => {
+    const pool = new pg.Pool({ connectionString: url(), max: 1 })
+    const own = await openPostgresStore({ pool, schema, migrate: false })
+    try {
+      const slow = own.driver.query('SELECT pg_sleep(10)')
+      const failed = expect(slow).rejects.toMatchObject({ kind: 'store-unavailable', transient: true })
+      await until('running query', async () => (await backends(`query LIKE '%pg_sleep(10)%'`)).length === 1)
+      expect(await kill(`query LIKE '%pg_sleep(10)%'`)).toBe(1)
+      await within(failed, 5000, 'rejection of the killed query')
+      expect(await own.driver.query('SELECT 1 AS one')).toEqual([{ one: 1 }])
+      expect(pool.listenerCount('error')).toBe(0)
+    } finally {
+      await own.close()
+      await pool.end()
+    }
+  })
 })
