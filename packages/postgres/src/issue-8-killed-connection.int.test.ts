@@ -155,4 +155,30 @@ describe.runIf(databaseUrl)('a PostgreSQL connection killed under the store (iss
       await pool.end()
     }
   })
+
+  it('survives connections killed as fast as they are opened (killed right after saying ready)', async () => {
+    let running = true
+    const failures = new Map<string, number>()
+    let ok = 0
+    const caller = async () => {
+      while (running) {
+        try {
+          await store.driver.query('SELECT 1')
+          ok += 1
+        } catch (error) {
+          const kind = (error as { kind?: string }).kind ?? String(error)
+          failures.set(kind, (failures.get(kind) ?? 0) + 1)
+        }
+      }
+    }
+    const load = Promise.all([caller(), caller(), caller(), caller()])
+    const until = performance.now() + 1500
+    let kills = 0
+    for (let round = 0; round < 2000 && performance.now() < until; round++) kills += await kill()
+    running = false
+    await load
+    expect([...failures.keys()].filter((kind) => kind !== 'store-unavailable')).toEqual([])
+    expect(kills).toBeGreaterThan(0)
+    await works()
+  })
 })

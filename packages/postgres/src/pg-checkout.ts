@@ -5,6 +5,31 @@ import { isConnectionError, storeError } from './store-errors.js'
 const ignore = () => {}
 
 /**
+ * Gives every client `pool` hands out an `error` listener of its own, for good, from the moment
+ * pg-pool takes its idle listener off. pg-pool does that synchronously while it parses the
+ * server's messages, and the caller's code only runs once the current chunk of messages is done:
+ * a backend killed right after it said "ready" (both messages in one chunk, typical of a freshly
+ * opened connection) emitted `error` in that gap with no listener, ending the process. Such a
+ * client fails its first statement ("not queryable") and is destroyed as a lost connection.
+ * Returns the function that stops guarding (for a pool that outlives the driver).
+ *
+ * @example
+ * const unguard = guardPoolClients(pool)
+ */
+export function guardPoolClients(pool: pg.Pool): () => void {
+  const guarded = new WeakSet<pg.PoolClient>()
+  const guard = (client: pg.PoolClient) => {
+    if (guarded.has(client)) return
+    guarded.add(client)
+    client.on('error', ignore)
+  }
+  pool.on('acquire', guard)
+  return () => {
+    pool.off('acquire', guard)
+  }
+}
+
+/**
  * Checks a client out of `pool` for `work` and gives it back, guarded for the whole time we hold
  * it. pg-pool takes its own `error` listener off a client while it is checked out, so a
  * connection killed while we hold it (mid-query, or between BEGIN and COMMIT while the caller's

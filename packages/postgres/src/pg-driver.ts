@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { LOCK_NAMESPACE } from './migrations.js'
-import { withCheckedOutClient } from './pg-checkout.js'
+import { guardPoolClients, withCheckedOutClient } from './pg-checkout.js'
 import type { SqlConnection, SqlDriver, SqlLock } from './sql-driver.js'
 import { storeError } from './store-errors.js'
 
@@ -34,6 +34,7 @@ export interface PgDriverOptions {
 export function pgDriver(pool: pg.Pool, { ownsPool = true, poolWaitMs = 5000 }: PgDriverOptions = {}): SqlDriver {
   const withClient = <T>(work: (client: pg.PoolClient) => Promise<T>) =>
     withCheckedOutClient(pool, { waitMs: poolWaitMs }, work)
+  const unguard = guardPoolClients(pool)
   return {
     query: (text, values, name) => withClient((client) => run(client, text, values, name)),
     transaction: (work) =>
@@ -51,6 +52,7 @@ export function pgDriver(pool: pg.Pool, { ownsPool = true, poolWaitMs = 5000 }: 
     listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
     tryLock: (key) => tryLockOn(pool, key),
     close: async () => {
+      unguard()
       if (ownsPool) await pool.end()
     },
   }
