@@ -35,7 +35,9 @@ export async function register(
     }
   } catch (error) {
     const name = (error as Error).name
-    return { status: name === 'TimeoutError' ? 'hung' : 'network', error: String(error), email }
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause
+    const why = `${String(error)}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`
+    return { status: name === 'TimeoutError' ? 'hung' : 'network', error: why, email }
   }
 }
 

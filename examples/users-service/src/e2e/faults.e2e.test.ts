@@ -56,9 +56,13 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the users service unde
   })
   afterAll(async () => {
     const started = performance.now()
+    figures.exitBeforeKill = await Promise.race([service?.exited, sleep(10).then(() => 'running')])
     await service?.kill()
     await cluster?.drop()
     figures.teardownMs = Math.round(performance.now() - started)
+    const { stdout, stderr } = service?.output() ?? { stdout: '', stderr: '' }
+    if (stderr) console.info(`service stderr (last 3000 characters):\n${stderr.slice(-3000)}`)
+    if (stdout) console.info(`service stdout (last 3000 characters):\n${stdout.slice(-3000)}`)
     console.info(`service fault figures: ${JSON.stringify(figures)}`)
   })
 
