@@ -4,6 +4,7 @@ import { isUuid, uuidv7 } from './event-id.js'
 import type { AppendOptions, StreamWrite } from './event-store.js'
 import { type ExpectedVersion, isExpectedVersion } from './expected-version.js'
 import { toStrictJson } from './json-value.js'
+import { illFormedTextIn, textIssue } from './read-options.js'
 
 /** Limits every store enforces before it writes anything. */
 export interface AppendLimits {
@@ -53,8 +54,8 @@ export function planAppend(
   const streamIdIssue = (id: unknown): string | undefined => {
     if (typeof id !== 'string' || id.length === 0) return 'stream id must be a non-empty string'
     if (id.length > maxStreamIdLength) return `stream id is longer than ${maxStreamIdLength} characters`
-    if (id.includes('\u0000')) return 'stream id contains a NUL character'
-    return undefined
+    const bad = textIssue(id)
+    return bad ? `stream id ${bad}` : undefined
   }
 
   if (!Array.isArray(writes) || writes.length === 0) {
@@ -126,6 +127,10 @@ function planEvent(
   const before = issues.length
   if (typeof type !== 'string' || type.length === 0 || type.length > 255)
     issues.push({ path: `${at}.type`, message: 'must be a non-empty string of at most 255 characters' })
+  else {
+    const bad = textIssue(type)
+    if (bad) issues.push({ path: `${at}.type`, message: bad })
+  }
   if (eventId !== undefined && (typeof eventId !== 'string' || !isUuid(eventId)))
     issues.push({ path: `${at}.eventId`, message: 'must be a UUID' })
   if (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
@@ -133,13 +138,17 @@ function planEvent(
   if (data === undefined) issues.push({ path: `${at}.data`, message: 'is missing' })
   const dataResult = data === undefined ? undefined : toStrictJson(data, `${at}.data`)
   if (dataResult && 'issue' in dataResult) issues.push(dataResult.issue)
+  else if (dataResult) pushIllFormed(dataResult.json, data, `${at}.data`, issues)
   let metadataJson = '{}'
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
     issues.push({ path: `${at}.metadata`, message: 'must be an object' })
   else {
     const metadataResult = toStrictJson(metadata, `${at}.metadata`)
     if ('issue' in metadataResult) issues.push(metadataResult.issue)
-    else metadataJson = metadataResult.json
+    else {
+      metadataJson = metadataResult.json
+      pushIllFormed(metadataJson, metadata, `${at}.metadata`, issues)
+    }
   }
   if (issues.length > before || !dataResult || 'issue' in dataResult) return undefined
 
@@ -166,6 +175,14 @@ function planEvent(
 }
 
 const encoder = new TextEncoder()
+
+// JSON.stringify writes a lone surrogate as a `\udXXX` escape (PostgreSQL's jsonb refuses it), and
+// a well-formed pair as itself: only JSON holding such an escape needs the walk that finds where.
+function pushIllFormed(json: string, value: unknown, path: string, issues: ValidationIssue[]): void {
+  if (!json.includes('\\ud')) return
+  const issue = illFormedTextIn(value, path)
+  if (issue) issues.push(issue)
+}
 
 /** The error for event ids already stored with other content or by another append. */
 export function reusedIdsError(

@@ -13,7 +13,7 @@
  */
 export { appliedMigrations, LATEST_VERSION, LOCK_NAMESPACE, type Migration, migrate, migrations } from './migrations.js'
 export { channelOf, createNotifier, type Notifier } from './notifier.js'
-export { pgDriver } from './pg-driver.js'
+export { type PgDriverOptions, pgDriver } from './pg-driver.js'
 export { openPgliteStore, type PgliteEventStore, type PgliteStoreOptions, pgliteDriver } from './pglite-store.js'
 export { openPostgresStore, type PostgresEventStore, type PostgresStoreOptions } from './postgres-store.js'
 export { type SchemaName, schemaName } from './schema-name.js'

@@ -1,7 +1,8 @@
 import pg from 'pg'
 import { LOCK_NAMESPACE } from './migrations.js'
+import { guardPoolClients, withCheckedOutClient } from './pg-checkout.js'
 import type { SqlConnection, SqlDriver, SqlLock } from './sql-driver.js'
-import { isTransient } from './store-errors.js'
+import { storeError } from './store-errors.js'
 
 async function run<Row>(client: pg.ClientBase, text: string, values?: readonly unknown[], name?: string) {
   const config = name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] }
@@ -12,24 +13,28 @@ function connectionOf(client: pg.ClientBase): SqlConnection {
   return { query: (text, values, name) => run(client, text, values, name) }
 }
 
+/** Options of {@link pgDriver}. */
+export interface PgDriverOptions {
+  /** End the pool on `close()`. False for a pool you manage. @default true */
+  readonly ownsPool?: boolean
+  /** Longest wait for a free pooled connection, in milliseconds, before failing as store-unavailable. @default 5000 */
+  readonly poolWaitMs?: number
+}
+
 /**
  * A driver over a `pg` pool. Each call checks a client out and gives it back itself: `pool.query()`
  * would destroy the connection whenever a statement fails, and a broken connection is only
- * discarded when the error says the connection is at fault.
+ * discarded when the error says the connection is at fault. Every client it holds — pooled, the
+ * LISTEN connection, a lock's connection — has an `error` listener for as long as it is held, so a
+ * connection killed at any moment fails the work in flight as store-unavailable and never the process.
+ *
+ * @example
+ * const driver = pgDriver(new pg.Pool({ connectionString }), { poolWaitMs: 2000 })
  */
-export function pgDriver(pool: pg.Pool, { ownsPool = true }: { ownsPool?: boolean } = {}): SqlDriver {
-  const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect()
-    let broken: Error | undefined
-    try {
-      return await work(client)
-    } catch (error) {
-      if (isTransient(error)) broken = error as Error
-      throw error
-    } finally {
-      client.release(broken)
-    }
-  }
+export function pgDriver(pool: pg.Pool, { ownsPool = true, poolWaitMs = 5000 }: PgDriverOptions = {}): SqlDriver {
+  const withClient = <T>(work: (client: pg.PoolClient) => Promise<T>) =>
+    withCheckedOutClient(pool, { waitMs: poolWaitMs }, work)
+  const unguard = guardPoolClients(pool)
   return {
     query: (text, values, name) => withClient((client) => run(client, text, values, name)),
     transaction: (work) =>
@@ -47,6 +52,7 @@ export function pgDriver(pool: pg.Pool, { ownsPool = true }: { ownsPool?: boolea
     listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
     tryLock: (key) => tryLockOn(pool, key),
     close: async () => {
+      unguard()
       if (ownsPool) await pool.end()
     },
   }
@@ -60,36 +66,52 @@ async function listenOn(pool: pg.Pool, channel: string, onNotify: () => void): P
   let client: pg.Client | undefined
   let stopped = false
   let retryMs = 100
+  let timer: NodeJS.Timeout | undefined
   const connect = async (): Promise<void> => {
+    timer = undefined
     if (stopped) return
     const next = new pg.Client(pool.options)
-    next.on('notification', () => onNotify())
-    next.on('error', () => {
-      client = undefined
+    let retired = false
+    // Listens for the client's whole life: a dead connection's late errors must reach a listener.
+    const retire = () => {
+      if (retired) return
+      retired = true
+      if (client === next) client = undefined
       next.end().catch(() => {})
       reconnect()
-    })
+    }
+    next.on('error', retire)
+    next.on('end', retire)
+    next.on('notification', () => onNotify())
     try {
       await next.connect()
       await next.query(`LISTEN "${channel.replaceAll('"', '""')}"`)
+      if (retired) return
+      if (stopped) {
+        retired = true
+        await next.end().catch(() => {})
+        return
+      }
       client = next
       retryMs = 100
       onNotify() // appends may have landed while no one listened
     } catch {
-      next.end().catch(() => {})
-      reconnect()
+      retire()
     }
   }
   const reconnect = () => {
-    if (stopped) return
-    const timer = setTimeout(connect, retryMs)
+    if (stopped || timer) return
+    timer = setTimeout(connect, retryMs)
     timer.unref?.()
     retryMs = Math.min(5000, retryMs * 2)
   }
   await connect()
   return async () => {
     stopped = true
-    await client?.end().catch(() => {})
+    clearTimeout(timer)
+    const last = client
+    client = undefined
+    await last?.end().catch(() => {})
   }
 }
 
@@ -100,7 +122,8 @@ async function listenOn(pool: pg.Pool, channel: string, onNotify: () => void): P
 async function tryLockOn(pool: pg.Pool, key: string): Promise<SqlLock | undefined> {
   const client = new pg.Client(pool.options)
   let held = false
-  // A dropped connection has released the lock: say so, and let the holder stand down.
+  // A dropped connection has released the lock: say so, and let the holder stand down. The
+  // listener stays for the client's whole life, so a late error never goes unheard.
   client.on('error', () => {
     held = false
   })
@@ -116,7 +139,7 @@ async function tryLockOn(pool: pg.Pool, key: string): Promise<SqlLock | undefine
     held = rows[0]?.locked === true
   } catch (error) {
     await client.end().catch(() => {})
-    throw error
+    throw storeError('taking a lock', error)
   }
   if (!held) {
     await client.end().catch(() => {})

@@ -15,6 +15,12 @@ export interface PostgresStoreOptions extends SqlStoreOptions {
   readonly poolSize?: number
   /** Give up connecting after this long, in milliseconds. @default 5000 */
   readonly connectTimeoutMs?: number
+  /**
+   * Longest wait for a free pooled connection when all are busy, in milliseconds; then the call
+   * fails as a transient store-unavailable error instead of queueing without end. Applies to a pool
+   * you pass in too. @default 5000
+   */
+  readonly poolWaitMs?: number
   /** Server-side limit per statement, in milliseconds; 0 for none. @default 30000 */
   readonly statementTimeoutMs?: number
   /** Apply pending migrations on open. Turn off when a separate migrator role runs them. @default true */
@@ -38,6 +44,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     connectionString,
     poolSize = 10,
     connectTimeoutMs = 5000,
+    poolWaitMs = 5000,
     statementTimeoutMs = 30_000,
     schema: name = 'eventcore',
   } = options
@@ -53,9 +60,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       application_name: 'eventcore',
     })
   // An idle client of our pool that loses its connection emits 'error', which would otherwise
-  // kill the process; the next query reports the outage. A pool you pass in is yours to watch.
+  // kill the process; the next query reports the outage. A pool you pass in is yours to watch
+  // while idle; the clients the store checks out are guarded either way (see pgDriver).
   if (!options.pool) pool.on('error', () => {})
-  const driver = pgDriver(pool, { ownsPool: !options.pool })
+  const driver = pgDriver(pool, { ownsPool: !options.pool, poolWaitMs })
   if (options.migrate ?? true) await migrateOrClose(driver, schema)
   const store = createSqlStore(driver, schema, options)
   return { ...store, pool }

@@ -8,6 +8,7 @@ import {
   type EventStore,
   planAppend,
   type Upcaster,
+  ValidationError,
 } from '@eventcore/core'
 import { channelOf, createNotifier } from './notifier.js'
 import type { SchemaName } from './schema-name.js'
@@ -90,7 +91,12 @@ export function createSqlStore(
           }
           return result
         } catch (error) {
-          if (!isUniqueViolation(error)) throw storeError('append', error)
+          if (!isUniqueViolation(error)) {
+            const failure = storeError('append', error)
+            // The database refused the data: the caller's input, reported like every other bad input.
+            if (failure instanceof ValidationError) return { ok: false, error: failure }
+            throw failure
+          }
           if (attempt === MAX_UNIQUE_RETRIES) {
             // Still racing after several runs: name the written streams, with what was expected.
             const expected = new Map(planned.plan.checks.map((c) => [c.streamId, c.expected]))
@@ -121,7 +127,10 @@ export function createSqlStore(
       const page = await guard('readAll', () => readAll(driver, schema, { after, limit }))
       return upcasters.length ? { ...page, events: page.events.map(upcast) } : page
     },
-    streamVersion: (streamId) => guard('streamVersion', () => streamVersion(driver, schema, streamId)),
+    streamVersion: async (streamId) => {
+      checkReadStream(streamId)
+      return guard('streamVersion', () => streamVersion(driver, schema, streamId))
+    },
     onAppend(listener) {
       const once = () => listener()
       listeners.add(once)

@@ -1,34 +1,82 @@
-import { StoreUnavailableError } from '@eventcore/core'
+import { StoreUnavailableError, ValidationError } from '@eventcore/core'
 
-// SQLSTATE classes and codes that a retry can get past: lost connections, shutdowns, overload,
-// serialization failures and deadlocks.
+// SQLSTATEs a retry can get past: serialization failures and deadlocks (40001, 40P01), a lock not
+// available (55P03), the server shutting down or starting (57P01-57P03), too many connections
+// (53300) or another configured limit reached (53400), and — below, by class — every lost
+// connection (class 08).
 const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', '53400'])
 const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'])
+// A connection that died under us: the client cannot be used again.
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03'])
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i
+
+// Outages that are NOT transient, with why (a retry within a request's life will not get past them):
+// - 57014 statement timeout: the statement ran past `statement_timeout`; the database is overloaded
+//   or a lock is held. The store is unavailable for this work, but retrying at once adds load.
+// - 25006 read-only transaction: the database (or a standby after a failover) refuses writes until an
+//   operator acts.
+// - 53100 disk full, 53200 out of memory: operator action again.
+// They still answer 503 (store-unavailable): the input was fine, the store could not take it.
+// Errors about the data itself (below) are the caller's to fix: validation, never unavailability.
+// Class 22 is "data exception": invalid text (22021 a byte sequence the encoding refuses, 22P05
+// an untranslatable character such as \u0000 in jsonb), numbers out of range, bad JSON (22P02, 22032).
+const DATA_CODES = new Set(['23502', '23514', '54000', '54001'])
 
 /** True when a database error is worth retrying. */
 export function isTransient(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false
-  const code = (error as { code?: unknown }).code
-  if (
-    typeof code === 'string' &&
-    (TRANSIENT_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))
-  )
+  if (error instanceof StoreUnavailableError) return error.transient
+  const code = codeOf(error)
+  if (code !== undefined && (TRANSIENT_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)))
     return true
-  const message = error instanceof Error ? error.message : ''
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
+  return CONNECTION_MESSAGES.test(error instanceof Error ? error.message : '')
+}
+
+/** True when the error means the connection itself is gone (never return its client to the pool). */
+export function isConnectionError(error: unknown): boolean {
+  const code = codeOf(error)
+  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)))
+    return true
+  return CONNECTION_MESSAGES.test(error instanceof Error ? error.message : '')
+}
+
+/** True when the database refused the data itself (SQLSTATE class 22, and a few like it). */
+export function isDataError(error: unknown): boolean {
+  const code = codeOf(error)
+  return code !== undefined && (code.startsWith('22') || DATA_CODES.has(code))
 }
 
 /**
- * Wraps a driver error as a {@link StoreUnavailableError}, keeping the original as `cause`. The
- * message says what failed without echoing SQL or data.
+ * Wraps a driver error for the caller: a {@link ValidationError} when the database refused the data
+ * (the input must change; retrying cannot help), else a {@link StoreUnavailableError} keeping the
+ * original as `cause`, transient when a retry may get past it. The message says what failed
+ * without echoing SQL or data.
+ *
+ * @example
+ * try { await driver.query(sql) } catch (error) { throw storeError('readStream', error) }
  */
-export function storeError(operation: string, error: unknown): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error
-  const transient = isTransient(error)
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+export function storeError(operation: string, error: unknown): StoreUnavailableError | ValidationError {
+  if (error instanceof StoreUnavailableError || error instanceof ValidationError) return error
+  const code = codeOf(error)
+  if (isDataError(error))
+    return new ValidationError([
+      { path: '', message: `the database refused the data (${code}) in ${operation}: ${serverMessage(error)}` },
+    ])
   const detail = error instanceof Error ? error.message : String(error)
-  return new StoreUnavailableError(`${operation} failed${typeof code === 'string' ? ` (${code})` : ''}: ${detail}`, {
-    transient,
+  return new StoreUnavailableError(`${operation} failed${code ? ` (${code})` : ''}: ${detail}`, {
+    transient: isTransient(error),
     cause: error,
   })
+}
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? code : undefined
+}
+
+// PostgreSQL's own message names the problem (e.g. "unsupported Unicode escape sequence"); its
+// `detail`, which may quote the data, is left out.
+function serverMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

@@ -267,6 +267,33 @@ function describeBadInput(open: Open) {
       () => [[write(uniqueStream(), { type: 'X', data: { s: 'a\u0000b' } })]],
       'writes.0.events.0.data.s',
     ],
+    [
+      'a lone UTF-16 surrogate in data',
+      () => [[write(uniqueStream(), { type: 'X', data: { list: ['ok', 'a\ud800'] } })]],
+      'writes.0.events.0.data.list.1',
+    ],
+    [
+      'a lone UTF-16 surrogate in a data key',
+      () => [[write(uniqueStream(), { type: 'X', data: { nested: { 'k\udc00': 1 } } })]],
+      'writes.0.events.0.data.nested',
+    ],
+    [
+      'a lone UTF-16 surrogate in metadata',
+      () => [[write(uniqueStream(), { type: 'X', data: {}, metadata: { by: 'a\ud800' } })]],
+      'writes.0.events.0.metadata.by',
+    ],
+    [
+      'a NUL character in metadata',
+      () => [[write(uniqueStream(), { type: 'X', data: {}, metadata: { by: 'a\u0000' } })]],
+      'writes.0.events.0.metadata.by',
+    ],
+    ['a NUL character in a stream id', () => [[write('s\u0000', opened())]], 'writes.0.streamId'],
+    ['a lone UTF-16 surrogate in a stream id', () => [[write('s\ud800', opened())]], 'writes.0.streamId'],
+    [
+      'a lone UTF-16 surrogate in an event type',
+      () => [[write(uniqueStream(), { type: 'X\udfff', data: {} })]],
+      'writes.0.events.0.type',
+    ],
     ['missing data', () => [[write(uniqueStream(), { type: 'X' } as Event)]], 'writes.0.events.0.data'],
     [
       'an oversized payload',
@@ -337,6 +364,21 @@ function describeReads(open: Open) {
     await expect(store.readStream('')).rejects.toMatchObject({ kind: 'validation' })
     await expect(store.readStream('s', { fromVersion: 0 })).rejects.toMatchObject({ kind: 'validation' })
     await expect(store.readStreams(['ok', ''])).rejects.toMatchObject({ issues: [{ path: 'streamIds.1' }] })
+  })
+
+  it('refuses stream ids with a NUL or a lone UTF-16 surrogate on reads with a validation error', async () => {
+    const store = await open()
+    for (const id of ['a\u0000b', 'a\ud800', '\udc00b']) {
+      await expect(store.readStream(id)).rejects.toMatchObject({ kind: 'validation', issues: [{ path: 'streamId' }] })
+      await expect(store.readStreams(['ok', id])).rejects.toMatchObject({
+        kind: 'validation',
+        issues: [{ path: 'streamIds.1' }],
+      })
+    }
+    // A well-formed pair (an emoji) is ordinary text.
+    const emoji = uniqueStream('\u{1F600}')
+    expect((await store.append([write(emoji, opened())])).ok).toBe(true)
+    expect((await store.readStream(emoji)).events).toHaveLength(1)
   })
 
   it('reads a stream of 5,000 events back whole and in order', async () => {
