@@ -1,5 +1,5 @@
 import type { Deadline } from './deadline.js'
-import { isTransient } from './errors.js'
+import { isRetryable } from './errors.js'
 import type { AppendResult, EventStore, StreamWrite } from './event-store.js'
 
 /** The attempts a command may still make; its tries and its re-appends share them. */
@@ -41,7 +41,7 @@ export async function appendUntilKnown({
     try {
       return await deadline.race(store.append(writes, { expectedVersions }))
     } catch (error) {
-      if (!isTransient(error) || budget.progress.attempts >= budget.limit) throw error
+      if (!isRetryable(error) || budget.progress.attempts >= budget.limit) throw error
       await wait(budget, deadline, 'store-unavailable')
     }
   }

@@ -132,9 +132,24 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** True for an error that waiting may cure: a transient {@link StoreUnavailableError}. */
+/**
+ * True for an error that waiting may cure: a transient {@link StoreUnavailableError} (an outage,
+ * an open circuit, an overloaded executor).
+ *
+ * @example
+ * if (isTransient(error)) await sleep(error.retryAfterMs ?? 1000)
+ */
 export function isTransient(error: unknown): error is StoreUnavailableError {
   return error instanceof StoreUnavailableError && error.transient
+}
+
+/**
+ * True for an error worth retrying at once, within one command: a transient store failure, but not
+ * a refusal that says when to come back (`ERR_EVENTCORE_CIRCUIT_OPEN`, `ERR_EVENTCORE_OVERLOADED`):
+ * those fail fast, which is their point.
+ */
+export function isRetryable(error: unknown): error is StoreUnavailableError {
+  return isTransient(error) && error.code === 'ERR_EVENTCORE_STORE_UNAVAILABLE'
 }
 
 /** Every error EventCore returns, discriminated by `kind`. */

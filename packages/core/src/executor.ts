@@ -7,7 +7,7 @@ import {
   ConcurrencyError,
   type EventCoreError,
   isEventCoreError,
-  isTransient,
+  isRetryable,
   StoreUnavailableError,
   TimeoutError,
   ValidationError,
@@ -82,7 +82,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         const outcome = await attemptOnce(command, input, context, correlationId, deadline, true, budget)
         if (outcome.ok) return { ...outcome, attempts: progress.attempts }
       } catch (error) {
-        if (!isTransient(error) || progress.attempts >= budget.limit) throw error
+        if (!isRetryable(error) || progress.attempts >= budget.limit) throw error
       }
     }
     let lastConflict: ConcurrencyError | undefined
@@ -98,7 +98,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         if (progress.attempts < budget.limit)
           observer.onRetry?.({ command: command.name, attempt: progress.attempts, reason: 'concurrency' })
       } catch (error) {
-        if (!isTransient(error) || progress.attempts >= budget.limit) throw error
+        if (!isRetryable(error) || progress.attempts >= budget.limit) throw error
         observer.onRetry?.({ command: command.name, attempt: progress.attempts, reason: 'store-unavailable' })
       }
     }

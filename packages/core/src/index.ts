@@ -21,6 +21,22 @@ export {
   versionsAfter,
 } from './append-plan.js'
 export { backoffDelay, type RetryPolicy } from './backoff.js'
+export {
+  type Admission,
+  admit,
+  type Circuit,
+  type CircuitSettings,
+  type CircuitState,
+  CLOSED,
+  record,
+} from './circuit-breaker.js'
+export {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStore,
+  type CircuitStateChange,
+  withCircuitBreaker,
+} from './circuit-breaker-store.js'
 export { type Command, type Decision, defineCommand, isRejection, type Rejection, reject } from './command.js'
 export {
   BusinessRuleError,
@@ -28,7 +44,11 @@ export {
   type EventCoreError,
   type EventCoreErrorKind,
   isEventCoreError,
+  isRetryable,
+  isTransient,
+  type StoreUnavailableCode,
   StoreUnavailableError,
+  type StoreUnavailableOptions,
   type StreamConflict,
   TimeoutError,
   type ValidationCode,
