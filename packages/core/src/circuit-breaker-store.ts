@@ -1,4 +1,11 @@
-import { admit, type Circuit, type CircuitSettings, type CircuitState, CLOSED, record } from './circuit-breaker.js'
+import {
+  admitCall,
+  type Circuit,
+  type CircuitSettings,
+  type CircuitState,
+  CLOSED_CIRCUIT,
+  recordCall,
+} from './circuit-breaker.js'
 import { StoreUnavailableError } from './errors.js'
 import type { EventStore } from './event-store.js'
 
@@ -57,7 +64,7 @@ export function withCircuitBreaker<S extends EventStore>(
   options: CircuitBreakerOptions = {},
 ): CircuitBreakerStore<S> {
   const { clock = Date.now, onStateChange, ...settings } = options
-  let circuit: Circuit = CLOSED
+  let circuit: Circuit = CLOSED_CIRCUIT
 
   const move = (next: Circuit) => {
     const from = circuit.state
@@ -69,7 +76,7 @@ export function withCircuitBreaker<S extends EventStore>(
 
   async function guarded<T>(operation: string, call: () => Promise<T>): Promise<T> {
     const startedAt = clock()
-    const asked = admit(circuit, startedAt, settings)
+    const asked = admitCall(circuit, startedAt, settings)
     move(asked.circuit)
     if (!asked.admitted)
       throw new StoreUnavailableError(
@@ -79,11 +86,11 @@ export function withCircuitBreaker<S extends EventStore>(
     const { probe } = asked
     try {
       const result = await call()
-      move(record(circuit, { failed: false, probe, startedAt }, clock(), settings))
+      move(recordCall(circuit, { failed: false, probe, startedAt }, clock(), settings))
       return result
     } catch (error) {
       const failed = error instanceof StoreUnavailableError
-      move(record(circuit, { failed, probe, startedAt }, clock(), settings))
+      move(recordCall(circuit, { failed, probe, startedAt }, clock(), settings))
       throw error
     }
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { admit, type Circuit, type CircuitSettings, type CircuitState, CLOSED, record } from './circuit-breaker.js'
+import {
+  admitCall,
+  type Circuit,
+  type CircuitSettings,
+  type CircuitState,
+  CLOSED_CIRCUIT,
+  recordCall,
+} from './circuit-breaker.js'
 
 const settings: CircuitSettings = { failureRate: 0.5, minimumCalls: 4, windowMs: 1000, openMs: 500, halfOpenProbes: 2 }
 
@@ -9,19 +16,19 @@ type Step =
   | { readonly ask: number; readonly admitted: boolean; readonly retryAfterMs?: number }
 
 /** Runs calls one after the other (each ends when it starts); returns the states after each step. */
-function run(steps: readonly Step[], from: Circuit = CLOSED): { states: CircuitState[]; circuit: Circuit } {
+function run(steps: readonly Step[], from: Circuit = CLOSED_CIRCUIT): { states: CircuitState[]; circuit: Circuit } {
   let circuit = from
   const states: CircuitState[] = []
   for (const step of steps) {
     if ('ask' in step) {
-      const asked = admit(circuit, step.ask, settings)
+      const asked = admitCall(circuit, step.ask, settings)
       expect(asked.admitted, `admitted at ${step.ask}`).toBe(step.admitted)
       if (!asked.admitted && step.retryAfterMs !== undefined) expect(asked.retryAfterMs).toBe(step.retryAfterMs)
       circuit = asked.circuit
     } else {
-      const asked = admit(circuit, step.at, settings)
+      const asked = admitCall(circuit, step.at, settings)
       if (!asked.admitted) throw new Error(`call at ${step.at} was refused`)
-      circuit = record(
+      circuit = recordCall(
         asked.circuit,
         { failed: step.call === 'fail', probe: asked.probe, startedAt: step.at },
         step.at,
@@ -78,18 +85,18 @@ describe('circuit breaker state machine', () => {
 
   it('lets at most halfOpenProbes probes out at once', () => {
     const { circuit } = run([ok(0), ok(1), fail(2), fail(3)])
-    const first = admit(circuit, 600, settings)
-    const second = admit(first.circuit, 601, settings)
-    const third = admit(second.circuit, 602, settings)
+    const first = admitCall(circuit, 600, settings)
+    const second = admitCall(first.circuit, 601, settings)
+    const third = admitCall(second.circuit, 602, settings)
     expect([first.admitted, second.admitted, third.admitted]).toEqual([true, true, false])
     expect(third.circuit.state).toBe('half-open')
   })
 
   it('re-opens when a probe hangs longer than openMs', () => {
     const { circuit } = run([ok(0), ok(1), fail(2), fail(3)])
-    const probe = admit(circuit, 600, settings)
-    const second = admit(probe.circuit, 601, settings)
-    const late = admit(second.circuit, 1200, settings)
+    const probe = admitCall(circuit, 600, settings)
+    const second = admitCall(probe.circuit, 601, settings)
+    const late = admitCall(second.circuit, 1200, settings)
     expect(late).toMatchObject({ admitted: false, circuit: { state: 'open', openedAt: 1200 } })
   })
 
@@ -97,7 +104,8 @@ describe('circuit breaker state machine', () => {
     const { circuit } = run([ok(0), ok(1), fail(2), fail(3), ok(503), ok(504)])
     expect(circuit.state).toBe('closed')
     let after = circuit
-    for (const at of [1, 2, 3, 4]) after = record(after, { failed: true, probe: false, startedAt: at }, 600, settings)
+    for (const at of [1, 2, 3, 4])
+      after = recordCall(after, { failed: true, probe: false, startedAt: at }, 600, settings)
     expect(after.state).toBe('closed')
   })
 })

@@ -50,7 +50,7 @@ export type Admission =
 const BUCKETS = 10
 
 /** A closed circuit with an empty window. */
-export const CLOSED: Circuit = { state: 'closed', buckets: [], openedAt: 0, probes: [], passed: 0 }
+export const CLOSED_CIRCUIT: Circuit = { state: 'closed', buckets: [], openedAt: 0, probes: [], passed: 0 }
 
 function settled(settings: CircuitSettings) {
   const { failureRate = 0.5, minimumCalls = 10, windowMs = 10_000, openMs = 5000, halfOpenProbes = 1 } = settings
@@ -65,10 +65,10 @@ const opened = (now: number): Circuit => ({ state: 'open', buckets: [], openedAt
  * than `openMs` (a store that hangs is not a store that recovered).
  *
  * @example
- * const asked = admit(circuit, Date.now(), { openMs: 5000 })
+ * const asked = admitCall(circuit, Date.now(), { openMs: 5000 })
  * if (!asked.admitted) throw new Error(`retry in ${asked.retryAfterMs} ms`)
  */
-export function admit(circuit: Circuit, now: number, settings: CircuitSettings = {}): Admission {
+export function admitCall(circuit: Circuit, now: number, settings: CircuitSettings = {}): Admission {
   const { openMs, halfOpenProbes } = settled(settings)
   let current = circuit
   if (current.state === 'closed') return { admitted: true, probe: false, circuit: current }
@@ -93,9 +93,9 @@ export function admit(circuit: Circuit, now: number, settings: CircuitSettings =
  * earlier state (started before it opened) are ignored.
  *
  * @example
- * circuit = record(circuit, { failed: true, probe: false, startedAt }, Date.now())
+ * circuit = recordCall(circuit, { failed: true, probe: false, startedAt }, Date.now())
  */
-export function record(
+export function recordCall(
   circuit: Circuit,
   call: { readonly failed: boolean; readonly probe: boolean; readonly startedAt: number },
   now: number,
@@ -109,7 +109,7 @@ export function record(
     if (call.failed) return opened(now)
     const passed = circuit.passed + 1
     // Calls started before it opened may still finish: `openedAt` stays so that they are ignored.
-    if (passed >= halfOpenProbes) return { ...CLOSED, openedAt: circuit.openedAt }
+    if (passed >= halfOpenProbes) return { ...CLOSED_CIRCUIT, openedAt: circuit.openedAt }
     return { ...circuit, probes: circuit.probes.filter((_, i) => i !== index), passed }
   }
   if (circuit.state === 'open' || call.probe || call.startedAt < circuit.openedAt) return circuit

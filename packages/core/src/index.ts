@@ -23,12 +23,12 @@ export {
 export { backoffDelay, type RetryPolicy } from './backoff.js'
 export {
   type Admission,
-  admit,
+  admitCall,
   type Circuit,
   type CircuitSettings,
   type CircuitState,
-  CLOSED,
-  record,
+  CLOSED_CIRCUIT,
+  recordCall,
 } from './circuit-breaker.js'
 export {
   type CircuitBreaker,
