@@ -102,6 +102,7 @@ export {
 } from './expected-version.js'
 export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
 export { createMemoryProjectionStore } from './memory-projections.js'
+export { isOutage, type OutageBackoff, type OutageRetry, outageDelay } from './outage.js'
 export {
   type BatchHandler,
   type Checkpoint,
