@@ -123,7 +123,7 @@ export {
   type RunProjectionOptions,
 } from './projection.js'
 export { runProjection } from './projection-runner.js'
-export { type ProjectionStatus, projectionStatus } from './projection-status.js'
+export { type ProjectionStatus, type ProjectionStatusOptions, projectionStatus } from './projection-status.js'
 export { checkReadAll, checkReadStream, checkStreamIds, MAX_PAGE } from './read-options.js'
 export {
   type EventFilter,

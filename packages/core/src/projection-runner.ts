@@ -1,5 +1,6 @@
 import { cursorOf, type GlobalCursor, type RecordedEvent } from './event.js'
 import type { EventStore } from './event-store.js'
+import { isOutage, outageDelay } from './outage.js'
 import {
   type Checkpoint,
   type DeadLetter,
@@ -35,9 +36,16 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     liveBatchDelayMs = 0,
     observer = {},
     clock = () => new Date(),
+    outageBackoff,
   } = options
   const { name, version } = projection
   let stopping = false
+  /** What this runner is doing, as its observer last heard it. */
+  let current: ProjectionState = 'idle'
+  /** The last checkpoint read, answered by `done` when the store is down at the end. */
+  let lastKnown: Checkpoint | undefined
+  /** Failed tries in a row while the store is down. */
+  let failures = 0
   let wake: (() => void) | undefined
   let woken = false
   /** When this version was last seen to be the active one. */
@@ -53,20 +61,57 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     }).finally(() => {
       wake = undefined
     })
+  const announce = (next: ProjectionState) => {
+    current = next
+    observer.onState?.({ projection: name, version, state: next })
+  }
   const state = async (next: ProjectionState, failure?: ProjectionFailure | null) => {
     await projections.setState(name, version, next, failure)
-    observer.onState?.({ projection: name, version, state: next })
+    announce(next)
+  }
+  const load = async () => {
+    lastKnown = await projections.load(name, version)
+    return lastKnown
+  }
+
+  /**
+   * The store failed: say so (`waiting`, only to the observer: the store cannot hear it) and back
+   * off. Rethrows what waiting cannot cure.
+   */
+  async function waitOut(error: unknown): Promise<void> {
+    if (!isOutage(error)) throw error
+    failures += 1
+    const delayMs = outageDelay(failures, outageBackoff, error)
+    if (current !== 'waiting') announce('waiting')
+    observer.onOutage?.({ projection: name, version, attempt: failures, delayMs, error })
+    await pause(delayMs)
   }
 
   async function main(): Promise<Checkpoint> {
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || !Number.isSafeInteger(version) || version < 1)
       throw new Error(`projection name must be 1-100 letters, digits, '.', '_' or '-', and version a whole number ≥ 1`)
+    let ended: ProjectionState | 'lost' | undefined
+    while (ended === undefined || ended === 'lost') {
+      try {
+        const lease = await acquire()
+        if (!lease) break
+        // The lease's connection dropped ('lost'): another runner may lead now. Stand by again.
+        ended = await lead(lease)
+      } catch (error) {
+        // The lease is released by now: whoever the store answers first leads when it is back.
+        if (stopping && isOutage(error)) break
+        await waitOut(error)
+      }
+    }
     for (;;) {
-      const lease = await acquire()
-      if (!lease) return projections.load(name, version)
-      const ended = await lead(lease)
-      if (ended !== 'lost') return projections.load(name, version)
-      // The lease's connection dropped: another runner may lead now. Stand by again.
+      try {
+        return await load()
+      } catch (error) {
+        // Stopped while the store is down: the last checkpoint seen is the best answer there is.
+        if (stopping && lastKnown && isOutage(error)) return { ...lastKnown, state: 'stopped' }
+        if (stopping) throw error
+        await waitOut(error)
+      }
     }
   }
 
@@ -74,10 +119,11 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
   async function acquire(): Promise<Lease | undefined> {
     let announced = false
     while (!stopping) {
-      const lease = await projections.tryLease(name, version).catch(() => undefined)
+      const lease = await projections.tryLease(name, version)
+      failures = 0
       if (lease) return lease
       // The stored state is the leader's; a standby only tells its own observer.
-      if (!announced) observer.onState?.({ projection: name, version, state: 'standby' })
+      if (!announced || current !== 'standby') announce('standby')
       announced = true
       await pause(standbyRetryMs)
     }
@@ -92,11 +138,10 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     })
     let final: ProjectionState | 'lost' = 'stopped'
     try {
-      let checkpoint = await projections.load(name, version)
+      let checkpoint = await load()
       await state(checkpoint.active || (await activeVersion()) === undefined ? 'running' : 'rebuilding', null)
       let cursor = checkpoint.cursor
       let pollMs = minPollMs
-      let outageMs = minPollMs
       let live = false
       let lastReadAt = Number.NEGATIVE_INFINITY
       while (!stopping) {
@@ -114,12 +159,15 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
         try {
           page = await store.readAll({ after: cursor, limit: batchSize })
           outcome = page.events.length === 0 ? 'caught-up' : await applyPage(cursor, page.events, page.cursor)
-          outageMs = minPollMs
-        } catch {
+          if (failures > 0) {
+            // Back from an outage: the stored state is still the one set before it.
+            failures = 0
+            announce(checkpoint.active ? 'running' : 'rebuilding')
+          }
+        } catch (error) {
           // The store or the checkpoint table failed (not a handler): wait, re-read the checkpoint, go on.
-          await pause(outageMs)
-          outageMs = Math.min(maxPollMs * 5, outageMs * 2)
-          checkpoint = await projections.load(name, version).catch(() => checkpoint)
+          await waitOut(error)
+          checkpoint = await load().catch(() => checkpoint)
           cursor = checkpoint.cursor
           continue
         }
@@ -149,13 +197,16 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
           break
         }
         if (outcome.kind === 'moved') {
-          checkpoint = await projections.load(name, version) // reset by an operator: follow it
+          checkpoint = await load() // reset by an operator: follow it
           cursor = checkpoint.cursor
           continue
         }
         cursor = page.cursor
         reportBatch(outcome.applied, page.events, true)
       }
+    } catch (error) {
+      final = 'lost' // the store failed: no state to write, the supervisor waits it out
+      throw error
     } finally {
       off()
       if (final !== 'failed' && final !== 'lost') await state(final).catch(() => {})
@@ -284,7 +335,10 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
 
   const done = main()
   return {
+    name,
+    version,
     done,
+    state: () => current,
     async stop() {
       stopping = true
       wake?.()
