@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type CircuitStateChange, withCircuitBreaker } from './circuit-breaker-store.js'
+import { type CircuitStateChange, circuitBreakerReadiness, withCircuitBreaker } from './circuit-breaker-store.js'
 import { StoreUnavailableError } from './errors.js'
 import type { EventStore } from './event-store.js'
 import { createExecutor } from './executor.js'
@@ -112,5 +112,21 @@ describe('withCircuitBreaker', () => {
     await new Promise((resolve) => setTimeout(resolve, 0))
     off()
     expect(woken).toBe(1)
+  })
+})
+
+describe('circuitBreakerReadiness', () => {
+  it('fails while the breaker is open and passes once it half-opens', async () => {
+    let now = 0
+    const database = switchable(createMemoryStore())
+    const { store, breaker } = withCircuitBreaker(database.store, { minimumCalls: 1, openMs: 1000, clock: () => now })
+    const ready = circuitBreakerReadiness(breaker)
+    await ready.check()
+    database.setDown(true)
+    await expect(store.readAll()).rejects.toMatchObject({ kind: 'store-unavailable' })
+    await expect(ready.check()).rejects.toThrow(/circuit breaker is open.*1000 ms/)
+    now = 1000
+    await ready.check()
+    expect(ready.name).toBe('event-store-circuit')
   })
 })

@@ -115,3 +115,26 @@ export function withCircuitBreaker<S extends EventStore>(
     },
   }
 }
+
+/**
+ * A readiness check (the `{ name, check }` shape of `@eventcore/http`'s `/ready`) that fails while
+ * the breaker is open, saying when it lets a probe through; it passes when closed or half-open, so
+ * that traffic returns to probe the store.
+ *
+ * @example
+ * await app.register(eventcoreHttp, { health: { readiness: [circuitBreakerReadiness(breaker), databaseCheck] } })
+ */
+export function circuitBreakerReadiness(
+  breaker: CircuitBreaker,
+  { name = 'event-store-circuit' }: { readonly name?: string } = {},
+): { readonly name: string; readonly check: () => Promise<void> } {
+  return {
+    name,
+    async check() {
+      if (breaker.state() !== 'open') return
+      throw new Error(
+        `the event store's circuit breaker is open after repeated failures; it lets a probe through in ${breaker.retryAfterMs() ?? 0} ms`,
+      )
+    },
+  }
+}

@@ -35,6 +35,7 @@ export {
   type CircuitBreakerOptions,
   type CircuitBreakerStore,
   type CircuitStateChange,
+  circuitBreakerReadiness,
   withCircuitBreaker,
 } from './circuit-breaker-store.js'
 export { type Command, type Decision, defineCommand, isRejection, type Rejection, reject } from './command.js'
