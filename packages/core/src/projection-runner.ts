@@ -118,7 +118,6 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     let announced = false
     while (!stopping) {
       const lease = await projections.tryLease(name, version)
-      failures = 0
       if (lease) return lease
       // The stored state is the leader's; a standby only tells its own observer.
       if (!announced || current !== 'standby') announce('standby')
@@ -138,6 +137,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     try {
       let checkpoint = await load()
       await state(checkpoint.active || (await activeVersion()) === undefined ? 'running' : 'rebuilding', null)
+      failures = 0 // the store answered: the next outage backs off from the start
       let cursor = checkpoint.cursor
       let pollMs = minPollMs
       let live = false
