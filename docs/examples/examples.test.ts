@@ -343,7 +343,7 @@ describe('subscriptions', () => {
     await store.close()
   })
 
-  it('starts again from the saved cursor after an outage', async () => {
+  it('waits out an outage and goes on from its cursor', async () => {
     const memory = createMemoryStore()
     const executor = createExecutor({ store: memory })
     await executor.execute(openCourse, { courseId: 'algebra', title: 'Algebra I', seats: 5 })
@@ -358,6 +358,7 @@ describe('subscriptions', () => {
     }
     const controller = new AbortController()
     const sent: string[] = []
+    const logged: string[] = []
     const running = keepMailing(
       flaky,
       cursorsInMemory(),
@@ -367,9 +368,12 @@ describe('subscriptions', () => {
       },
       controller.signal,
       10,
+      (line) => logged.push(line),
     )
     await running
     expect(sent).toEqual(['student-ada'])
+    expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatch(/read failed 1 time\(s\) in a row, retrying in \d+ ms: .*57P01/)
   })
 
   it('marks a cache stale on every append', async () => {

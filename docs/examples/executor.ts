@@ -24,6 +24,8 @@ export function defaultExecutor(store: EventStore): Executor {
     random: Math.random, // the jitter of the back-off
     sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     observer: {}, // onRetry / onOutcome hooks, see below
+    maxConcurrent: 1000, // commands at once; one more is refused with ERR_EVENTCORE_OVERLOADED
+    overloadRetryAfterMs: 1000, // the retry hint of that refusal (HTTP: Retry-After)
   })
 }
 // #endregion options

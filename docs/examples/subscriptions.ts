@@ -1,13 +1,6 @@
 // Examples for docs/subscriptions.md: following the global log with subscribe(), filtered,
-// resumable from a saved cursor, stoppable, restarted after an outage; onAppend wake-ups.
-import {
-  type EventStore,
-  type GlobalCursor,
-  type RecordedEvent,
-  START,
-  StoreUnavailableError,
-  subscribe,
-} from '@eventcore/core'
+// resumable from a saved cursor, stoppable, riding out an outage; onAppend wake-ups.
+import { type EventStore, type GlobalCursor, type RecordedEvent, START, subscribe } from '@eventcore/core'
 
 // #region follow
 /** Where a consumer keeps its cursor between runs: a file, a table row, a key in a cache. */
@@ -59,23 +52,28 @@ export function startMailer(
 
 // #region restart
 /**
- * A subscription ends by throwing when a read fails (the database restarted, say). Start it again
- * from the saved cursor after a pause; anything that is not an outage is a bug, and is thrown.
+ * A subscription waits out an outage itself (the database restarted, say): it backs off, reports
+ * each failed read, and goes on from its cursor. Only the signal, or an error no retry can cure (a
+ * bad cursor, say), ends it.
  */
 export async function keepMailing(
   store: EventStore,
   cursors: CursorStore,
   send: (event: RecordedEvent) => Promise<void>,
   signal: AbortSignal,
-  pauseMs = 1000,
+  pauseMs = 100,
+  log: (line: string) => void = console.warn,
 ): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      await mailEnrollments(store, cursors, send, signal)
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error
-      await new Promise((resolve) => setTimeout(resolve, pauseMs))
-    }
+  for await (const batch of subscribe(store, {
+    from: (await cursors.load()) ?? START,
+    filter: { types: ['EnrolledInCourse'], streamPrefix: 'student-' },
+    signal,
+    outageBackoff: { minMs: pauseMs, maxMs: 5000 }, // wait pauseMs, doubling up to 5 s
+    onOutage: ({ attempt, delayMs, error }) =>
+      log(`mailer: read failed ${attempt} time(s) in a row, retrying in ${delayMs} ms: ${String(error)}`),
+  })) {
+    for (const event of batch.events) await send(event)
+    await cursors.save(batch.cursor)
   }
 }
 // #endregion restart

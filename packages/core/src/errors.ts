@@ -81,23 +81,75 @@ export class TimeoutError extends Error {
   readonly code = 'ERR_EVENTCORE_TIMEOUT' as const
   readonly timeoutMs: number
 
-  constructor(timeoutMs: number) {
-    super(`command did not finish within ${timeoutMs} ms`)
+  /** `message` overrides the default, e.g. for a caller that gave up (its signal aborted). */
+  constructor(timeoutMs: number, message?: string) {
+    super(message ?? `command did not finish within ${timeoutMs} ms`)
     this.timeoutMs = timeoutMs
   }
 }
 
-/** The store could not be reached or failed. `transient` errors are retried by the executor. */
+/**
+ * Stable codes of store-unavailable errors; see docs/reference/errors.md.
+ * `ERR_EVENTCORE_OVERLOADED`: the executor already runs its `maxConcurrent` commands.
+ * `ERR_EVENTCORE_CIRCUIT_OPEN`: a circuit breaker fails calls fast while the store is down.
+ */
+export type StoreUnavailableCode =
+  | 'ERR_EVENTCORE_STORE_UNAVAILABLE'
+  | 'ERR_EVENTCORE_OVERLOADED'
+  | 'ERR_EVENTCORE_CIRCUIT_OPEN'
+
+/** Options of {@link StoreUnavailableError}. */
+export interface StoreUnavailableOptions {
+  /** True when trying again later may succeed (connection lost, overload); retried by the executor. */
+  readonly transient: boolean
+  readonly cause?: unknown
+  /** @default 'ERR_EVENTCORE_STORE_UNAVAILABLE' */
+  readonly code?: StoreUnavailableCode
+  /** When it is worth trying again, in milliseconds from now (HTTP: `Retry-After`), if known. */
+  readonly retryAfterMs?: number
+}
+
+/**
+ * The store could not be reached or failed, or the service is shedding load. `transient` errors
+ * are retried by the executor.
+ *
+ * @example
+ * throw new StoreUnavailableError('connection lost', { transient: true, cause: error })
+ */
 export class StoreUnavailableError extends Error {
   readonly kind = 'store-unavailable' as const
   override readonly name = 'StoreUnavailableError'
-  readonly code = 'ERR_EVENTCORE_STORE_UNAVAILABLE' as const
+  readonly code: StoreUnavailableCode
   readonly transient: boolean
+  /** When it is worth trying again, in milliseconds, when the thrower knows; else `undefined`. */
+  readonly retryAfterMs: number | undefined
 
-  constructor(message: string, options: { transient: boolean; cause?: unknown }) {
+  constructor(message: string, options: StoreUnavailableOptions) {
     super(message, { cause: options.cause })
     this.transient = options.transient
+    this.code = options.code ?? 'ERR_EVENTCORE_STORE_UNAVAILABLE'
+    this.retryAfterMs = options.retryAfterMs
   }
+}
+
+/**
+ * True for an error that waiting may cure: a transient {@link StoreUnavailableError} (an outage,
+ * an open circuit, an overloaded executor).
+ *
+ * @example
+ * if (isTransient(error)) await sleep(error.retryAfterMs ?? 1000)
+ */
+export function isTransient(error: unknown): error is StoreUnavailableError {
+  return error instanceof StoreUnavailableError && error.transient
+}
+
+/**
+ * True for an error worth retrying at once, within one command: a transient store failure, but not
+ * a refusal that says when to come back (`ERR_EVENTCORE_CIRCUIT_OPEN`, `ERR_EVENTCORE_OVERLOADED`):
+ * those fail fast, which is their point.
+ */
+export function isRetryable(error: unknown): error is StoreUnavailableError {
+  return isTransient(error) && error.code === 'ERR_EVENTCORE_STORE_UNAVAILABLE'
 }
 
 /** Every error EventCore returns, discriminated by `kind`. */

@@ -1,4 +1,5 @@
-import { backoffDelay, type RetryPolicy } from './backoff.js'
+import { type AppendBudget, appendUntilKnown } from './append-until-known.js'
+import { backoffDelay } from './backoff.js'
 import { type Command, isRejection } from './command.js'
 import { createDeadline, type Deadline } from './deadline.js'
 import {
@@ -6,98 +7,28 @@ import {
   ConcurrencyError,
   type EventCoreError,
   isEventCoreError,
+  isRetryable,
   StoreUnavailableError,
+  TimeoutError,
   ValidationError,
 } from './errors.js'
 import type { Event, RecordedEvent } from './event.js'
 import { uuidv7 } from './event-id.js'
-import type { EventStore, StreamSlice, StreamWrite } from './event-store.js'
+import type { StreamSlice, StreamWrite } from './event-store.js'
 import { type ExecutionContext, metadataFor } from './execution-context.js'
+import type { CommandOutcome, ExecutionFailure, ExecutionResult, Executor, ExecutorOptions } from './executor-types.js'
 import { discoveryError, firstDuplicate, fold } from './fold.js'
 
-/** A command that ran: the versions of its streams after the append and what it wrote. */
-export interface ExecutionSuccess<Keys extends string> {
-  readonly ok: true
-  /** The version of every stream the command read or wrote, by name, after the append. */
-  readonly versions: { readonly [K in Keys]: number }
-  /** The events written (empty when `decide` had nothing to do). */
-  readonly events: readonly RecordedEvent[]
-  readonly attempts: number
-}
-
-/** A command that did not run; nothing was written. */
-export interface ExecutionFailure {
-  readonly ok: false
-  readonly error: EventCoreError
-}
-
-/** What {@link Executor.execute} returns. It never throws for an {@link EventCoreError}. */
-export type ExecutionResult<Keys extends string> = ExecutionSuccess<Keys> | ExecutionFailure
-
-/** What the executor reports after each command, for metrics and logs. */
-export interface CommandOutcome {
-  readonly command: string
-  /** `exception` when the command itself threw (a bug in `apply` or `decide`): it is rethrown. */
-  readonly outcome: 'success' | EventCoreError['kind'] | 'exception'
-  readonly durationMs: number
-  /** Attempts made, the first included. */
-  readonly attempts: number
-  readonly eventsWritten: number
-}
-
-/** Hooks the executor calls; they must not throw. */
-export interface ExecutorObserver {
-  readonly onRetry?: (retry: { command: string; attempt: number; reason: 'concurrency' | 'store-unavailable' }) => void
-  readonly onOutcome?: (outcome: CommandOutcome) => void
-}
-
-/** Options of {@link createExecutor}. */
-export interface ExecutorOptions {
-  /** Where commands read and append. */
-  readonly store: EventStore
-  /** Attempts and back-off for conflicts and transient store errors. @default { maxAttempts: 10, baseDelayMs: 2, maxDelayMs: 250 } */
-  readonly retry?: RetryPolicy
-  /** Limit for one command, retries included, in milliseconds. @default 5000 */
-  readonly timeoutMs?: number
-  /** How many times `discover` may add streams before the command fails. @default 4 */
-  readonly maxDiscoveryRounds?: number
-  /** @default () => new Date() */
-  readonly clock?: () => Date
-  /** @default Math.random */
-  readonly random?: () => number
-  /** @default setTimeout-based */
-  readonly sleep?: (ms: number) => Promise<void>
-  /** Hooks for metrics and logs. @default {} */
-  readonly observer?: ExecutorObserver
-}
-
-/** Options of one {@link Executor.execute} call. */
-export interface ExecuteOptions {
-  readonly context?: ExecutionContext
-  /** Overrides the executor's `timeoutMs`. */
-  readonly timeoutMs?: number
-  /**
-   * Decide the first attempt on empty streams without reading them, for commands that nearly
-   * always create their streams (a registration with a fresh id). The append expects version 0 of
-   * every stream, so a stream that has events fails it with a conflict, and the executor then
-   * reads and decides again as usual: a wrong guess costs one round trip, never a wrong decision.
-   * @default false
-   */
-  readonly assumeNewStreams?: boolean
-}
-
-/** Runs commands against a store. */
-export interface Executor {
-  /**
-   * Reads the command's streams, folds, decides and appends atomically with the expected version of
-   * every stream read; on a conflict or a transient store error it re-reads and tries again.
-   */
-  execute<Input, State, E extends Event, Keys extends string, Found extends string>(
-    command: Command<Input, State, E, Keys, Found>,
-    input: Input,
-    options?: ExecuteOptions,
-  ): Promise<ExecutionResult<Keys | Found>>
-}
+export type {
+  CommandOutcome,
+  ExecuteOptions,
+  ExecutionFailure,
+  ExecutionResult,
+  ExecutionSuccess,
+  Executor,
+  ExecutorObserver,
+  ExecutorOptions,
+} from './executor-types.js'
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -119,8 +50,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
     random = Math.random,
     sleep = defaultSleep,
     observer = {},
+    maxConcurrent = 1000,
+    overloadRetryAfterMs = 1000,
   } = options
   const maxAttempts = retry.maxAttempts ?? 10
+  let running = 0
+  const wait = (budget: AppendBudget, deadline: Deadline, reason: 'concurrency' | 'store-unavailable') => {
+    observer.onRetry?.({ command: budget.command, attempt: budget.progress.attempts, reason })
+    budget.progress.attempts += 1
+    return deadline.race(sleep(backoffDelay(budget.progress.attempts - 1 - budget.guessed, retry, random)))
+  }
 
   async function run<Input, State, E extends Event, Keys extends string, Found extends string>(
     command: Command<Input, State, E, Keys, Found>,
@@ -135,32 +74,35 @@ export function createExecutor(options: ExecutorOptions): Executor {
     // Anything but a success means the guess was wrong, or decided on state that may not be real
     // (a rejection, nothing to do): read and decide as usual, at once. It is not a retry.
     const guessed = assumeNewStreams ? 1 : 0
+    // Every try counts against one budget, re-appends of an in-doubt write included (see appendUntilKnown).
+    const budget: AppendBudget = { limit: maxAttempts + guessed, guessed, progress, command: command.name }
     if (assumeNewStreams) {
       progress.attempts = 1
       try {
-        const outcome = await attemptOnce(command, input, context, correlationId, deadline, true)
-        if (outcome.ok) return { ...outcome, attempts: 1 }
+        const outcome = await attemptOnce(command, input, context, correlationId, deadline, true, budget)
+        if (outcome.ok) return { ...outcome, attempts: progress.attempts }
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || !error.transient) throw error
+        if (!isRetryable(error) || progress.attempts >= budget.limit) throw error
       }
     }
     let lastConflict: ConcurrencyError | undefined
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      progress.attempts = attempt + guessed
-      if (attempt > 1) await deadline.race(sleep(backoffDelay(attempt - 1, retry, random)))
+    while (progress.attempts < budget.limit) {
+      progress.attempts += 1
+      if (progress.attempts > 1 + guessed)
+        await deadline.race(sleep(backoffDelay(progress.attempts - 1 - guessed, retry, random)))
       try {
-        const outcome = await attemptOnce(command, input, context, correlationId, deadline, false)
-        if (outcome.ok) return { ...outcome, attempts: attempt + guessed }
+        const outcome = await attemptOnce(command, input, context, correlationId, deadline, false, budget)
+        if (outcome.ok) return { ...outcome, attempts: progress.attempts }
         if (outcome.error.kind !== 'concurrency') return outcome
         lastConflict = outcome.error
-        if (attempt < maxAttempts)
-          observer.onRetry?.({ command: command.name, attempt: attempt + guessed, reason: 'concurrency' })
+        if (progress.attempts < budget.limit)
+          observer.onRetry?.({ command: command.name, attempt: progress.attempts, reason: 'concurrency' })
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || !error.transient || attempt === maxAttempts) throw error
-        observer.onRetry?.({ command: command.name, attempt: attempt + guessed, reason: 'store-unavailable' })
+        if (!isRetryable(error) || progress.attempts >= budget.limit) throw error
+        observer.onRetry?.({ command: command.name, attempt: progress.attempts, reason: 'store-unavailable' })
       }
     }
-    return { ok: false, error: new ConcurrencyError(lastConflict?.conflicts ?? [], maxAttempts + guessed) }
+    return { ok: false, error: new ConcurrencyError(lastConflict?.conflicts ?? [], progress.attempts) }
   }
 
   async function attemptOnce<Input, State, E extends Event, Keys extends string, Found extends string>(
@@ -170,6 +112,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     correlationId: string,
     deadline: Deadline,
     presumeEmpty: boolean,
+    budget: AppendBudget,
   ): Promise<
     { ok: true; versions: Record<Keys | Found, number>; events: readonly RecordedEvent[] } | ExecutionFailure
   > {
@@ -237,22 +180,27 @@ export function createExecutor(options: ExecutorOptions): Executor {
         streamId,
         events: events.map((event) => ({
           ...event,
+          // An id before the first try, so a re-append after a lost acknowledgement is recognised.
+          eventId: event.eventId ?? uuidv7(),
           metadata: metadataFor(event.metadata, context, correlationId, command.name, occurredAt),
         })),
       })
     }
     if (writes.length === 0) return { ok: true, versions, events: [] }
 
-    const result = await deadline.race(store.append(writes, { expectedVersions }))
+    const result = await appendUntilKnown({ store, writes, expectedVersions, deadline, budget, wait })
     if (!result.ok) return result
     for (const [key, id] of named) versions[key] = result.versions.get(id) ?? versions[key]
     return { ok: true, versions, events: result.events }
   }
 
   return {
-    async execute(command, input, { context = {}, timeoutMs: limit = timeoutMs, assumeNewStreams = false } = {}) {
+    async execute(
+      command,
+      input,
+      { context = {}, timeoutMs: limit = timeoutMs, assumeNewStreams = false, signal } = {},
+    ) {
       const started = performance.now()
-      const deadline = createDeadline(limit)
       const progress = { attempts: 0 }
       const report = (outcome: CommandOutcome['outcome'], eventsWritten: number) =>
         observer.onOutcome?.({
@@ -262,6 +210,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
           attempts: progress.attempts,
           eventsWritten,
         })
+      const refused = refusal(signal)
+      if (refused) {
+        report(refused.kind, 0)
+        return { ok: false, error: refused }
+      }
+      running += 1
+      const deadline = createDeadline(limit, signal)
       let result: ExecutionResult<string>
       try {
         result = await run(command, input, context, deadline, progress, assumeNewStreams)
@@ -272,10 +227,22 @@ export function createExecutor(options: ExecutorOptions): Executor {
         }
         result = { ok: false, error }
       } finally {
+        running -= 1
         deadline.clear()
       }
       report(result.ok ? 'success' : result.error.kind, result.ok ? result.events.length : 0)
       return result
     },
+  }
+
+  /** Why a command must not start: its caller already gave up, or too many commands run. */
+  function refusal(signal: AbortSignal | undefined): EventCoreError | undefined {
+    if (signal?.aborted) return new TimeoutError(0, 'the caller gave up on the command before it started')
+    if (running < maxConcurrent) return undefined
+    return new StoreUnavailableError(`${running} commands are running, the most this executor runs at once`, {
+      transient: true,
+      code: 'ERR_EVENTCORE_OVERLOADED',
+      retryAfterMs: overloadRetryAfterMs,
+    })
   }
 }

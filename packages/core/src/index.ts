@@ -21,6 +21,23 @@ export {
   versionsAfter,
 } from './append-plan.js'
 export { backoffDelay, type RetryPolicy } from './backoff.js'
+export {
+  type Admission,
+  admitCall,
+  type Circuit,
+  type CircuitSettings,
+  type CircuitState,
+  CLOSED_CIRCUIT,
+  recordCall,
+} from './circuit-breaker.js'
+export {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStore,
+  type CircuitStateChange,
+  circuitBreakerReadiness,
+  withCircuitBreaker,
+} from './circuit-breaker-store.js'
 export { type Command, type Decision, defineCommand, isRejection, type Rejection, reject } from './command.js'
 export {
   BusinessRuleError,
@@ -28,7 +45,11 @@ export {
   type EventCoreError,
   type EventCoreErrorKind,
   isEventCoreError,
+  isRetryable,
+  isTransient,
+  type StoreUnavailableCode,
   StoreUnavailableError,
+  type StoreUnavailableOptions,
   type StreamConflict,
   TimeoutError,
   type ValidationCode,
@@ -82,6 +103,7 @@ export {
 } from './expected-version.js'
 export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
 export { createMemoryProjectionStore } from './memory-projections.js'
+export { isOutage, type OutageBackoff, type OutageRetry, outageDelay } from './outage.js'
 export {
   type BatchHandler,
   type Checkpoint,
@@ -102,7 +124,7 @@ export {
   type RunProjectionOptions,
 } from './projection.js'
 export { runProjection } from './projection-runner.js'
-export { type ProjectionStatus, projectionStatus } from './projection-status.js'
+export { type ProjectionStatus, type ProjectionStatusOptions, projectionStatus } from './projection-status.js'
 export { checkReadAll, checkReadStream, checkStreamIds, MAX_PAGE } from './read-options.js'
 export {
   type EventFilter,

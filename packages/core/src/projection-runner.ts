@@ -1,16 +1,15 @@
-import { cursorOf, type GlobalCursor, type RecordedEvent } from './event.js'
+import type { RecordedEvent } from './event.js'
 import type { EventStore } from './event-store.js'
-import {
-  type Checkpoint,
-  type DeadLetter,
-  handles,
-  type Lease,
-  type Projection,
-  type ProjectionFailure,
-  type ProjectionRunner,
-  type ProjectionState,
-  type RunProjectionOptions,
+import { isOutage, outageDelay } from './outage.js'
+import type {
+  Checkpoint,
+  Lease,
+  ProjectionFailure,
+  ProjectionRunner,
+  ProjectionState,
+  RunProjectionOptions,
 } from './projection.js'
+import { createPageApplier, type PageOutcome } from './projection-page.js'
 
 /**
  * Runs a projection: takes the version's lease (standing by while another process holds it), then
@@ -35,9 +34,16 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     liveBatchDelayMs = 0,
     observer = {},
     clock = () => new Date(),
+    outageBackoff,
   } = options
   const { name, version } = projection
   let stopping = false
+  /** What this runner is doing, as its observer last heard it. */
+  let current: ProjectionState = 'idle'
+  /** The last checkpoint read, answered by `done` when the store is down at the end. */
+  let lastKnown: Checkpoint | undefined
+  /** Failed tries in a row while the store is down. */
+  let failures = 0
   let wake: (() => void) | undefined
   let woken = false
   /** When this version was last seen to be the active one. */
@@ -53,20 +59,57 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     }).finally(() => {
       wake = undefined
     })
+  const announce = (next: ProjectionState) => {
+    current = next
+    observer.onState?.({ projection: name, version, state: next })
+  }
   const state = async (next: ProjectionState, failure?: ProjectionFailure | null) => {
     await projections.setState(name, version, next, failure)
-    observer.onState?.({ projection: name, version, state: next })
+    announce(next)
+  }
+  const load = async () => {
+    lastKnown = await projections.load(name, version)
+    return lastKnown
+  }
+
+  /**
+   * The store failed: say so (`waiting`, only to the observer: the store cannot hear it) and back
+   * off. Rethrows what waiting cannot cure.
+   */
+  async function waitOut(error: unknown): Promise<void> {
+    if (!isOutage(error)) throw error
+    failures += 1
+    const delayMs = outageDelay(failures, outageBackoff, error)
+    if (current !== 'waiting') announce('waiting')
+    observer.onOutage?.({ projection: name, version, attempt: failures, delayMs, error })
+    await pause(delayMs)
   }
 
   async function main(): Promise<Checkpoint> {
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || !Number.isSafeInteger(version) || version < 1)
       throw new Error(`projection name must be 1-100 letters, digits, '.', '_' or '-', and version a whole number ≥ 1`)
+    let ended: ProjectionState | 'lost' | undefined
+    while (ended === undefined || ended === 'lost') {
+      try {
+        const lease = await acquire()
+        if (!lease) break
+        // The lease's connection dropped ('lost'): another runner may lead now. Stand by again.
+        ended = await lead(lease)
+      } catch (error) {
+        // The lease is released by now: whoever the store answers first leads when it is back.
+        if (stopping && isOutage(error)) break
+        await waitOut(error)
+      }
+    }
     for (;;) {
-      const lease = await acquire()
-      if (!lease) return projections.load(name, version)
-      const ended = await lead(lease)
-      if (ended !== 'lost') return projections.load(name, version)
-      // The lease's connection dropped: another runner may lead now. Stand by again.
+      try {
+        return await load()
+      } catch (error) {
+        // Stopped while the store is down: the last checkpoint seen is the best answer there is.
+        if (stopping && lastKnown && isOutage(error)) return { ...lastKnown, state: 'stopped' }
+        if (stopping) throw error
+        await waitOut(error)
+      }
     }
   }
 
@@ -74,10 +117,10 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
   async function acquire(): Promise<Lease | undefined> {
     let announced = false
     while (!stopping) {
-      const lease = await projections.tryLease(name, version).catch(() => undefined)
+      const lease = await projections.tryLease(name, version)
       if (lease) return lease
       // The stored state is the leader's; a standby only tells its own observer.
-      if (!announced) observer.onState?.({ projection: name, version, state: 'standby' })
+      if (!announced || current !== 'standby') announce('standby')
       announced = true
       await pause(standbyRetryMs)
     }
@@ -92,11 +135,11 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     })
     let final: ProjectionState | 'lost' = 'stopped'
     try {
-      let checkpoint = await projections.load(name, version)
+      let checkpoint = await load()
       await state(checkpoint.active || (await activeVersion()) === undefined ? 'running' : 'rebuilding', null)
+      failures = 0 // the store answered: the next outage backs off from the start
       let cursor = checkpoint.cursor
       let pollMs = minPollMs
-      let outageMs = minPollMs
       let live = false
       let lastReadAt = Number.NEGATIVE_INFINITY
       while (!stopping) {
@@ -114,12 +157,15 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
         try {
           page = await store.readAll({ after: cursor, limit: batchSize })
           outcome = page.events.length === 0 ? 'caught-up' : await applyPage(cursor, page.events, page.cursor)
-          outageMs = minPollMs
-        } catch {
+          if (failures > 0) {
+            // Back from an outage: the stored state is still the one set before it.
+            failures = 0
+            announce(checkpoint.active ? 'running' : 'rebuilding')
+          }
+        } catch (error) {
           // The store or the checkpoint table failed (not a handler): wait, re-read the checkpoint, go on.
-          await pause(outageMs)
-          outageMs = Math.min(maxPollMs * 5, outageMs * 2)
-          checkpoint = await projections.load(name, version).catch(() => checkpoint)
+          await waitOut(error)
+          checkpoint = await load().catch(() => checkpoint)
           cursor = checkpoint.cursor
           continue
         }
@@ -149,13 +195,16 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
           break
         }
         if (outcome.kind === 'moved') {
-          checkpoint = await projections.load(name, version) // reset by an operator: follow it
+          checkpoint = await load() // reset by an operator: follow it
           cursor = checkpoint.cursor
           continue
         }
         cursor = page.cursor
         reportBatch(outcome.applied, page.events, true)
       }
+    } catch (error) {
+      final = 'lost' // the store failed: no state to write, the supervisor waits it out
+      throw error
     } finally {
       off()
       if (final !== 'failed' && final !== 'lost') await state(final).catch(() => {})
@@ -196,106 +245,18 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     return 'running'
   }
 
-  type PageOutcome =
-    | { kind: 'applied'; applied: number }
-    | { kind: 'moved' }
-    | { kind: 'interrupted' }
-    | { kind: 'failed'; failure: ProjectionFailure }
-
-  async function applyPage(
-    from: GlobalCursor,
-    events: readonly RecordedEvent[],
-    to: GlobalCursor,
-  ): Promise<PageOutcome> {
-    const relevant = events.filter((event) => handles(projection as Projection<never>, event))
-    const whole = await attempt(() =>
-      projections.commit(name, version, { from, to, processed: relevant.length }, (tx) => applyAll(relevant, tx)),
-    )
-    if (whole.ok) return whole.value === 'moved' ? { kind: 'moved' } : { kind: 'applied', applied: relevant.length }
-    if (stopping) return { kind: 'interrupted' }
-    // The batch keeps failing: go one event at a time to find the one that fails, and apply the rest.
-    let cursor = from
-    let applied = 0
-    for (const event of relevant) {
-      const next = cursorOf(event)
-      const one = await attempt(
-        () =>
-          projections.commit(name, version, { from: cursor, to: next, processed: 1 }, (tx) => applyAll([event], tx)),
-        projection.failure?.maxAttempts,
-      )
-      if (one.ok) {
-        if (one.value === 'moved') return { kind: 'moved' }
-        applied += 1
-        cursor = next
-        continue
-      }
-      if (stopping) return { kind: 'interrupted' }
-      const failure: ProjectionFailure = { message: one.message, eventId: event.eventId, at: clock() }
-      if ((projection.failure?.onExhausted ?? 'stop') === 'stop') return { kind: 'failed', failure }
-      const deadLetter: Omit<DeadLetter, 'failedAt'> = {
-        projection: name,
-        version,
-        eventId: event.eventId,
-        globalPosition: event.globalPosition,
-        error: one.message,
-        attempts: projection.failure?.maxAttempts ?? 3,
-      }
-      const parked = await projections.commit(
-        name,
-        version,
-        { from: cursor, to: next, processed: 0, deadLetter },
-        async () => {},
-      )
-      if (parked === 'moved') return { kind: 'moved' }
-      cursor = next
-    }
-    const rest = await projections.commit(name, version, { from: cursor, to, processed: 0 }, async () => {})
-    return rest === 'moved' ? { kind: 'moved' } : { kind: 'applied', applied }
-  }
-
-  async function applyAll(events: readonly RecordedEvent[], tx: Tx): Promise<void> {
-    try {
-      if (projection.handleBatch) {
-        if (events.length > 0) await projection.handleBatch(events, { tx, version })
-        return
-      }
-      for (const event of events) await projection.handle(event, { tx, version })
-    } catch (error) {
-      throw new HandlerFailure(error)
-    }
-  }
-
-  /** Tries `work` with doubling back-off; a handler's error is the answer after the last try. */
-  async function attempt<T>(
-    work: () => Promise<T>,
-    maxAttempts = projection.failure?.maxAttempts ?? 3,
-  ): Promise<{ ok: true; value: T } | { ok: false; message: string }> {
-    const baseDelayMs = projection.failure?.baseDelayMs ?? 50
-    for (let n = 1; ; n++) {
-      try {
-        return { ok: true, value: await work() }
-      } catch (error) {
-        if (!(error instanceof HandlerFailure)) throw error // the store failed, not the handler: not the event's fault
-        if (n >= maxAttempts || stopping) return { ok: false, message: error.message }
-        await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** (n - 1)))
-      }
-    }
-  }
+  const applyPage = createPageApplier({ projection, projections, clock, stopping: () => stopping })
 
   const done = main()
   return {
+    name,
+    version,
     done,
+    state: () => current,
     async stop() {
       stopping = true
       wake?.()
       return done
     },
-  }
-}
-
-/** A handler threw: counted against the event, unlike a failure of the store. */
-class HandlerFailure extends Error {
-  constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause })
   }
 }

@@ -1,5 +1,6 @@
 import type { GlobalCursor, RecordedEvent } from './event.js'
 import type { EventStore } from './event-store.js'
+import type { OutageBackoff, OutageRetry } from './outage.js'
 
 /** What a projection's handler gets besides the event. */
 export interface ProjectionContext<Tx> {
@@ -72,8 +73,20 @@ export function defineProjection<Tx = unknown>(projection: Projection<Tx>): Proj
   return projection
 }
 
-/** Where a projection version stands. */
-export type ProjectionState = 'idle' | 'running' | 'standby' | 'stopped' | 'failed' | 'rebuilding' | 'retired'
+/**
+ * Where a projection version stands. `standby` (another process leads) and `waiting` (the store is
+ * down; the runner backs off and resumes from its checkpoint) are a runner's own: they reach its
+ * observer and `ProjectionRunner.state()`, never the stored checkpoint.
+ */
+export type ProjectionState =
+  | 'idle'
+  | 'running'
+  | 'standby'
+  | 'waiting'
+  | 'stopped'
+  | 'failed'
+  | 'rebuilding'
+  | 'retired'
 
 /** The last failure of a projection. */
 export interface ProjectionFailure {
@@ -153,6 +166,8 @@ export interface ProjectionObserver {
    */
   readonly onBatch?: (batch: { projection: string; version: number; events: number; lagSeconds: number }) => void
   readonly onState?: (change: { projection: string; version: number; state: ProjectionState }) => void
+  /** On every failed try while the store is down (the runner is `waiting`), before it backs off. */
+  readonly onOutage?: (retry: { projection: string; version: number } & OutageRetry) => void
 }
 
 /** Options of {@link runProjection}. */
@@ -178,12 +193,23 @@ export interface RunProjectionOptions<Tx> {
   readonly observer?: ProjectionObserver
   /** @default () => new Date() */
   readonly clock?: () => Date
+  /** Back-off while the store is down (state `waiting`). @default { minMs: 100, maxMs: 5000 } */
+  readonly outageBackoff?: OutageBackoff
 }
 
 /** A running projection. */
 export interface ProjectionRunner {
-  /** Resolves with the final checkpoint when the runner ends (stopped, failed or retired). */
+  readonly name: string
+  readonly version: number
+  /**
+   * Resolves with the final checkpoint when the runner ends (stopped, failed or retired). It waits
+   * out store outages (see `isOutage`) instead of ending, so it rejects only on invalid options,
+   * on an error no retry can cure (a `validation`, `business-rule` or `concurrency` error from a
+   * store), or when stopped while the store was down before the runner ever read its checkpoint.
+   */
   readonly done: Promise<Checkpoint>
+  /** What the runner is doing now, `standby` and `waiting` included. */
+  state(): ProjectionState
   /** Finishes the batch in hand, releases the lease and resolves as `done` does. */
   stop(): Promise<Checkpoint>
 }

@@ -1,5 +1,6 @@
 import { type GlobalCursor, type RecordedEvent, START } from './event.js'
 import type { EventStore } from './event-store.js'
+import { isOutage, type OutageBackoff, type OutageRetry, outageDelay } from './outage.js'
 
 /** Which events a subscription delivers. Empty means all. */
 export interface EventFilter {
@@ -26,6 +27,10 @@ export interface SubscribeOptions {
   readonly minPollMs?: number
   /** @default 1000 */
   readonly maxPollMs?: number
+  /** Back-off while the store is down (see {@link isOutage}). @default { minMs: 100, maxMs: 5000 } */
+  readonly outageBackoff?: OutageBackoff
+  /** Called on every failed read it waits out (for logs and metrics); must not throw. */
+  readonly onOutage?: (retry: OutageRetry) => void
 }
 
 /** A batch of a subscription: the events that pass the filter, and the cursor after the page. */
@@ -45,7 +50,10 @@ export function matches(filter: EventFilter | undefined, event: RecordedEvent): 
 /**
  * Follows the global log: catches up from `from` in pages, then waits for appends (woken by the
  * store, with polling as the fallback) and delivers them as they become readable. Never skips or
- * repeats an event, because it rides on `readAll`.
+ * repeats an event, because it rides on `readAll`. A store outage does not end it: it backs off,
+ * reports each failed read to `onOutage`, and goes on from its cursor when the store answers
+ * again. It ends when `signal` aborts, or throws on an error no retry can cure (a validation
+ * error, e.g. a bad `batchSize`).
  *
  * @example
  * const controller = new AbortController()
@@ -55,7 +63,16 @@ export function matches(filter: EventFilter | undefined, event: RecordedEvent): 
  * }
  */
 export async function* subscribe(store: EventStore, options: SubscribeOptions = {}): AsyncGenerator<SubscriptionBatch> {
-  const { from = START, filter, signal, batchSize = 500, minPollMs = 50, maxPollMs = 1000 } = options
+  const {
+    from = START,
+    filter,
+    signal,
+    batchSize = 500,
+    minPollMs = 50,
+    maxPollMs = 1000,
+    outageBackoff,
+    onOutage,
+  } = options
   let cursor = from
   let woken = false
   let wake: (() => void) | undefined
@@ -63,15 +80,49 @@ export async function* subscribe(store: EventStore, options: SubscribeOptions = 
     woken = true
     wake?.()
   })
+  let interrupt: (() => void) | undefined
   const aborted = () => {
     wake?.()
+    interrupt?.()
   }
   signal?.addEventListener('abort', aborted)
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve()
+      const timer = setTimeout(resolve, ms)
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    }).finally(() => {
+      wake = undefined
+    })
   try {
     let pollMs = minPollMs
+    let failures = 0
     while (!signal?.aborted) {
       woken = false
-      const page = await store.readAll({ after: cursor, limit: batchSize })
+      let page: Awaited<ReturnType<EventStore['readAll']>>
+      try {
+        page = await store.readAll({ after: cursor, limit: batchSize })
+        failures = 0
+      } catch (error) {
+        if (!isOutage(error)) throw error
+        failures += 1
+        const delayMs = outageDelay(failures, outageBackoff, error)
+        onOutage?.({ attempt: failures, delayMs, error })
+        // An append's wake-up must not cut the back-off short: only an abort does.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs)
+          interrupt = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+          if (signal?.aborted) interrupt()
+        })
+        interrupt = undefined
+        continue
+      }
       if (page.events.length > 0) {
         cursor = page.cursor
         pollMs = minPollMs
@@ -80,14 +131,7 @@ export async function* subscribe(store: EventStore, options: SubscribeOptions = 
         continue
       }
       if (woken) continue
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs)
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-      wake = undefined
+      await pause(pollMs)
       pollMs = Math.min(maxPollMs, pollMs * 2)
     }
   } finally {

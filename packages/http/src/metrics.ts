@@ -1,8 +1,9 @@
-import type { Executor, ExecutorObserver, ProjectionObserver } from '@eventcore/core'
+import type { CircuitStateChange, Executor, ExecutorObserver, OutageRetry, ProjectionObserver } from '@eventcore/core'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { type BusinessCounter, type BusinessCounterOptions, createBusinessMetrics } from './metrics-business.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics-http.js'
 import { createObserverMetrics } from './metrics-observers.js'
+import { createResilienceMetrics } from './metrics-resilience.js'
 import { createSourceMetrics, type MetricSources } from './metrics-sources.js'
 
 /** Options of {@link createMetrics}. */
@@ -31,8 +32,29 @@ export interface EventcoreMetrics {
   readonly registry: Registry
   /** For `createExecutor({ observer })`: command counts, durations, errors, retries, events written. */
   readonly executorObserver: ExecutorObserver
-  /** For `runProjection({ observer })`: lag and events processed per projection. */
+  /**
+   * For `runProjection({ observer })`: lag and events processed per projection, versions waiting
+   * out a store outage (`eventcore_projection_waiting`) and their failed tries
+   * (`eventcore_store_outage_retries_total`).
+   */
   readonly projectionObserver: ProjectionObserver
+  /**
+   * For `withCircuitBreaker(store, { onStateChange })`: `eventcore_circuit_breaker_state{store}`
+   * (0 closed, 1 half-open, 2 open) and `eventcore_circuit_breaker_transitions_total{store,to}`,
+   * present from the first scrape once this is called.
+   *
+   * @example
+   * const { store, breaker } = withCircuitBreaker(pgStore, { onStateChange: metrics.circuitBreakerObserver('events') })
+   */
+  circuitBreakerObserver(store: string): (change: CircuitStateChange) => void
+  /**
+   * For `subscribe(store, { onOutage })`: counts the failed reads a subscription waited out in
+   * `eventcore_store_outage_retries_total{consumer}`.
+   *
+   * @example
+   * subscribe(store, { signal, onOutage: metrics.outageObserver('mailer') })
+   */
+  outageObserver(consumer: string): (retry: OutageRetry) => void
   /** The request metrics {@link registerMetrics} feeds. */
   readonly http: HttpMetrics
   /** Sets where the active-streams and pool gauges read from; a later call replaces the sources. */
@@ -76,14 +98,27 @@ export function createMetrics(options: MetricsOptions = {}): EventcoreMetrics {
   } = options
   if (defaultMetrics) collectDefaultMetrics({ register: registry })
   const observers = createObserverMetrics(registry)
+  const resilience = createResilienceMetrics(registry)
   for (const command of commands) observers.declareCommand(nameOf(command))
-  for (const projection of projections) observers.declareProjection(nameOf(projection))
+  for (const projection of projections) {
+    observers.declareProjection(nameOf(projection))
+    resilience.declareProjection(nameOf(projection))
+  }
   const sources = createSourceMetrics(registry, clock)
   const business = createBusinessMetrics(registry)
   return {
     registry,
     executorObserver: observers.executor,
-    projectionObserver: observers.projection,
+    projectionObserver: {
+      onBatch: observers.projection.onBatch,
+      onState: (change) => {
+        observers.projection.onState?.(change)
+        resilience.projection.onState(change)
+      },
+      onOutage: resilience.projection.onOutage,
+    },
+    circuitBreakerObserver: resilience.circuitBreakerObserver,
+    outageObserver: resilience.outageObserver,
     http: createHttpMetrics(registry),
     sources: sources.set,
     countPoolError: sources.countPoolError,

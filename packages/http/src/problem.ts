@@ -1,6 +1,16 @@
-import { type EventCoreError, type EventCoreErrorKind, isEventCoreError } from '@eventcore/core'
+import {
+  type EventCoreError,
+  type EventCoreErrorKind,
+  isEventCoreError,
+  type StoreUnavailableError,
+} from '@eventcore/core'
 
-/** An RFC 9457 problem document, as every error response carries it. */
+/**
+ * An RFC 9457 problem document, as every error response carries it. A 503 from a `timeout` or
+ * `store-unavailable` error also carries `retryAfterSeconds` (a whole number ≥ 1: the error's own
+ * `retryAfterMs` rounded up, e.g. the time until an open circuit breaker lets a probe through, else
+ * 1), which the error handler sends as the `Retry-After` header.
+ */
 export interface Problem {
   /** Stable, per kind of problem (`urn:eventcore:problem:<slug>`). */
   readonly type: string
@@ -64,6 +74,16 @@ const TITLES: Readonly<Record<number, string>> = {
 
 const problemType = (slug: string) => `urn:eventcore:problem:${slug}`
 
+/** Seconds a client should wait before retrying, from a hint in milliseconds (default 1 s). */
+const retryAfterSeconds = (retryAfterMs: number | undefined) => Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000))
+
+const UNAVAILABLE_DETAIL: { readonly [C in StoreUnavailableError['code']]: string } = {
+  // The store's own message may name hosts or SQL states: keep it in the log, not the response.
+  ERR_EVENTCORE_STORE_UNAVAILABLE: 'the event store is unavailable; retry later',
+  ERR_EVENTCORE_OVERLOADED: 'the service is running as many commands as it can; retry later',
+  ERR_EVENTCORE_CIRCUIT_OPEN: 'the event store keeps failing, so requests are refused while it recovers; retry later',
+}
+
 function fromEventCore(error: EventCoreError): Problem {
   const { status, slug, title } = BY_KIND[error.kind]
   const base = { type: problemType(slug), title, status, detail: error.message, code: error.code }
@@ -75,10 +95,13 @@ function fromEventCore(error: EventCoreError): Problem {
     case 'concurrency':
       return { ...base, streams: error.streams }
     case 'timeout':
-      return base
+      return { ...base, retryAfterSeconds: retryAfterSeconds(undefined) }
     case 'store-unavailable':
-      // The store's own message may name hosts or SQL states: keep it in the log, not the response.
-      return { ...base, detail: 'the event store is unavailable; retry later' }
+      return {
+        ...base,
+        detail: UNAVAILABLE_DETAIL[error.code],
+        retryAfterSeconds: retryAfterSeconds(error.retryAfterMs),
+      }
   }
 }
 
