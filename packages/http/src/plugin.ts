@@ -2,7 +2,7 @@ import type { ExecutionContext } from '@eventcore/core'
 import { uuidv7 } from '@eventcore/core'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { type AuthOptions, registerAuth } from './auth.js'
+import { type AuthOptions, registerAuthentication, registerAuthorization } from './auth.js'
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
 import { type IdempotencyOptions, registerIdempotency } from './idempotency.js'
@@ -60,7 +60,8 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
   if (options.metrics) registerMetrics(app, options.metrics, { path: options.metricsPath ?? '/metrics' })
 
   // onRequest hooks run in this order: headers on every answer, the correlation id, the transport,
-  // CORS (which answers preflights, sent without a token), then the caller, then its limit.
+  // CORS (which answers preflights, sent without a token), then the caller's token, its limit, and
+  // last the 401 or 403.
   await registerSecurityHeaders(app, options.security ?? {})
   app.addHook('onRequest', async (request, reply) => {
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
@@ -99,8 +100,11 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
 
   registerHttpsEnforcement(app, options.security ?? {})
   await registerCors(app, options.cors ?? {})
-  if (options.auth) await registerAuth(app, options.auth)
+  // The caller is known before it is counted (its subject's budget, or its address when it has no
+  // valid token), and counted before a refused token is answered 401, so guessing tokens is limited.
+  if (options.auth) await registerAuthentication(app, options.auth)
   await registerRateLimit(app, options.rateLimit ?? {})
+  if (options.auth) registerAuthorization(app)
   registerHealth(app, options.health ?? {}, lifecycle)
   if (options.idempotency) registerIdempotency(app, options.idempotency)
 
