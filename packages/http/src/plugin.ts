@@ -6,6 +6,7 @@ import { type AuthOptions, registerAuthentication, registerAuthorization } from 
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
 import { type IdempotencyOptions, registerIdempotency } from './idempotency.js'
+import { MAX_JSON_DEPTH, registerJsonBody } from './json-body.js'
 import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimit } from './limits.js'
 import type { EventcoreMetrics } from './metrics.js'
 import { registerMetrics } from './metrics-http.js'
@@ -40,6 +41,13 @@ export interface EventcoreHttpOptions {
   readonly idempotency?: IdempotencyOptions
   /** Prometheus metrics from `createMetrics`: request metrics and the scrape route. @default none */
   readonly metrics?: EventcoreMetrics
+  /**
+   * JSON bodies nesting objects and arrays deeper than this are refused with 400 before they are
+   * parsed. The plugin installs its own `application/json` parser, which also refuses NUL and
+   * ill-formed Unicode in any string or key, and `__proto__` / `constructor.prototype` keys.
+   * @default 64
+   */
+  readonly maxJsonDepth?: number
   /** Where Prometheus scrapes, or `false` when served on a port of its own with `serveMetrics`. @default '/metrics' */
   readonly metricsPath?: string | false
 }
@@ -98,6 +106,7 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
       .send({ ...problem, instance: request.url, correlationId: request.correlationId })
   })
 
+  registerJsonBody(app, { maxDepth: options.maxJsonDepth ?? MAX_JSON_DEPTH })
   registerHttpsEnforcement(app, options.security ?? {})
   await registerCors(app, options.cors ?? {})
   // The caller is known before it is counted (its subject's budget, or its address when it has no
