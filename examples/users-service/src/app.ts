@@ -31,6 +31,8 @@ export interface AppDependencies {
   readonly newId: () => string
   /** Request metrics and the `/metrics` scrape. @default none */
   readonly metrics?: EventcoreMetrics
+  /** Where log lines (one JSON object each) are written, e.g. for a test to read them. @default stdout */
+  readonly logStream?: { write(line: string): void }
 }
 
 /** Log fields that must never reach a log line: credentials and personal data. */
@@ -57,7 +59,11 @@ export const REDACTED_LOG_PATHS = [
  */
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
   const options: FastifyHttpOptions<Server> = {
-    logger: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
     bodyLimit: config.bodyLimitBytes,
     // The request timeout enforced within about a second (Node checks every 30 s by default), and
     // errors answered before any route (bad HTTP, 408, 431, bad percent-escapes, 414) as problem+json.
