@@ -113,7 +113,7 @@ export function eventcoreServerOptions({
   return {
     requestTimeout: requestTimeoutMs,
     http: { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval },
-    maxParamLength,
+    routerOptions: { maxParamLength },
     clientErrorHandler,
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const problem = problemOfFrameworkError(error, maxParamLength)

@@ -82,6 +82,16 @@ const encodeSegment = (text: string) => {
   }
 }
 
+/**
+ * Cases sent at once per generated batch: client and server share one process, and overlapping
+ * requests is most of what keeps 10,000 cases within seconds. A case is one request.
+ */
+const BATCH = 4
+const batchOf = <T>(arbitrary: fc.Arbitrary<T>) => fc.array(arbitrary, { minLength: BATCH, maxLength: BATCH })
+const eachAtOnce = async <T>(cases: readonly T[], check: (one: T) => Promise<void>) => {
+  await Promise.all(cases.map(check))
+}
+
 const counts: Record<string, number> = {}
 const tried = (property: string) => {
   counts[property] = (counts[property] ?? 0) + 1
@@ -217,18 +227,20 @@ describe('hostile input against the users service (property-based)', () => {
     })
     const before = await eventCount()
     await fc.assert(
-      fc.asyncProperty(badToken, route, body, async (token, { method, path }, entries) => {
-        tried('unauthorized')
-        const bearer = token === undefined || typeof token === 'string' ? token : await sign(token.claims)
-        const response = await call(method, path.replace('EXISTING', existingId), {
-          ...(bearer === undefined
-            ? {}
-            : { headers: { authorization: bearer.startsWith('Bearer') ? bearer : `Bearer ${bearer}` } }),
-          body: objectText(entries),
-        })
-        await expectSafe(response, [400, 401, 404, 405, 414])
-      }),
-      { numRuns: 2500 },
+      fc.asyncProperty(batchOf(fc.tuple(badToken, route, body)), (cases) =>
+        eachAtOnce(cases, async ([token, { method, path }, entries]) => {
+          tried('unauthorized')
+          const bearer = token === undefined || typeof token === 'string' ? token : await sign(token.claims)
+          const response = await call(method, path.replace('EXISTING', existingId), {
+            ...(bearer === undefined
+              ? {}
+              : { headers: { authorization: bearer.startsWith('Bearer') ? bearer : `Bearer ${bearer}` } }),
+            body: objectText(entries),
+          })
+          await expectSafe(response, [400, 401, 404, 405, 414])
+        }),
+      ),
+      { numRuns: 2500 / BATCH },
     )
     expect(await eventCount()).toBe(before) // nothing else writes meanwhile
   }, 60_000)
@@ -248,23 +260,25 @@ describe('hostile input against the users service (property-based)', () => {
     })
     const query = fc.constantFrom('', '?x=1', '?__proto__[a]=1', "?q=' OR 1=1", '?a=%00')
     await fc.assert(
-      fc.asyncProperty(email, field, field, extra, query, async (address, first, last, more, search) => {
-        tried('register')
-        const entries: Array<readonly [string, unknown]> = [
-          ['email', address === 'fresh' ? `hostile.${++unique}@example.com` : address],
-          ['first_name', first],
-          ['last_name', last],
-          ...more,
-        ]
-        const response = await call('POST', `/api/v1/users${search}`, { token: admin, body: objectText(entries) })
-        const body = await expectSafe(response, [201, 400, 409, 422])
-        if (response.status === 201) {
-          registrations++
-          const { id } = body as { id: string }
-          expect(response.headers.get('location')).toBe(`/api/v1/users/${id}`)
-        }
-      }),
-      { numRuns: 2000 },
+      fc.asyncProperty(batchOf(fc.tuple(email, field, field, extra, query)), (cases) =>
+        eachAtOnce(cases, async ([address, first, last, more, search]) => {
+          tried('register')
+          const entries: Array<readonly [string, unknown]> = [
+            ['email', address === 'fresh' ? `hostile.${++unique}@example.com` : address],
+            ['first_name', first],
+            ['last_name', last],
+            ...more,
+          ]
+          const response = await call('POST', `/api/v1/users${search}`, { token: admin, body: objectText(entries) })
+          const body = await expectSafe(response, [201, 400, 409, 422])
+          if (response.status === 201) {
+            registrations++
+            const { id } = body as { id: string }
+            expect(response.headers.get('location')).toBe(`/api/v1/users/${id}`)
+          }
+        }),
+      ),
+      { numRuns: 2000 / BATCH },
     )
     // Refusals wrote nothing, and each registration all of its events.
     expect(await eventCount()).toBe(before + registrations * eventsPerRegistration)
@@ -285,13 +299,15 @@ describe('hostile input against the users service (property-based)', () => {
       fc.tuple(fc.oneof(fc.constantFrom(...FORBIDDEN_KEYS), hostileString), hostileString),
     )
     await fc.assert(
-      fc.asyncProperty(fc.array(param, { maxLength: 4 }), async (params) => {
-        tried('list-query')
-        const search = new URLSearchParams(params.map(([key, value]) => [key, value] as [string, string]))
-        const response = await call('GET', `/api/v1/users?${search}`, { token: operator })
-        await expectSafe(response, [200, 400, 422])
-      }),
-      { numRuns: 1500 },
+      fc.asyncProperty(batchOf(fc.array(param, { maxLength: 4 })), (cases) =>
+        eachAtOnce(cases, async (params) => {
+          tried('list-query')
+          const search = new URLSearchParams(params.map(([key, value]) => [key, value] as [string, string]))
+          const response = await call('GET', `/api/v1/users?${search}`, { token: operator })
+          await expectSafe(response, [200, 400, 422])
+        }),
+      ),
+      { numRuns: 1500 / BATCH },
     )
   }, 60_000)
 
@@ -304,17 +320,19 @@ describe('hostile input against the users service (property-based)', () => {
     )
     const before = await eventCount()
     await fc.assert(
-      fc.asyncProperty(method, pathSegment, async ([verb, suffix], id) => {
-        tried('path-param')
-        const response = await call(verb, `/api/v1/users/${id}${suffix}`, {
-          token: admin,
-          body: JSON.stringify({ first_name: 'Changed' }),
-          headers: { 'if-match': '"1"' },
-        })
-        // A well-formed id of no user is 404; anything else refused before the store.
-        await expectSafe(response, [400, 404, 405, 414, 428])
-      }),
-      { numRuns: 1500 },
+      fc.asyncProperty(batchOf(fc.tuple(method, pathSegment)), (cases) =>
+        eachAtOnce(cases, async ([[verb, suffix], id]) => {
+          tried('path-param')
+          const response = await call(verb, `/api/v1/users/${id}${suffix}`, {
+            token: admin,
+            body: JSON.stringify({ first_name: 'Changed' }),
+            headers: { 'if-match': '"1"' },
+          })
+          // A well-formed id of no user is 404; anything else refused before the store.
+          await expectSafe(response, [400, 404, 405, 414, 428])
+        }),
+      ),
+      { numRuns: 1500 / BATCH },
     )
     expect(await eventCount()).toBe(before)
   }, 60_000)
@@ -340,18 +358,20 @@ describe('hostile input against the users service (property-based)', () => {
       { requiredKeys: [] },
     )
     await fc.assert(
-      fc.asyncProperty(header, fc.boolean(), async (headers, patch) => {
-        tried('headers')
-        const response = patch
-          ? await call('PATCH', `/api/v1/users/${existingId}`, {
-              token: admin,
-              body: JSON.stringify({ last_name: 'Lovelace' }),
-              headers,
-            })
-          : await call('GET', `/api/v1/users/${existingId}`, { token: admin, headers })
-        await expectSafe(response, [200, 304, 400, 406, 409, 412, 415, 422, 428])
-      }),
-      { numRuns: 1500 },
+      fc.asyncProperty(batchOf(fc.tuple(header, fc.boolean())), (cases) =>
+        eachAtOnce(cases, async ([headers, patch]) => {
+          tried('headers')
+          const response = patch
+            ? await call('PATCH', `/api/v1/users/${existingId}`, {
+                token: admin,
+                body: JSON.stringify({ last_name: 'Lovelace' }),
+                headers,
+              })
+            : await call('GET', `/api/v1/users/${existingId}`, { token: admin, headers })
+          await expectSafe(response, [200, 304, 400, 406, 409, 412, 415, 422, 428])
+        }),
+      ),
+      { numRuns: 1500 / BATCH },
     )
   }, 60_000)
 
@@ -367,14 +387,16 @@ describe('hostile input against the users service (property-based)', () => {
       jsonish,
     )
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostileString, fc.string({ maxLength: 300 })), roles, async (sub, granted) => {
-        tried('jwt-subject')
-        const response = await call('GET', '/api/v1/me', { token: await sign({ sub, roles: granted }) })
-        const body = await expectSafe(response, [200, 401])
-        expect(response.status).toBe(fit(sub) ? 200 : 401)
-        if (response.status === 200) expect((body as { subject: string }).subject).toBe(sub)
-      }),
-      { numRuns: 1000 },
+      fc.asyncProperty(batchOf(fc.tuple(fc.oneof(hostileString, fc.string({ maxLength: 300 })), roles)), (cases) =>
+        eachAtOnce(cases, async ([sub, granted]) => {
+          tried('jwt-subject')
+          const response = await call('GET', '/api/v1/me', { token: await sign({ sub, roles: granted }) })
+          const body = await expectSafe(response, [200, 401])
+          expect(response.status).toBe(fit(sub) ? 200 : 401)
+          if (response.status === 200) expect((body as { subject: string }).subject).toBe(sub)
+        }),
+      ),
+      { numRuns: 1000 / BATCH },
     )
   }, 60_000)
 
