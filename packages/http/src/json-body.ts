@@ -1,14 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { HttpProblem } from './problem.js'
+import { unstorableIn } from './unstorable-text.js'
 
 /** How deeply a JSON body may nest objects and arrays. @default 64 */
 export const MAX_JSON_DEPTH = 64
-
-// NUL cannot be stored in a PostgreSQL text or jsonb value; a lone UTF-16 surrogate cannot be
-// encoded as UTF-8 at all. Either would only fail later, in the database, as an outage.
-// (With the `u` flag a surrogate pair is one code point, so only a lone half matches.)
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL is its purpose
-const UNSTORABLE = /\u0000|[\ud800-\udfff]/u
 
 const invalid = (path: string, message: string) =>
   new HttpProblem(400, 'invalid-request', 'Bad Request', `body${path} ${message}`, {
@@ -36,11 +31,8 @@ function checkDepth(text: string, maxDepth: number): void {
 }
 
 function checkString(value: string, path: string, what: string): void {
-  const found = UNSTORABLE.exec(value)
-  if (found) {
-    const which = found[0] === '\u0000' ? 'a NUL character' : 'a lone UTF-16 surrogate (ill-formed Unicode)'
-    throw invalid(path, `${what} contains ${which}`)
-  }
+  const problem = unstorableIn(value)
+  if (problem !== undefined) throw invalid(path, `${what} ${problem}`)
 }
 
 /** Throws for strings or keys that cannot be stored, and for prototype-pollution keys. Iterative. */

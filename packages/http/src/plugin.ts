@@ -12,6 +12,7 @@ import type { EventcoreMetrics } from './metrics.js'
 import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
 import { registerHttpsEnforcement, registerSecurityHeaders, type SecurityOptions } from './security.js'
+import { registerUnstorableTextChecks } from './unstorable-text.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -107,6 +108,7 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
   })
 
   registerJsonBody(app, { maxDepth: options.maxJsonDepth ?? MAX_JSON_DEPTH })
+  registerUnstorableTextChecks(app)
   registerHttpsEnforcement(app, options.security ?? {})
   await registerCors(app, options.cors ?? {})
   // The caller is known before it is counted (its subject's budget, or its address when it has no
