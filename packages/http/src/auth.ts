@@ -70,7 +70,7 @@ const VERIFIED_CACHE_ENTRIES = 10_000
 const unauthorized = (detail: string) => new HttpProblem(401, 'unauthorized', 'Unauthorized', detail)
 
 /** Longest `sub` accepted: it becomes the events' actor and a rate-limit key. */
-export const MAX_SUBJECT_LENGTH = 256
+const MAX_SUBJECT_LENGTH = 256
 
 // Control characters (C0, DEL, C1) and lone UTF-16 surrogates: a subject carrying one could not be
 // stored (NUL), would break log lines or keys, or cannot be encoded as UTF-8 at all.
