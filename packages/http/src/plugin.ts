@@ -53,6 +53,10 @@ export interface EventcoreHttpOptions {
   readonly metricsPath?: string | false
 }
 
+/** Longest part of a request URL a problem repeats (`instance`, a 404's detail); the rest is cut. */
+const MAX_ECHOED_URL = 256
+const echoed = (url: string) => (url.length > MAX_ECHOED_URL ? `${url.slice(0, MAX_ECHOED_URL)}…` : url)
+
 const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
   app.decorateRequest('correlationId', '')
   let draining = false
@@ -104,7 +108,7 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
     return reply
       .code(problem.status)
       .type('application/problem+json')
-      .send({ ...problem, instance: request.url, correlationId: request.correlationId })
+      .send({ ...problem, instance: echoed(request.url), correlationId: request.correlationId })
   })
 
   registerJsonBody(app, { maxDepth: options.maxJsonDepth ?? MAX_JSON_DEPTH })
@@ -121,12 +125,12 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
 
   app.setNotFoundHandler(async (request, reply) => {
     const problem = problemFor(
-      new HttpProblem(404, 'not-found', 'Not Found', `no route for ${request.method} ${request.url}`),
+      new HttpProblem(404, 'not-found', 'Not Found', `no route for ${request.method} ${echoed(request.url)}`),
     )
     return reply
       .code(404)
       .type('application/problem+json')
-      .send({ ...problem, instance: request.url, correlationId: request.correlationId })
+      .send({ ...problem, instance: echoed(request.url), correlationId: request.correlationId })
   })
 }
 
