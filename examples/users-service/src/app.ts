@@ -1,9 +1,16 @@
+import type { Server } from 'node:http'
 import type { Executor } from '@eventcore/core'
-import { type EventcoreMetrics, eventcoreHttp, type IdempotencyStore, type ReadinessCheck } from '@eventcore/http'
+import {
+  type EventcoreMetrics,
+  eventcoreHttp,
+  eventcoreServerOptions,
+  type IdempotencyStore,
+  type ReadinessCheck,
+} from '@eventcore/http'
 import type { SqlEventStore } from '@eventcore/postgres'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config/index.js'
 import { usersRoutes } from './http/users-routes.js'
@@ -24,6 +31,8 @@ export interface AppDependencies {
   readonly newId: () => string
   /** Request metrics and the `/metrics` scrape. @default none */
   readonly metrics?: EventcoreMetrics
+  /** Where log lines (one JSON object each) are written, e.g. for a test to read them. @default stdout */
+  readonly logStream?: { write(line: string): void }
 }
 
 /** Log fields that must never reach a log line: credentials and personal data. */
@@ -49,10 +58,16 @@ export const REDACTED_LOG_PATHS = [
  * await app.listen({ port: config.port, host: config.host })
  */
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
-  const options: FastifyServerOptions = {
-    logger: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
+  const options: FastifyHttpOptions<Server> = {
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
     bodyLimit: config.bodyLimitBytes,
-    requestTimeout: config.requestTimeoutMs,
+    // The request timeout enforced within about a second (Node checks every 30 s by default), and
+    // errors answered before any route (bad HTTP, 408, 431, bad percent-escapes, 414) as problem+json.
+    ...eventcoreServerOptions({ requestTimeoutMs: config.requestTimeoutMs }),
     // A request that still arrives on an open connection while closing is served (and told to
     // close) rather than answered with Fastify's own 503, which is not problem+json.
     return503OnClosing: false,

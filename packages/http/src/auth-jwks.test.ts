@@ -75,6 +75,13 @@ describe('asymmetric keys', () => {
     expect(forged.json()).toMatchObject({ type: 'urn:eventcore:problem:unauthorized' })
   })
 
+  it('refuses a token under a kid the JWKS does not publish, and an ES256 key claimed as RS256', async () => {
+    const unknownKid = await get(jwksApp, await sign(es.privateKey, 'ES256', 'es-2'))
+    expect(unknownKid.statusCode).toBe(401)
+    expect(unknownKid.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect((await get(jwksApp, await sign(rs.privateKey, 'RS256', 'es-1'))).statusCode).toBe(401)
+  })
+
   it('verifies ES256 with a PEM public key, and refuses another key', async () => {
     expect((await get(pemApp, await sign(es.privateKey, 'ES256', 'any'))).statusCode).toBe(200)
     expect((await get(pemApp, await sign(stranger.privateKey, 'ES256', 'any'))).statusCode).toBe(401)

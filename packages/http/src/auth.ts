@@ -69,6 +69,28 @@ const VERIFIED_CACHE_ENTRIES = 10_000
 
 const unauthorized = (detail: string) => new HttpProblem(401, 'unauthorized', 'Unauthorized', detail)
 
+/** Longest `sub` accepted: it becomes the events' actor and a rate-limit key. */
+const MAX_SUBJECT_LENGTH = 256
+
+// Control characters (C0, DEL, C1) and lone UTF-16 surrogates: a subject carrying one could not be
+// stored (NUL), would break log lines or keys, or cannot be encoded as UTF-8 at all.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
+const UNFIT_SUBJECT = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udfff]/u
+
+/** Why `sub` cannot name a caller, or undefined when it can. */
+function subjectProblem(sub: unknown): string | undefined {
+  if (typeof sub !== 'string' || sub === '') return 'its subject (sub) must be a non-empty string'
+  if (sub.length > MAX_SUBJECT_LENGTH) return `its subject (sub) is longer than ${MAX_SUBJECT_LENGTH} characters`
+  if (UNFIT_SUBJECT.test(sub)) return 'its subject (sub) contains control characters or ill-formed Unicode'
+  return undefined
+}
+
+/**
+ * Why each request's token was refused, kept from authentication (which runs before the rate
+ * limiter, so refused callers are counted by address) to authorization (which answers 401).
+ */
+const refusals = new WeakMap<FastifyRequest, HttpProblem>()
+
 type Key = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey
 
 async function keyOf(options: AuthOptions): Promise<{ key: Key; algorithms: string[] }> {
@@ -95,11 +117,13 @@ async function keyOf(options: AuthOptions): Promise<{ key: Key; algorithms: stri
 }
 
 /**
- * Checks `Authorization: Bearer` tokens on every route (unless `config.eventcore.public`) and the
- * route's permission against the roles table: 401 for a missing, malformed, badly signed, expired,
- * too old, `alg: none` or wrongly addressed token; 403 for a caller whose roles lack the permission.
+ * Verifies `Authorization: Bearer` tokens (the first of two onRequest hooks, see
+ * {@link registerAuthorization}): sets `request.principal` for a valid token, and remembers the
+ * refusal of a missing, malformed, badly signed, expired, too old, `alg: none` or wrongly addressed
+ * token, or one whose subject is unfit (empty, over 256 characters, control characters, ill-formed
+ * Unicode), so that the rate limiter can count the request by address before it is answered 401.
  */
-export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<void> {
+export async function registerAuthentication(app: FastifyInstance, options: AuthOptions): Promise<void> {
   const { key, algorithms } = await keyOf(options)
   const {
     issuer,
@@ -140,6 +164,8 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       const reason = error instanceof Error ? error.message : 'invalid token'
       throw unauthorized(`the token was refused: ${reason}`)
     }
+    const unfit = subjectProblem(payload.sub)
+    if (unfit !== undefined) throw unauthorized(`the token was refused: ${unfit}`)
     const granted = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : []
     const principal: Principal = {
       id: String(payload.sub),
@@ -159,10 +185,27 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   }
 
   // onRequest: callers are turned away before their body is even read.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async function authenticate(request) {
+    try {
+      request.principal = await verify(request)
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error
+      refusals.set(request, error)
+    }
+  })
+}
+
+/**
+ * Answers what {@link registerAuthentication} found: 401 for a refused token (on every route, public
+ * ones too) or a missing one (unless `config.eventcore.public`); 403 for a caller whose roles lack
+ * the route's permission. Added after the rate limiter's hook.
+ */
+export function registerAuthorization(app: FastifyInstance): void {
+  app.addHook('onRequest', async function authorize(request) {
+    const refusal = refusals.get(request)
+    if (refusal) throw refusal
     const access = request.routeOptions.config.eventcore ?? {}
-    const principal = await verify(request)
-    request.principal = principal
+    const principal = request.principal
     if (access.public) return
     if (!principal) throw unauthorized('this route needs a bearer token')
     if (access.permission === undefined) return
@@ -182,4 +225,16 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
  */
 export function can(request: FastifyRequest, permission: string): boolean {
   return request.principal?.permissions.has(permission) ?? false
+}
+
+/**
+ * Both halves at once, {@link registerAuthentication} then {@link registerAuthorization}, for an
+ * app without a rate limiter between them.
+ *
+ * @example
+ * await registerAuth(app, { secret, roles: { admin: ['users:write'] } })
+ */
+export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<void> {
+  await registerAuthentication(app, options)
+  registerAuthorization(app)
 }

@@ -84,6 +84,36 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
   })
 })
 
+describe.runIf(redisUrl)('rate limits for refused tokens shared through Redis', () => {
+  const namespace = `eventcore:ratelimit:test-${randomUUID()}:`
+  let redis: Redis
+  const apps: FastifyInstance[] = []
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()))
+    const keys = await redis.keys(`${namespace}*`)
+    if (keys.length > 0) await redis.del(...keys)
+    await redis.quit()
+  })
+
+  it('counts one address across replicas, with RateLimit headers on the 401s and 429 past the limit', async () => {
+    redis = new Redis(redisUrl ?? '', { enableOfflineQueue: false, lazyConnect: true })
+    await redis.connect()
+    for (let i = 0; i < 2; i++) apps.push(await replica(redis, namespace))
+    const guess = { authorization: 'Bearer guessed.token.value' }
+    for (let i = 0; i < 5; i++) {
+      const refused = await apps[i % 2]?.inject({ url: '/mine', headers: guess })
+      expect(refused?.statusCode).toBe(401)
+      expect(refused?.headers['ratelimit-remaining']).toBe(String(4 - i))
+    }
+    const limited = await apps[1]?.inject({ url: '/mine', headers: guess })
+    expect(limited?.statusCode).toBe(429)
+    expect(await redis.exists(`${namespace}ip:127.0.0.1`)).toBe(1)
+    const ada = await apps[0]?.inject({ url: '/mine', headers: { authorization: `Bearer ${await tokenFor('ada')}` } })
+    expect(ada?.statusCode).toBe(200)
+  })
+})
+
 describe('rate limits with Redis unreachable', () => {
   it('lets requests through unlimited and logs the failure on the request (fail open)', async () => {
     const logged: string[] = []

@@ -41,7 +41,8 @@ function checkLimits(max: number, windowMs: number, namespace: string): void {
 }
 
 /**
- * Per-client rate limits (the token's subject when authenticated, else the IP), with
+ * Per-client rate limits (the token's subject when authenticated, else the address: `request.ip`,
+ * which believes `X-Forwarded-For` only from the proxies Fastify's `trustProxy` trusts), with
  * `RateLimit-Limit`/`-Remaining`/`-Reset` on every response and `Retry-After` on a 429 problem.
  * Probes are not limited. Counters live in memory (one process), or in Redis when `redis` is given
  * (shared by every replica). When Redis fails, the request is let through and the failure logged on
@@ -77,7 +78,9 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
       ),
   })
   const limit = app.rateLimit()
-  // Added after authentication's hook, so a refused token (401) is answered before it is counted.
+  // Added after authentication's hook and before authorization's: a caller with a valid token is
+  // counted by its subject, one without (missing, bad, expired) by its address, and the 401 carries
+  // the RateLimit headers (or becomes a 429 once the address is over its limit).
   app.addHook('onRequest', async function limited(request, reply) {
     try {
       await limit.call(this, request, reply)

@@ -144,6 +144,13 @@ describe('problem+json for every error', () => {
     expect(unknown.statusCode).toBe(404)
     expect(problemOf(unknown)).toMatchObject({ type: 'urn:eventcore:problem:not-found', instance: '/nowhere' })
   })
+
+  it('repeats at most 256 characters of a long URL', async () => {
+    const unknown = await app.inject({ method: 'GET', url: `/nowhere/${'z'.repeat(5000)}` })
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.body.length).toBeLessThan(1000)
+    expect(problemOf(unknown).instance).toMatch(/^\/nowhere\/z{247}…$/)
+  })
 })
 
 describe('correlation ids', () => {

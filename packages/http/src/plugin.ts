@@ -2,15 +2,17 @@ import type { ExecutionContext } from '@eventcore/core'
 import { uuidv7 } from '@eventcore/core'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { type AuthOptions, registerAuth } from './auth.js'
+import { type AuthOptions, registerAuthentication, registerAuthorization } from './auth.js'
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 import { type HealthOptions, registerHealth, type ServiceLifecycle } from './health.js'
 import { type IdempotencyOptions, registerIdempotency } from './idempotency.js'
+import { MAX_JSON_DEPTH, registerJsonBody } from './json-body.js'
 import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimit } from './limits.js'
 import type { EventcoreMetrics } from './metrics.js'
 import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
 import { registerHttpsEnforcement, registerSecurityHeaders, type SecurityOptions } from './security.js'
+import { registerUnstorableTextChecks } from './unstorable-text.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,9 +42,20 @@ export interface EventcoreHttpOptions {
   readonly idempotency?: IdempotencyOptions
   /** Prometheus metrics from `createMetrics`: request metrics and the scrape route. @default none */
   readonly metrics?: EventcoreMetrics
+  /**
+   * JSON bodies nesting objects and arrays deeper than this are refused with 400 before they are
+   * parsed. The plugin installs its own `application/json` parser, which also refuses NUL and
+   * ill-formed Unicode in any string or key, and `__proto__` / `constructor.prototype` keys.
+   * @default 64
+   */
+  readonly maxJsonDepth?: number
   /** Where Prometheus scrapes, or `false` when served on a port of its own with `serveMetrics`. @default '/metrics' */
   readonly metricsPath?: string | false
 }
+
+/** Longest part of a request URL a problem repeats (`instance`, a 404's detail); the rest is cut. */
+const MAX_ECHOED_URL = 256
+const echoed = (url: string) => (url.length > MAX_ECHOED_URL ? `${url.slice(0, MAX_ECHOED_URL)}…` : url)
 
 const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
   app.decorateRequest('correlationId', '')
@@ -60,7 +73,8 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
   if (options.metrics) registerMetrics(app, options.metrics, { path: options.metricsPath ?? '/metrics' })
 
   // onRequest hooks run in this order: headers on every answer, the correlation id, the transport,
-  // CORS (which answers preflights, sent without a token), then the caller, then its limit.
+  // CORS (which answers preflights, sent without a token), then the caller's token, its limit, and
+  // last the 401 or 403.
   await registerSecurityHeaders(app, options.security ?? {})
   app.addHook('onRequest', async (request, reply) => {
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
@@ -94,24 +108,29 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
     return reply
       .code(problem.status)
       .type('application/problem+json')
-      .send({ ...problem, instance: request.url, correlationId: request.correlationId })
+      .send({ ...problem, instance: echoed(request.url), correlationId: request.correlationId })
   })
 
+  registerJsonBody(app, { maxDepth: options.maxJsonDepth ?? MAX_JSON_DEPTH })
+  registerUnstorableTextChecks(app)
   registerHttpsEnforcement(app, options.security ?? {})
   await registerCors(app, options.cors ?? {})
-  if (options.auth) await registerAuth(app, options.auth)
+  // The caller is known before it is counted (its subject's budget, or its address when it has no
+  // valid token), and counted before a refused token is answered 401, so guessing tokens is limited.
+  if (options.auth) await registerAuthentication(app, options.auth)
   await registerRateLimit(app, options.rateLimit ?? {})
+  if (options.auth) registerAuthorization(app)
   registerHealth(app, options.health ?? {}, lifecycle)
   if (options.idempotency) registerIdempotency(app, options.idempotency)
 
   app.setNotFoundHandler(async (request, reply) => {
     const problem = problemFor(
-      new HttpProblem(404, 'not-found', 'Not Found', `no route for ${request.method} ${request.url}`),
+      new HttpProblem(404, 'not-found', 'Not Found', `no route for ${request.method} ${echoed(request.url)}`),
     )
     return reply
       .code(404)
       .type('application/problem+json')
-      .send({ ...problem, instance: request.url, correlationId: request.correlationId })
+      .send({ ...problem, instance: echoed(request.url), correlationId: request.correlationId })
   })
 }
 
