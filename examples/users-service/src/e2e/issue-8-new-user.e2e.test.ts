@@ -93,7 +93,7 @@ describe.each(STORES)('what a new user found, on %s', (store) => {
   })
 })
 
-describe('personal data in the logs', () => {
+describe('a development service started as a new user would', () => {
   // Names no log line has any other reason to carry.
   const person = { first_name: 'Zenobia', last_name: 'Quarrington' }
   let service: ChildService
@@ -104,9 +104,14 @@ describe('personal data in the logs', () => {
       EVENTCORE_JWT_SECRET: TEST_SECRET,
       EVENTCORE_DATA_DIR: 'memory://',
       EVENTCORE_LOG_LEVEL: 'info',
+      EVENTCORE_HOST: '', // unset, as on a developer's machine
     })
   })
   afterAll(() => service?.kill())
+
+  it('listens on loopback only in development when EVENTCORE_HOST is unset', () => {
+    expect(new URL(service.url).hostname).toBe('127.0.0.1')
+  })
 
   it('never logs the address or a name of a refused registration or change', async () => {
     const token = await mintToken({
