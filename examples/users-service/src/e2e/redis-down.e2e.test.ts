@@ -84,6 +84,12 @@ describe('a service whose Redis is down', () => {
     // Down: every request served (the limiter fails open), /ready names the failing check.
     const served = await Promise.all(Array.from({ length: LIMIT + 3 }, me))
     expect(served.map((r) => r.status)).toEqual(Array(LIMIT + 3).fill(200))
+    const write = await fetch(`${service.url}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'redis-down@example.com', first_name: 'Ada', last_name: 'Lovelace' }),
+    })
+    expect(write.status).toBe(201)
     const down = await ready()
     expect(down.status).toBe(503)
     expect(JSON.parse(down.text)).toMatchObject({
