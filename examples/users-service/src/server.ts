@@ -12,11 +12,11 @@ import {
   type SqlEventStore,
 } from '@eventcore/postgres'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import type pg from 'pg'
 import { buildApp } from './app.js'
 import type { Config } from './config/index.js'
 import { usersServiceMetrics } from './service-metrics.js'
+import { openSharedRedis, type SharedRedis } from './shared-redis.js'
 import { ensureUsersReadModel, usersProjection } from './users/index.js'
 
 /** A started service. */
@@ -69,7 +69,7 @@ async function opaque(work: Promise<unknown>, message: string): Promise<void> {
   }
 }
 
-function readinessChecks(store: SqlEventStore, redis: Redis | undefined): ReadinessCheck[] {
+function readinessChecks(store: SqlEventStore, redis: SharedRedis | undefined): ReadinessCheck[] {
   const projections = createSqlProjectionStore(store)
   const checks: ReadinessCheck[] = [
     // /ready is public: say what failed, never a driver message (it may name hosts and ports).
@@ -90,7 +90,9 @@ function readinessChecks(store: SqlEventStore, redis: Redis | undefined): Readin
       },
     },
   ]
-  if (redis) checks.push({ name: 'redis', check: () => opaque(redis.ping(), 'Redis did not answer') })
+  // A replica whose limiter cannot reach Redis serves (the limiter fails open) but is not ready: it
+  // enforces no limit, so the orchestrator sends traffic to replicas that do (docs/users-service.md).
+  if (redis) checks.push({ name: 'redis', check: redis.check })
   return checks
 }
 
@@ -105,20 +107,17 @@ function readinessChecks(store: SqlEventStore, redis: Redis | undefined): Readin
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const { store, pool } = await openStore(config, options)
   const metrics = usersServiceMetrics(store, pool)
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true })
-    : undefined
+  const redis = config.redisUrl ? openSharedRedis({ url: config.redisUrl }) : undefined
   let runner: ReturnType<typeof runProjection> | undefined
   let app: FastifyInstance | undefined
   let scrape: FastifyInstance | undefined
   let metricsUrl: string | undefined
   const release = async () => {
     await runner?.stop()
-    redis?.disconnect()
+    redis?.close()
     await store.close()
   }
   try {
-    await redis?.connect()
     await ensureUsersReadModel(store)
     const projections = createSqlProjectionStore(store)
     // Lists may lag up to 25 ms more; under load a burst of registrations is one transaction.
@@ -139,8 +138,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
       newId: uuidv7,
       idempotency: createSqlIdempotencyStore(store),
       readiness: readinessChecks(store, redis),
-      ...(redis ? { redis } : {}),
+      ...(redis ? { redis: redis.client } : {}),
     })
+    // In the background: a Redis that is down delays nothing and stops nothing.
+    redis?.start(app.log)
     const url = await app.listen({ port: config.port, host: config.host })
     if (config.metricsPort !== undefined) {
       scrape = Fastify({ logger: false })

@@ -2,13 +2,12 @@ import type { ParsedEnv } from './schema.js'
 
 /**
  * The value of each variable left unset, where it does not depend on other variables
- * (`EVENTCORE_ENFORCE_HTTPS` follows `NODE_ENV`; no database URL means PGlite; no JWT key means a
- * generated development secret). docs/configuration.md lists the same values; a test keeps them in step.
+ * (`EVENTCORE_ENFORCE_HTTPS` and `EVENTCORE_HOST` follow `NODE_ENV`; no database URL means PGlite;
+ * no JWT key means a generated development secret). docs/configuration.md lists the same values; a test keeps them in step.
  */
 export const DEFAULTS = {
   NODE_ENV: 'development',
   EVENTCORE_PORT: 8080,
-  EVENTCORE_HOST: '0.0.0.0',
   EVENTCORE_DATABASE_SCHEMA: 'eventcore',
   EVENTCORE_DATABASE_POOL_SIZE: 10,
   EVENTCORE_DATABASE_CONNECT_TIMEOUT_MS: 5000,
@@ -30,3 +29,16 @@ export const DEFAULTS = {
   EVENTCORE_READY_TIMEOUT_MS: 2000,
   EVENTCORE_LOG_LEVEL: 'info',
 } as const satisfies ParsedEnv
+
+/**
+ * Where the API listens when `EVENTCORE_HOST` is unset. Outside production only on loopback: a
+ * development service prints an admin token and may run on a generated secret, so it is not
+ * offered to the network unless `EVENTCORE_HOST` opens it (containers set `0.0.0.0`). In
+ * production, which refuses a generated secret, on every interface: a load balancer must reach it.
+ *
+ * @example
+ * defaultHost('development') // '127.0.0.1'
+ */
+export function defaultHost(env: string): string {
+  return env === 'production' ? '0.0.0.0' : '127.0.0.1'
+}

@@ -41,7 +41,7 @@ describe('loadConfig defaults', () => {
     expect(config).toEqual({
       env: 'development',
       port: 8080,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       database: { schema: 'eventcore', poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 },
       dataDir: '/srv/users/data',
       auth: {
@@ -60,6 +60,13 @@ describe('loadConfig defaults', () => {
       readyTimeoutMs: 2000,
       logLevel: 'info',
     })
+  })
+
+  it('listens on loopback only outside production, unless EVENTCORE_HOST opens it', () => {
+    for (const env of ['development', 'test'] as const) {
+      expect(configOf({ NODE_ENV: env }).config.host, env).toBe('127.0.0.1')
+      expect(configOf({ NODE_ENV: env, EVENTCORE_HOST: '0.0.0.0' }).config.host, env).toBe('0.0.0.0')
+    }
   })
 
   it('treats an empty variable as unset', () => {

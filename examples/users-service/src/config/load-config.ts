@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { Value } from 'typebox/value'
 import type { Config, ConfigResult, JwtOptions } from './config.js'
-import { DEFAULTS } from './defaults.js'
+import { DEFAULTS, defaultHost } from './defaults.js'
 import { devSecret, MEMORY_DATA_DIR } from './dev-secret.js'
 import { type CreateFile, createPrivateFile, type ReadFile, readTextFile } from './files.js'
 import { isSet, parseEnv, type RawEnv } from './parse-env.js'
@@ -36,7 +36,7 @@ function configOf(env: ParsedEnv, dataDir: string, key: JwtOptions, generatedSec
   return {
     env: env.NODE_ENV ?? DEFAULTS.NODE_ENV,
     port: env.EVENTCORE_PORT ?? DEFAULTS.EVENTCORE_PORT,
-    host: env.EVENTCORE_HOST ?? DEFAULTS.EVENTCORE_HOST,
+    host: env.EVENTCORE_HOST ?? defaultHost(env.NODE_ENV ?? DEFAULTS.NODE_ENV),
     database: {
       ...(env.EVENTCORE_DATABASE_URL === undefined ? {} : { url: env.EVENTCORE_DATABASE_URL }),
       schema: env.EVENTCORE_DATABASE_SCHEMA ?? DEFAULTS.EVENTCORE_DATABASE_SCHEMA,

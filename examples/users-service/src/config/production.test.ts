@@ -32,6 +32,11 @@ describe('NODE_ENV=production', () => {
     })
   })
 
+  it('listens on every interface by default (a load balancer must reach it); EVENTCORE_HOST narrows it', () => {
+    expect(load({})).toMatchObject({ config: { host: '0.0.0.0' } })
+    expect(load({ EVENTCORE_HOST: '10.0.0.5' })).toMatchObject({ config: { host: '10.0.0.5' } })
+  })
+
   it('refuses to start without a JWT key instead of generating one', () => {
     expect(load({ EVENTCORE_JWT_SECRET: undefined })).toEqual({
       ok: false,

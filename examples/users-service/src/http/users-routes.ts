@@ -81,9 +81,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         events: result.events.filter((e) => e.streamId === streamId),
       })
       if (!user) throw new Error(`user ${userId} was written but not found in what was written`)
+      // Location from the route, never the raw URL: a query string is not part of the path.
       return reply
         .code(201)
-        .header('location', `${request.url.replace(/\/$/, '')}/${userId}`)
+        .header('location', `${app.prefix}/users/${userId}`)
         .header('etag', etagOf(user.version))
         .send(toBody(user))
     },

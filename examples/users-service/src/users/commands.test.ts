@@ -201,3 +201,49 @@ describe('deactivateUser', () => {
       .thenRejects('version-mismatch')
   })
 })
+
+describe('addresses a reader cannot tell apart', () => {
+  // Each renders like ada@example.com (or nearly), yet differs in code points.
+  const LOOK_ALIKES = [
+    ['a Cyrillic а', '\u0430da@example.com'],
+    ['a Cyrillic е in the domain', 'ada@\u0435xample.com'],
+    ['a full-width ＠', 'ada\uff20example.com'],
+    ['full-width letters', '\uff41da@example.com'],
+    ['a zero-width space', 'a\u200bda@example.com'],
+    ['a combining acute accent', 'ada\u0301@example.com'],
+    ['a Kelvin sign for k', 'ada@\u212aexample.com'],
+    ['an ﬁ ligature', 'ada@\ufb01rm.example'],
+    ['a Unicode domain (not IDNA-encoded)', 'ada@b\u00fccher.example'],
+  ] as const
+
+  it.each(LOOK_ALIKES)('refuses an address with %s, on registration and on change', (_, email) => {
+    const register = () => registerUser.streams({ ...ada, email })
+    expect(register).toThrow(ValidationError)
+    expect(thrown(register)).toMatchObject({ issues: [{ path: 'email', message: expect.stringMatching(/ASCII/) }] })
+    expect(() => updateUser.streams({ userId: 'u1', email })).toThrow(/email: must be ASCII/)
+  })
+
+  it('accepts an internationalized domain in its IDNA form, and folds its case', () => {
+    const streams = (email: string) => registerUser.streams({ ...ada, email })
+    expect(streams('Ada@XN--Bcher-kva.example').email).toBe('email-ada@xn--bcher-kva.example')
+  })
+
+  it('never repeats the address or a name in a refusal, whose message reaches the logs', () => {
+    const refusals = [
+      thrown(() => registerUser.streams({ ...ada, email: 'ada lovelace@example.com' })),
+      thrown(() => registerUser.streams({ ...ada, email: 'ada@exämple.com' })),
+      registerUser.decide({ profile: undefined, claim: 'u1' }, { ...ada, userId: 'u2' }),
+      updateUser.decide(
+        {
+          profile: { id: 'u1', email: ada.email, firstName: 'Ada', lastName: 'Lovelace', status: 'active', version: 1 },
+          newClaim: 'u2',
+        },
+        { userId: 'u1', email: 'grace@example.com' },
+      ),
+    ]
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ message: expect.any(String) })
+      expect(JSON.stringify(refusal)).not.toMatch(/ada|lovelace|grace/i)
+    }
+  })
+})

@@ -38,6 +38,10 @@ export interface DeactivateUserInput {
   readonly expectedVersion?: number
 }
 
+// Refusals reach the logs (the HTTP error handler logs their message): they never repeat the
+// address or a name. The client knows what it sent.
+const EMAIL_TAKEN = 'the e-mail address is already registered to another user'
+
 /** Who holds an address: the user id of the last unreleased claim, or `undefined` when it is free. */
 type ClaimHolder = string | undefined
 
@@ -93,8 +97,7 @@ export const registerUser = defineCommand({
       : { ...state, claim: holder(state.claim, event) },
   decide: (state, input) => {
     if (state.profile) return reject('user-exists', `user ${input.userId} already exists`)
-    if (takenBySomeoneElse(state.claim, input.userId))
-      return reject('email-taken', `${input.email.trim()} is already registered`)
+    if (takenBySomeoneElse(state.claim, input.userId)) return reject('email-taken', EMAIL_TAKEN)
     return {
       user: [
         userRegistered({
@@ -179,8 +182,7 @@ export const updateUser = defineCommand({
     const email = input.email?.trim() ?? profile.email
     const renamed = firstName !== profile.firstName || lastName !== profile.lastName
     const moving = movesTo(profile, email) !== undefined
-    if (moving && takenBySomeoneElse(state.newClaim, input.userId))
-      return reject('email-taken', `${email} is already registered`)
+    if (moving && takenBySomeoneElse(state.newClaim, input.userId)) return reject('email-taken', EMAIL_TAKEN)
 
     const user = [
       ...(renamed ? [userRenamed({ firstName, lastName })] : []),

@@ -1,4 +1,5 @@
 import { ValidationError } from '@eventcore/core'
+import { userIdIssues } from './user-input.js'
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
@@ -15,7 +16,8 @@ export function encodeUserCursor(userId: string): string {
 
 /**
  * The user id a cursor names. Throws a {@link ValidationError} at `path` for anything
- * {@link encodeUserCursor} cannot have made (wrong alphabet, padding, bad UTF-8, empty).
+ * {@link encodeUserCursor} cannot have made (wrong alphabet, padding, bad UTF-8, empty, or a value
+ * that is not a user id: a NUL or any character a user id cannot hold never reaches the database).
  *
  * @example
  * decodeUserCursor(page.next) // the id of the page's last user
@@ -25,6 +27,6 @@ export function decodeUserCursor(cursor: string, path = 'after'): string {
   if (typeof cursor !== 'string' || cursor.length > 1024 || !BASE64URL.test(cursor)) throw bad()
   const userId = Buffer.from(cursor, 'base64url').toString('utf8')
   // Decoding is lenient; only a cursor that re-encodes to itself is one we made.
-  if (userId.length === 0 || encodeUserCursor(userId) !== cursor) throw bad()
+  if (userIdIssues(userId).length > 0 || encodeUserCursor(userId) !== cursor) throw bad()
   return userId
 }

@@ -6,8 +6,9 @@ export const MAX_EMAIL_LENGTH = 254
 export const MAX_NAME_LENGTH = 200
 
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/
-// One @, something on both sides, no spaces or control characters: the HTTP schema may be stricter.
-const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u
+// One @, something on both sides, printable ASCII only: the HTTP schema may be stricter.
+const EMAIL = /^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+$/
+const NON_ASCII = /[^\p{ASCII}]/u
 const CONTROL = /\p{Cc}/u
 
 /** Problems with a user id: 1–64 letters, digits, `-` or `_` (a UUID fits). */
@@ -17,12 +18,23 @@ export function userIdIssues(userId: unknown, path = 'userId'): ValidationIssue[
     : [{ path, message: 'must be 1-64 letters, digits, - or _' }]
 }
 
-/** Problems with an e-mail address, judged after trimming. */
+/**
+ * Problems with an e-mail address, judged after trimming. Only ASCII is accepted, so that two
+ * addresses a reader cannot tell apart (a Cyrillic `а` for a Latin `a`, a full-width `＠`, a
+ * zero-width space) can never both be registered: an internationalized domain is given in its
+ * IDNA form (`xn--…`), and a non-ASCII local part is refused. Letter case is folded by
+ * `normalizeEmail`. Messages never repeat the address: they reach the logs.
+ *
+ * @example
+ * emailIssues('аda@example.com') // [{ path: 'email', message: 'must be ASCII: …' }]
+ */
 export function emailIssues(email: unknown, path = 'email'): ValidationIssue[] {
   if (typeof email !== 'string') return [{ path, message: 'must be a string' }]
   const trimmed = email.trim()
   if (trimmed.length > MAX_EMAIL_LENGTH) return [{ path, message: `must be at most ${MAX_EMAIL_LENGTH} characters` }]
-  return EMAIL.test(trimmed) ? [] : [{ path, message: `'${trimmed}' is not an e-mail address` }]
+  if (NON_ASCII.test(trimmed))
+    return [{ path, message: 'must be ASCII: give an internationalized domain in its IDNA form (xn--…)' }]
+  return EMAIL.test(trimmed) ? [] : [{ path, message: 'is not an e-mail address' }]
 }
 
 /** Problems with a first or last name, judged after trimming. */
