@@ -91,6 +91,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     cors: config.cors,
     rateLimit: { ...config.rateLimit, ...(deps.redis ? { redis: deps.redis } : {}) },
     health: { readiness: deps.readiness ?? [], readyTimeoutMs: config.readyTimeoutMs },
+    // A command never outlives its request: it stops when the request's time is up or its client left.
+    requestBudgetMs: config.requestTimeoutMs,
     ...(deps.idempotency ? { idempotency: { store: deps.idempotency } } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     // With a metrics port of its own, the API port measures requests but serves no scrape.

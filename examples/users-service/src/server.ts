@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { createExecutor, runProjection, uuidv7 } from '@eventcore/core'
+import {
+  type CircuitBreaker,
+  circuitBreakerReadiness,
+  createExecutor,
+  runProjection,
+  uuidv7,
+  withCircuitBreaker,
+} from '@eventcore/core'
 import { type ReadinessCheck, serveMetrics } from '@eventcore/http'
 import {
   appliedMigrations,
@@ -45,7 +52,7 @@ async function openStore(
   config: Config,
   { onFirstStart }: StartOptions,
 ): Promise<{ store: SqlEventStore; pool: pg.Pool | undefined }> {
-  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs } = config.database
+  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs, poolWaitMs } = config.database
   if (url) {
     const store = await openPostgresStore({
       connectionString: url,
@@ -53,6 +60,7 @@ async function openStore(
       poolSize,
       connectTimeoutMs,
       statementTimeoutMs,
+      poolWaitMs,
     })
     return { store, pool: store.pool }
   }
@@ -69,7 +77,11 @@ async function opaque(work: Promise<unknown>, message: string): Promise<void> {
   }
 }
 
-function readinessChecks(store: SqlEventStore, redis: SharedRedis | undefined): ReadinessCheck[] {
+function readinessChecks(
+  store: SqlEventStore,
+  breaker: CircuitBreaker,
+  redis: SharedRedis | undefined,
+): ReadinessCheck[] {
   const projections = createSqlProjectionStore(store)
   const checks: ReadinessCheck[] = [
     // /ready is public: say what failed, never a driver message (it may name hosts and ports).
@@ -89,10 +101,13 @@ function readinessChecks(store: SqlEventStore, redis: SharedRedis | undefined): 
         if (failed.length > 0) throw new Error(`failed: ${failed.map((c) => `${c.name}@${c.version}`).join(', ')}`)
       },
     },
+    // Open after repeated store failures: requests fail fast with 503 until a probe gets through.
+    circuitBreakerReadiness(breaker),
   ]
-  // A replica whose limiter cannot reach Redis serves (the limiter fails open) but is not ready: it
-  // enforces no limit, so the orchestrator sends traffic to replicas that do (docs/users-service.md).
-  if (redis) checks.push({ name: 'redis', check: redis.check })
+  // A replica whose limiter cannot reach Redis serves with the limiter failing open, and /ready says
+  // so (degraded) without taking it out of rotation: every replica shares that Redis, so an unready
+  // verdict would turn a limiter outage into an outage of the whole API (docs/users-service.md).
+  if (redis) checks.push({ name: 'redis', check: redis.check, critical: false })
   return checks
 }
 
@@ -105,15 +120,27 @@ function readinessChecks(store: SqlEventStore, redis: SharedRedis | undefined): 
  * process.once('SIGTERM', () => service.close())
  */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
-  const { store, pool } = await openStore(config, options)
-  const metrics = usersServiceMetrics(store, pool)
+  const opened = await openStore(config, options)
+  const { pool } = opened
+  const metrics = usersServiceMetrics(opened.store, pool)
+  // One breaker for the store, shared by every caller: when the database keeps failing, requests
+  // get 503 with Retry-After at once instead of each waiting out the pool and connect timeouts.
+  let onCircuitChange: (message: string) => void = () => {}
+  const circuitMetric = metrics.circuitBreakerObserver('events')
+  const { store, breaker } = withCircuitBreaker(opened.store, {
+    onStateChange: (change) => {
+      circuitMetric(change)
+      onCircuitChange(`event store circuit breaker ${change.from} → ${change.to}`)
+    },
+  })
   const redis = config.redisUrl ? openSharedRedis({ url: config.redisUrl }) : undefined
   let runner: ReturnType<typeof runProjection> | undefined
   let app: FastifyInstance | undefined
   let scrape: FastifyInstance | undefined
   let metricsUrl: string | undefined
   const release = async () => {
-    await runner?.stop()
+    // A runner that never reached the store rejects its stop; closing goes on regardless.
+    await runner?.stop().catch(() => {})
     redis?.close()
     await store.close()
   }
@@ -128,8 +155,18 @@ export async function startService(config: Config, options: StartOptions = {}): 
       observer: metrics.projectionObserver,
       liveBatchDelayMs: 25,
     })
+    // It waits out outages itself; it ends early only on what no retry can fix. Say so, once.
+    let logStopped = (error: unknown): void => {
+      process.stderr.write(`the users projection stopped: ${String(error)}\n`)
+    }
+    runner.done.catch((error: unknown) => logStopped(error))
     const executor = metrics.countingExecutor(
-      createExecutor({ store, timeoutMs: config.commandTimeoutMs, observer: metrics.executorObserver }),
+      createExecutor({
+        store,
+        timeoutMs: config.commandTimeoutMs,
+        maxConcurrent: config.maxConcurrentCommands,
+        observer: metrics.executorObserver,
+      }),
     )
     app = await buildApp(config, {
       store,
@@ -137,9 +174,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
       metrics,
       newId: uuidv7,
       idempotency: createSqlIdempotencyStore(store),
-      readiness: readinessChecks(store, redis),
+      readiness: readinessChecks(store, breaker, redis),
       ...(redis ? { redis: redis.client } : {}),
     })
+    const log = app.log
+    logStopped = (error: unknown) => log.error({ err: error }, 'the users projection stopped')
+    onCircuitChange = (message) => log.warn(message)
     // In the background: a Redis that is down delays nothing and stops nothing.
     redis?.start(app.log)
     const url = await app.listen({ port: config.port, host: config.host })

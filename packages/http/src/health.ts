@@ -4,6 +4,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 export interface ReadinessCheck {
   readonly name: string
   readonly check: () => Promise<void>
+  /**
+   * Whether a failure makes the replica unready. A dependency the service can serve without (a
+   * rate limiter that fails open) is not critical: its failure is reported, `/ready` answers 200
+   * with `status: 'degraded'`, and the replica stays in rotation — taking every replica out because
+   * a dependency they all share is down would turn a degraded service into an outage.
+   * @default true
+   */
+  readonly critical?: boolean
 }
 
 /** Health options of {@link eventcoreHttp}. */
@@ -59,8 +67,9 @@ export function registerHealth(app: FastifyInstance, options: HealthOptions, lif
         }
       }),
     )
-    const failing = checks.filter((c) => !c.ok).map((c) => c.name)
+    const failed = readiness.filter((_, i) => !checks[i]?.ok)
+    const failing = failed.filter((check) => check.critical ?? true).map((check) => check.name)
     if (failing.length > 0) return notReady(request, reply, 'not-ready', `failing: ${failing.join(', ')}`, checks)
-    return { status: 'ready', checks }
+    return { status: failed.length > 0 ? 'degraded' : 'ready', checks }
   })
 }

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@eventcore/core'
-import { uuidv7 } from '@eventcore/core'
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { isEventCoreError, uuidv7 } from '@eventcore/core'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { type AuthOptions, registerAuthentication, registerAuthorization } from './auth.js'
 import { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
@@ -11,6 +11,7 @@ import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimi
 import type { EventcoreMetrics } from './metrics.js'
 import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
+import { requestSignal } from './request-signal.js'
 import { registerHttpsEnforcement, registerSecurityHeaders, type SecurityOptions } from './security.js'
 import { registerUnstorableTextChecks } from './unstorable-text.js'
 
@@ -18,6 +19,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's correlation id: the caller's `X-Correlation-Id`, or a new one. */
     correlationId: string
+    /** The request's time budget from its arrival (the plugin's `requestBudgetMs`); 0 for none. */
+    requestBudgetMs: number
   }
   interface FastifyInstance {
     /** The service's lifecycle: drain before shutting down. */
@@ -51,6 +54,12 @@ export interface EventcoreHttpOptions {
   readonly maxJsonDepth?: number
   /** Where Prometheus scrapes, or `false` when served on a port of its own with `serveMetrics`. @default '/metrics' */
   readonly metricsPath?: string | false
+  /**
+   * Each request's time budget from its arrival, in milliseconds, which {@link executionOptions}
+   * hands to the command it runs (usually the server's request timeout); 0 for none.
+   * @default 0
+   */
+  readonly requestBudgetMs?: number
 }
 
 /** Longest part of a request URL a problem repeats (`instance`, a 404's detail); the rest is cut. */
@@ -59,6 +68,7 @@ const echoed = (url: string) => (url.length > MAX_ECHOED_URL ? `${url.slice(0, M
 
 const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
   app.decorateRequest('correlationId', '')
+  app.decorateRequest('requestBudgetMs', options.requestBudgetMs ?? 0)
   let draining = false
   const lifecycle: ServiceLifecycle = {
     get draining() {
@@ -103,8 +113,14 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
 
   app.setErrorHandler(async (error, request, reply) => {
     const problem = problemFor(error)
-    if (problem.status >= 500) request.log.error({ err: error, correlationId: request.correlationId }, 'request failed')
+    // Outages the service already knows about (an open circuit, too many commands at once) are
+    // expected while they last: a warning each, not an error with a stack trace per request.
+    if (problem.status >= 500 && !isExpectedRefusal(error))
+      request.log.error({ err: error, correlationId: request.correlationId }, 'request failed')
+    else if (problem.status >= 500)
+      request.log.warn({ correlationId: request.correlationId, code: problem.code }, problem.detail)
     else request.log.info({ correlationId: request.correlationId, problem: problem.type }, problem.detail)
+    if (typeof problem.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.retryAfterSeconds))
     return reply
       .code(problem.status)
       .type('application/problem+json')
@@ -161,4 +177,35 @@ export function executionContext(request: FastifyRequest): ExecutionContext {
   return actor === undefined
     ? { correlationId: request.correlationId, causationId: request.id }
     : { correlationId: request.correlationId, causationId: request.id, actor }
+}
+
+/**
+ * What `executor.execute(…, options)` needs from a request: its {@link executionContext}, and a
+ * signal that stops the command when the client goes away or the request's budget
+ * (`requestBudgetMs`) is spent, so a command never outlives the request that asked for it.
+ *
+ * @example
+ * app.post('/accounts', async (request, reply) => {
+ *   const result = await executor.execute(open, request.body, executionOptions(request, reply))
+ *   if (!result.ok) throw result.error
+ *   return reply.code(201).send(result.versions)
+ * })
+ */
+export function executionOptions(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): { context: ExecutionContext; signal: AbortSignal } {
+  return {
+    context: executionContext(request),
+    signal: requestSignal(request, reply, { budgetMs: request.requestBudgetMs }),
+  }
+}
+
+/** A refusal made on purpose to protect the store: an open circuit breaker or an executor at capacity. */
+function isExpectedRefusal(error: unknown): boolean {
+  return (
+    isEventCoreError(error) &&
+    error.kind === 'store-unavailable' &&
+    (error.code === 'ERR_EVENTCORE_CIRCUIT_OPEN' || error.code === 'ERR_EVENTCORE_OVERLOADED')
+  )
 }

@@ -96,6 +96,38 @@ describe('health and readiness', () => {
     expect(response.json()).toMatchObject({ checks: [{ name: 'hung', ok: false, error: 'no answer within 20 ms' }] })
   })
 
+  it('stays ready, degraded, when only a check that is not critical fails', async () => {
+    const down = () => Promise.reject(new Error('limiter store down'))
+    const degraded = await appWith({
+      health: {
+        readiness: [
+          { name: 'db', check: async () => {} },
+          { name: 'limiter', check: down, critical: false },
+        ],
+      },
+    })
+    const response = await degraded.inject({ method: 'GET', url: '/ready' })
+    expect(response.statusCode).toBe(200)
+    expect(response.json()).toEqual({
+      status: 'degraded',
+      checks: [
+        { name: 'db', ok: true },
+        { name: 'limiter', ok: false, error: 'limiter store down' },
+      ],
+    })
+    const both = await appWith({
+      health: {
+        readiness: [
+          { name: 'db', check: down },
+          { name: 'limiter', check: down, critical: false },
+        ],
+      },
+    })
+    const unready = await both.inject({ method: 'GET', url: '/ready' })
+    expect(unready.statusCode).toBe(503)
+    expect(unready.json()).toMatchObject({ detail: 'failing: db' })
+  })
+
   it('turns not-ready while draining, and stays alive', async () => {
     const app = await appWith({})
     expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200)

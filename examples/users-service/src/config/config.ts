@@ -20,6 +20,8 @@ export interface DatabaseConfig {
   readonly poolSize: number
   readonly connectTimeoutMs: number
   readonly statementTimeoutMs: number
+  /** The longest a request waits for a free pool connection before it is answered 503. */
+  readonly poolWaitMs: number
 }
 
 /** The service's configuration, validated and with every default applied. */
@@ -47,6 +49,8 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly requestTimeoutMs: number
   readonly commandTimeoutMs: number
+  /** Commands running at once in this replica; more are refused at once with 503 and `Retry-After`. */
+  readonly maxConcurrentCommands: number
   readonly shutdownTimeoutMs: number
   /** After a stop signal, how long to keep serving with `/ready` at 503 before closing. */
   readonly shutdownDrainMs: number

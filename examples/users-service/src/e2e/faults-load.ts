@@ -4,7 +4,14 @@ import { randomUUID } from 'node:crypto'
 
 /** How one request ended: its status and body, or `hung` when it did not answer within the bound. */
 export type Outcome =
-  | { readonly status: number; readonly contentType: string; readonly body: string; readonly email: string }
+  | {
+      readonly status: number
+      readonly contentType: string
+      readonly body: string
+      readonly email: string
+      /** The `Retry-After` header, when there was one. */
+      readonly retryAfter: string | null
+    }
   | { readonly status: 'hung' | 'network'; readonly error: string; readonly email: string }
 
 /** The bound on every request: a request unanswered by then counts as hung. */
@@ -32,6 +39,7 @@ export async function register(
       contentType: response.headers.get('content-type') ?? '',
       body: await response.text(),
       email,
+      retryAfter: response.headers.get('retry-after'),
     }
   } catch (error) {
     const name = (error as Error).name

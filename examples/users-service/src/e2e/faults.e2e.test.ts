@@ -105,7 +105,7 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the users service unde
     expectOnlyCreatedOrUnavailable(sent)
   })
 
-  it('reports 503 on /ready and 503 problem+json on writes while the database is down, and 200 after', async () => {
+  it('reports 503 on /ready and 503 problem+json on writes while the database is down, opens its circuit breaker, and serves after', async () => {
     await cluster.stop()
     faults.serverStops = 1
     try {
@@ -114,6 +114,27 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the users service unde
       outcomes.push(refused)
       expect(refused.status).toBe(503)
       if ('body' in refused) expect(refused.contentType).toMatch(/^application\/problem\+json/)
+      expect(refused.status === 503 && 'body' in refused && refused.retryAfter).toMatch(/^\d+$/)
+      // Failures keep coming: the breaker opens and later requests are refused at once, not after
+      // the executor's retries.
+      const whileDown: Outcome[] = []
+      for (let n = 0; n < 40 && !whileDown.some(circuitOpen); n++) whileDown.push(await register(service.url, token))
+      outcomes.push(...whileDown)
+      const open = whileDown.find(circuitOpen)
+      expect(open, JSON.stringify(tally(whileDown))).toBeDefined()
+      const started = performance.now()
+      const fast = await register(service.url, token)
+      figures.circuitOpen = {
+        requestsUntilOpen: whileDown.length,
+        refusedInMs: Math.round(performance.now() - started),
+        retryAfter: open && 'body' in open ? open.retryAfter : undefined,
+      }
+      outcomes.push(fast)
+      expect(circuitOpen(fast)).toBe(true)
+      const metrics = await (await fetch(`${service.url}/metrics`)).text()
+      expect(metrics).toMatch(/^eventcore_circuit_breaker_state\{store="events"\} 2$/m)
+      const readiness = (await (await fetch(`${service.url}/ready`)).json()) as { checks: unknown[] }
+      expect(readiness.checks).toContainEqual(expect.objectContaining({ name: 'event-store-circuit', ok: false }))
     } finally {
       await cluster.start()
     }
@@ -183,4 +204,14 @@ function expectOnlyCreatedOrUnavailable(outcomes: readonly Outcome[]): void {
       !(o.status === 409 && 'body' in o && o.body.includes('user-exists')),
   )
   expect(unexpected).toEqual([])
+}
+
+/** A 503 refused by the open circuit breaker, with a Retry-After. */
+function circuitOpen(outcome: Outcome): boolean {
+  return (
+    outcome.status === 503 &&
+    'body' in outcome &&
+    outcome.body.includes('ERR_EVENTCORE_CIRCUIT_OPEN') &&
+    /^\d+$/.test(outcome.retryAfter ?? '')
+  )
 }

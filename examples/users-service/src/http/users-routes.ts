@@ -1,5 +1,5 @@
 import { type Executor, ValidationError } from '@eventcore/core'
-import { answerMethodNotAllowed, can, executionContext, HttpProblem } from '@eventcore/http'
+import { answerMethodNotAllowed, can, executionOptions, HttpProblem } from '@eventcore/http'
 import type { SqlEventStore } from '@eventcore/postgres'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
@@ -70,7 +70,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       const result = await executor.execute(
         registerUser,
         { userId, email, firstName, lastName },
-        { context: executionContext(request), assumeNewStreams: true },
+        { ...executionOptions(request, reply), assumeNewStreams: true },
       )
       if (!result.ok) throw problemOf(result.error)
       // The user stream was empty before (else `user-exists`): what was written is all of it.
@@ -152,7 +152,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
           ...(lastName === undefined ? {} : { lastName }),
           ...(typeof expected === 'number' ? { expectedVersion: expected } : {}),
         },
-        { context: executionContext(request) },
+        executionOptions(request, reply),
       )
       if (!result.ok) throw problemOf(result.error)
       const user = await load(id)
@@ -173,7 +173,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       const result = await executor.execute(
         deactivateUser,
         { userId: id, ...(typeof expected === 'number' ? { expectedVersion: expected } : {}) },
-        { context: executionContext(request) },
+        executionOptions(request, reply),
       )
       if (!result.ok) throw problemOf(result.error)
       const user = await load(id)
