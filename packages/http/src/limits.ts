@@ -32,6 +32,9 @@ export interface CorsOptions {
   readonly origins?: readonly string[]
 }
 
+/** At most one "limiter unavailable" line per this interval, with the count of requests let through. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000
+
 function checkLimits(max: number, windowMs: number, namespace: string): void {
   if (!Number.isSafeInteger(max) || max < 1)
     throw new RangeError(`rateLimit.max must be a positive integer, got ${max}`)
@@ -81,15 +84,24 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
   // Added after authentication's hook and before authorization's: a caller with a valid token is
   // counted by its subject, one without (missing, bad, expired) by its address, and the 401 carries
   // the RateLimit headers (or becomes a 429 once the address is over its limit).
+  // While the counters' store is down every request fails open: one error line per outage
+  // interval says so, not one per request (that would flood the logs exactly when they matter).
+  let lastLoggedAt = Number.NEGATIVE_INFINITY
+  let unlimited = 0
   app.addHook('onRequest', async function limited(request, reply) {
     try {
       await limit.call(this, request, reply)
     } catch (error) {
       if (error instanceof HttpProblem) throw error
+      unlimited += 1
+      const now = performance.now()
+      if (now - lastLoggedAt < OUTAGE_LOG_INTERVAL_MS) return
+      lastLoggedAt = now
       request.log.error(
-        { err: error, correlationId: request.correlationId },
-        'rate limiter unavailable; request let through unlimited',
+        { err: error, correlationId: request.correlationId, unlimitedRequests: unlimited },
+        'rate limiter unavailable; requests let through unlimited',
       )
+      unlimited = 0
     }
   })
 }
