@@ -11,12 +11,14 @@ export interface KnownRow {
 }
 
 /**
- * The version each event will take, when the plan allows the cheapest append: no caller-supplied
- * ids, every checked stream is written, and every written stream has an exact expected version.
- * Then nothing needs looking up first: event k of a stream expected at v gets v + k.
+ * The version each event will take, when the plan allows the cheapest append: every checked stream
+ * is written, and every written stream has an exact expected version. Then nothing needs looking up
+ * first: event k of a stream expected at v gets v + k. Caller-supplied ids take this path too (the
+ * executor gives every event its id before the first try): an id already stored — a retried batch
+ * whose first try committed — hits the primary key, and the general statement then answers
+ * `duplicate` (or names the reused id).
  */
 export function knownVersions(plan: AppendPlan): number[] | undefined {
-  if (plan.idsSupplied) return undefined
   const next = new Map<string, number>()
   for (const { streamId, expected } of plan.checks) {
     if (typeof expected !== 'number' && expected !== 'no-stream') return undefined
