@@ -1,3 +1,4 @@
+import { appendFunctionV4 } from './append-function-v4.js'
 import type { SchemaName } from './schema-name.js'
 import type { SqlDriver } from './sql-driver.js'
 import { storeError } from './store-errors.js'
@@ -181,6 +182,11 @@ CREATE TABLE ${s}.idempotency_keys (
 -- The clean-up deletes expired rows in small batches, oldest first.
 CREATE INDEX idempotency_keys_expiry ON ${s}.idempotency_keys (expires_at);
 `,
+  },
+  {
+    version: 4,
+    name: 'append numbers events from the checked version',
+    sql: (schema) => appendFunctionV4(schema, LOCK_NAMESPACE),
   },
 ]
 
