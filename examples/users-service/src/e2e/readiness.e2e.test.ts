@@ -9,7 +9,7 @@ describe('readiness of the users service', () => {
   // The store is closed under the service by the test: closing it again may fail, harmlessly.
   afterAll(() => service?.close().catch(() => undefined))
 
-  it('is ready with its database, migrations and projections checked', async () => {
+  it('is ready with its database, migrations, projections and circuit breaker checked', async () => {
     const response = await service.call('/ready')
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({
@@ -18,6 +18,7 @@ describe('readiness of the users service', () => {
         { name: 'database', ok: true },
         { name: 'migrations', ok: true },
         { name: 'projections', ok: true },
+        { name: 'event-store-circuit', ok: true },
       ],
     })
   })
