@@ -145,6 +145,34 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the users service unde
     figures.serverStop = { readyAfterStartMs: readyMs, createdAfterStartMs: Math.round(performance.now() - started) }
   })
 
+  it('answers 503 problem+json while the database is read-only (a standby after failover), is unready once its breaker opens, and writes again after', async () => {
+    // Set from another database: the service's sessions are on `postgres`.
+    const readOnly = (on: boolean) =>
+      cluster.sql(
+        `ALTER DATABASE postgres SET default_transaction_read_only = ${on ? 'on' : 'off'}`,
+        undefined,
+        'template1',
+      )
+    await readOnly(true)
+    faults.readOnly = 1
+    await cluster.terminateBackends({ applicationName: 'eventcore_service' }) // new sessions take the setting
+    const refused: Outcome[] = []
+    try {
+      for (let n = 0; n < 40 && !refused.some(circuitOpen); n++) refused.push(await register(service.url, token))
+      outcomes.push(...refused)
+      expectOnlyCreatedOrUnavailable(refused)
+      expect(refused.filter((o) => o.status === 503).length).toBeGreaterThan(0)
+      expect(refused.some(circuitOpen)).toBe(true)
+      await until('/ready to say 503', async () => (await ready()) === 503)
+    } finally {
+      await readOnly(false)
+      await cluster.terminateBackends({ applicationName: 'eventcore_service' })
+    }
+    const started = performance.now()
+    await until('a 201 after writes are allowed again', async () => (await register(service.url, token)).status === 201)
+    figures.readOnly = { ...tally(refused), createdAfterMs: Math.round(performance.now() - started) }
+  })
+
   it('writes a registration retried with the same Idempotency-Key once, through killed connections', async () => {
     const key = randomUUID()
     const email = `idem.${randomUUID()}@example.com`
