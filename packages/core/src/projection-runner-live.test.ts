@@ -4,14 +4,7 @@ import { createMemoryProjectionStore } from './memory-projections.js'
 import { createMemoryStore } from './memory-store.js'
 import type { ProjectionStore } from './projection.js'
 import { runProjection } from './projection-runner.js'
-
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
-}
+import { until } from './test-wait.js'
 
 describe('a projection runner following live appends', () => {
   it('applies every append without an empty read or a checkpoint listing per wake-up', async () => {

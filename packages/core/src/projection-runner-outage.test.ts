@@ -6,6 +6,7 @@ import { createMemoryStore } from './memory-store.js'
 import type { ProjectionState, ProjectionStore } from './projection.js'
 import { runProjection } from './projection-runner.js'
 import { projectionStatus } from './projection-status.js'
+import { until } from './test-wait.js'
 
 const fast = { minPollMs: 2, maxPollMs: 20, standbyRetryMs: 10, outageBackoff: { minMs: 1, maxMs: 5 } }
 const down = () => new StoreUnavailableError('connect ECONNREFUSED 127.0.0.1:5432', { transient: true })
@@ -14,14 +15,6 @@ async function seeded(count: number) {
   const store = createMemoryStore()
   for (let n = 1; n <= count; n++) await store.append([{ streamId: `s-${n}`, events: [{ type: 'N', data: { n } }] }])
   return store
-}
-
-async function until(condition: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
 }
 
 /** A real store and a real projection store that both fail every call while `outage.down` is set. */

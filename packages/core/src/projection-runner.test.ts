@@ -4,6 +4,7 @@ import { createMemoryProjectionStore } from './memory-projections.js'
 import { createMemoryStore } from './memory-store.js'
 import type { Lease, ProjectionStore } from './projection.js'
 import { runProjection } from './projection-runner.js'
+import { until } from './test-wait.js'
 
 const fast = { minPollMs: 2, maxPollMs: 20, standbyRetryMs: 10 }
 
@@ -11,14 +12,6 @@ async function seeded(count: number) {
   const store = createMemoryStore()
   for (let n = 1; n <= count; n++) await store.append([{ streamId: `s-${n}`, events: [{ type: 'N', data: { n } }] }])
   return store
-}
-
-async function until(condition: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
 }
 
 describe('projection runner', () => {
