@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendPairsUntil, expectNoLossNoHalfWrites, expectNoUncaught, recoveryMs } from './fault-load.js'
+import { appendPairsUntil, expectNoLossNoHalfWrites, expectNoUncaught, recoveryMs } from './test-fault-load.js'
 import { openPostgresStore, type PostgresEventStore } from './postgres-store.js'
 import { canCreateScratchCluster, createScratchCluster, type ScratchCluster } from './scratch-cluster.js'
 import { databaseUrl, uniqueSchema } from './test-database.js'

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest'
 import { channelOf } from './notifier.js'
 import { pgliteStores } from './test-database.js'
 import { within } from './test-wait.js'
-import { itOrdersByTransactionIdAsANumber } from './transaction-order-contract.js'
+import { itOrdersByTransactionIdAsANumber } from './test-transaction-order.js'
 
 // One in-memory PGlite for the whole file (creating one takes seconds); each store gets a schema.
 const stores = pgliteStores()

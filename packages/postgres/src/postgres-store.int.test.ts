@@ -6,7 +6,7 @@ import { channelOf } from './notifier.js'
 import { openPostgresStore } from './postgres-store.js'
 import { databaseUrl, postgresStores } from './test-database.js'
 import { within } from './test-wait.js'
-import { itOrdersByTransactionIdAsANumber } from './transaction-order-contract.js'
+import { itOrdersByTransactionIdAsANumber } from './test-transaction-order.js'
 
 describe.runIf(databaseUrl)('PostgreSQL', () => {
   const stores = postgresStores()
