@@ -9,6 +9,7 @@
  * @module
  */
 import os from 'node:os'
+import { errorMessage } from './error-message.js'
 import { type HttpUsersContext, httpUsers } from './http/http-users.js'
 import { renderHttpSection } from './http/report.js'
 import { createHttpServerFleet } from './http/server-process.js'
@@ -81,7 +82,7 @@ function peerContender(admin: PostgresAdmin): Contender {
   try {
     return emmettContender(loadEmmett(), (name) => admin.createDatabase(name))
   } catch (error) {
-    return unavailableContender(identity, error instanceof Error ? error.message : String(error))
+    return unavailableContender(identity, errorMessage(error))
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mintToken } from '@eventcore/example-users-service/dist/token.js'
+import { errorMessage } from '../error-message.js'
 import type { Outcome } from '../measure/measurement.js'
 import { takeTurns } from '../measure/rounds.js'
 import type { ScenarioContext } from '../operations/scenario.js'
@@ -51,8 +52,6 @@ interface Tally {
   errors: number
 }
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
-
 /** Starts each contender's server with a pool of `connections`, in a fresh schema; failures by name. */
 async function startServers(context: HttpUsersContext, connections: number, jwtSecret: string) {
   const servers = new Map<string, HttpServerProcess>()
@@ -64,7 +63,7 @@ async function startServers(context: HttpUsersContext, connections: number, jwtS
         const { databaseUrl } = context.settings
         servers.set(name, await context.fleet.start({ kind, databaseUrl, schema, poolSize: connections, jwtSecret }))
       } catch (error) {
-        failures.set(name, `failed to start: ${describe(error)}`)
+        failures.set(name, `failed to start: ${errorMessage(error)}`)
       }
     }),
   )
@@ -99,7 +98,7 @@ async function rowsAt(
         )
         await server.settle()
       } catch (error) {
-        failures.set(name, describe(error))
+        failures.set(name, errorMessage(error))
       }
     }
     const bodies = new Map(CONTENDERS.map((c) => [c.name, registerBodies(`${prefix}-c${connections}`)]))

@@ -1,6 +1,5 @@
 import autocannon from 'autocannon'
-import type { Measurement } from '../measure/measurement.js'
-import { summarizeLatencies } from '../measure/percentiles.js'
+import { type Measurement, measurementOf } from '../measure/measurement.js'
 
 /** Options of {@link runHttpLoad}. */
 export interface HttpLoadOptions {
@@ -65,15 +64,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpMeasure
   if (warmupMs > 0) await cannon(url, connections, warmupMs, request())
   const { result, latencies, ok, elapsedMs } = await cannon(url, connections, durationMs, request())
   const non2xx = latencies.length - ok
-  return {
-    rate: elapsedMs > 0 ? (ok * 1000) / elapsedMs : 0,
-    count: ok,
-    elapsedMs,
-    latency: summarizeLatencies(latencies),
-    retries: 0,
-    non2xx,
-    errors: result.errors,
-  }
+  return { ...measurementOf(ok, elapsedMs, latencies), non2xx, errors: result.errors }
 }
 
 /** Options of {@link seedUsers}. */

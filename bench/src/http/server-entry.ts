@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { errorMessage } from '../error-message.js'
 import { startBareUsersServer } from './bare-users-server.js'
 import {
   type ChildMessage,
@@ -42,8 +43,6 @@ const send = (message: ChildMessage) =>
     process.send(message, undefined, {}, () => resolve())
   })
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
-
 async function main(): Promise<void> {
   if (!process.send) throw new Error('run this file with child_process.fork: it talks to its parent over IPC')
   const server = await start(parseServerSpec(process.env[SPEC_VARIABLE] ?? ''))
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
   const stop = () => {
     stopping ??= server
       .close()
-      .catch((error: unknown) => void process.stderr.write(`closing failed: ${describe(error)}\n`))
+      .catch((error: unknown) => void process.stderr.write(`closing failed: ${errorMessage(error)}\n`))
       .finally(() => process.exit(0))
     return stopping
   }
@@ -63,7 +62,7 @@ async function main(): Promise<void> {
     if (message?.type === 'settle') {
       server.settle().then(
         (ms) => send({ type: 'settled', ms }),
-        (error: unknown) => send({ type: 'settled', ms: 0, problem: describe(error) }),
+        (error: unknown) => send({ type: 'settled', ms: 0, problem: errorMessage(error) }),
       )
     }
   })
@@ -71,6 +70,6 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  await send({ type: 'failed', message: describe(error) })
+  await send({ type: 'failed', message: errorMessage(error) })
   process.exit(1)
 })

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js'
 import type { Measurement, Outcome } from './measurement.js'
 
 /** One contender's go in a row: opens it, measures, closes it. */
@@ -51,7 +52,7 @@ export async function takeTurns(turns: readonly Turn[], options: TakeTurnsOption
         const measured = await turn.run()
         results.set(turn.key, [...(results.get(turn.key) ?? []), measured])
       } catch (error) {
-        failures.set(turn.key, `failed: ${error instanceof Error ? error.message : String(error)}`)
+        failures.set(turn.key, `failed: ${errorMessage(error)}`)
       }
       onTurn?.(turn.key, round)
     }

@@ -1,5 +1,4 @@
-import type { Measurement } from '../measure/measurement.js'
-import { summarizeLatencies } from '../measure/percentiles.js'
+import { type Measurement, measurementOf } from '../measure/measurement.js'
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
@@ -42,13 +41,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
   }
   await Promise.all(Array.from({ length: concurrency }, caller))
   const elapsedMs = lastEnd - measureFrom
-  return {
-    rate: elapsedMs > 0 ? (latencies.length * 1000) / elapsedMs : 0,
-    count: latencies.length,
-    elapsedMs,
-    latency: summarizeLatencies(latencies),
-    retries,
-  }
+  return measurementOf(latencies.length, elapsedMs, latencies, { retries })
 }
 
 /** Options of {@link runCatchUp}. */
@@ -82,12 +75,5 @@ export async function runCatchUp(options: CatchUpOptions): Promise<Measurement> 
     events === expected
       ? undefined
       : `read ${events.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} events`
-  return {
-    rate: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0,
-    count: events,
-    elapsedMs,
-    latency: summarizeLatencies(latencies),
-    retries: 0,
-    ...(note ? { note } : {}),
-  }
+  return measurementOf(events, elapsedMs, latencies, { note })
 }

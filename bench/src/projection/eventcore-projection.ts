@@ -1,5 +1,6 @@
 import { defineProjection, runProjection } from '@eventcore/core'
 import { createSqlProjectionStore, type SqlConnection, type SqlEventStore } from '@eventcore/postgres'
+import { errorMessage } from '../error-message.js'
 import type { ProjectOptions, RunningProjection } from '../stores/contender.js'
 import { schemaIdentifier } from '../stores/namespaces.js'
 import { balancesTableSql, DEPOSITED, depositOf, sumDeposits, upsertBalanceSql, upsertBalancesSql } from './balances.js'
@@ -81,7 +82,7 @@ export function eventcoreProjections(
       let stopped = false
       const ended = handle.done.then(
         (checkpoint) => `the projection ended: ${checkpoint.state}${lastError(checkpoint.lastError)}`,
-        (error: unknown) => `the projection failed: ${error instanceof Error ? error.message : String(error)}`,
+        (error: unknown) => `the projection failed: ${errorMessage(error)}`,
       )
       const started: RunningProjection = {
         ended: ended.then((why) => (stopped ? new Promise<string>(() => {}) : why)),

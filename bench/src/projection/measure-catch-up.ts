@@ -1,5 +1,4 @@
-import type { Measurement } from '../measure/measurement.js'
-import { summarizeLatencies } from '../measure/percentiles.js'
+import { type Measurement, measurementOf } from '../measure/measurement.js'
 import type { AppliedBatch, RunningProjection } from '../stores/contender.js'
 
 /** Options of {@link runProjectionCatchUp}. */
@@ -46,12 +45,5 @@ export async function runProjectionCatchUp(options: ProjectionCatchUpOptions): P
     events >= expected
       ? undefined
       : `${events.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} events in ${(elapsedMs / 1000).toFixed(1)} s (time cap)`
-  return {
-    rate: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0,
-    count: events,
-    elapsedMs,
-    latency: summarizeLatencies(latencies),
-    retries: 0,
-    ...(note ? { note } : {}),
-  }
+  return measurementOf(events, elapsedMs, latencies, { note })
 }

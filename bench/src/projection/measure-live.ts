@@ -1,5 +1,4 @@
-import type { Measurement } from '../measure/measurement.js'
-import { summarizeLatencies } from '../measure/percentiles.js'
+import { type Measurement, measurementOf } from '../measure/measurement.js'
 import type { AppliedBatch, RunningProjection } from '../stores/contender.js'
 
 /** Options of {@link runLive}. */
@@ -110,12 +109,5 @@ export async function runLive(options: LiveOptions): Promise<Measurement> {
     unapplied > 0 ? `${unapplied} of ${counted.length} not applied within ${drainMs / 1000} s` : '',
     early > 0 ? `${early} applied before their append returned (0 ms)` : '',
   ].filter(Boolean)
-  return {
-    rate: elapsedMs > 0 ? (counted.length * 1000) / elapsedMs : 0,
-    count: counted.length,
-    elapsedMs,
-    latency: summarizeLatencies(latencies),
-    retries: 0,
-    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
-  }
+  return measurementOf(counted.length, elapsedMs, latencies, { note: notes.join('; ') })
 }

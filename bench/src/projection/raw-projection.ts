@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js'
 import type { ProjectOptions, RunningProjection } from '../stores/contender.js'
 import { schemaIdentifier } from '../stores/namespaces.js'
 import type { WithClient } from '../stores/raw-baseline.js'
@@ -85,7 +86,7 @@ ${balancesTableSql(table)}`,
       }
       return 'stopped'
     }
-    const done = loop().catch((error: unknown) => `failed: ${error instanceof Error ? error.message : String(error)}`)
+    const done = loop().catch((error: unknown) => `failed: ${errorMessage(error)}`)
     return {
       ended: done.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
       async stop() {
