@@ -24,14 +24,14 @@ import { projectionLatency } from './projection/live-latency.js'
 import { renderSection } from './report/report.js'
 import { readSettings, redactUrl, type Settings } from './settings.js'
 import { type Contender, unavailableContender } from './stores/contender.js'
-import { emmettContender } from './stores/emmett.js'
+import { EMMETT, emmettContender } from './stores/emmett.js'
 import { loadEmmett } from './stores/emmett-api.js'
-import { eventcoreMemory, eventcorePglite, eventcorePostgres } from './stores/eventcore.js'
+import { EVENTCORE_POSTGRES, eventcoreMemory, eventcorePglite, eventcorePostgres } from './stores/eventcore.js'
 import { runPrefix } from './stores/namespaces.js'
 import { createOpenGate } from './stores/open-gate.js'
 import { ensurePeersInstalled } from './stores/peers.js'
 import { connectAdmin, type PostgresAdmin } from './stores/postgres-admin.js'
-import { rawBaseline } from './stores/raw-baseline.js'
+import { RAW_BASELINE, rawBaseline } from './stores/raw-baseline.js'
 
 const SCENARIOS: readonly Scenario[] = [
   singleAppend,
@@ -67,22 +67,21 @@ function postgresContenders(settings: Settings, admin: PostgresAdmin | undefined
   const url = settings.databaseUrl
   if (!admin) {
     return [
-      unavailableContender({ name: 'EventCore PostgreSQL', key: 'ec', role: 'us' }, reason),
-      unavailableContender({ name: 'raw SQL (pg)', key: 'raw', role: 'raw' }, reason),
-      unavailableContender({ name: 'Emmett 0.42 (PostgreSQL)', key: 'emt', role: 'peer' }, reason),
+      unavailableContender(EVENTCORE_POSTGRES, reason),
+      unavailableContender(RAW_BASELINE, reason),
+      unavailableContender(EMMETT, reason),
     ]
   }
   return [eventcorePostgres(url), rawBaseline(url), peerContender(admin)]
 }
 
 function peerContender(admin: PostgresAdmin): Contender {
-  const identity = { name: 'Emmett 0.42 (PostgreSQL)', key: 'emt', role: 'peer' } as const
   const notInstalled = ensurePeersInstalled(print)
-  if (notInstalled) return unavailableContender(identity, notInstalled)
+  if (notInstalled) return unavailableContender(EMMETT, notInstalled)
   try {
     return emmettContender(loadEmmett(), (name) => admin.createDatabase(name))
   } catch (error) {
-    return unavailableContender(identity, errorMessage(error))
+    return unavailableContender(EMMETT, errorMessage(error))
   }
 }
 

@@ -111,11 +111,14 @@ export interface Contender {
   dispose?(): Promise<void>
 }
 
+/** What a contender's rows are known by, also when it cannot run. */
+export type ContenderIdentity = Pick<Contender, 'name' | 'key' | 'role'>
+
 /**
  * A contender that cannot run, e.g. a PostgreSQL store when no server answers: its rows say n/a
  * with the reason.
  */
-export function unavailableContender(identity: Pick<Contender, 'name' | 'key' | 'role'>, reason: string): Contender {
+export function unavailableContender(identity: ContenderIdentity, reason: string): Contender {
   return {
     ...identity,
     unavailable: reason,

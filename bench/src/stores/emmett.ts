@@ -1,10 +1,13 @@
-import { forEachLimit } from '../operations/workload.js'
-import type { BenchStore, Contender } from './contender.js'
+import { forEachLimit } from './bulk-load.js'
+import type { BenchStore, Contender, ContenderIdentity } from './contender.js'
 import type { EmmettModules } from './emmett-api.js'
 
 /** Why Emmett has no projection rows. */
 const EMMETT_PROJECTIONS =
   'not measured: its consumers and projectors (postgreSQLProjector) are not wired into this bench'
+
+/** The rows of Emmett's PostgreSQL store, the peer. */
+export const EMMETT: ContenderIdentity = { name: 'Emmett 0.42 (PostgreSQL)', key: 'emt', role: 'peer' }
 
 /**
  * Emmett 0.42's PostgreSQL store, used as its docs show: `getPostgreSQLEventStore`, then
@@ -18,9 +21,7 @@ const EMMETT_PROJECTIONS =
  */
 export function emmettContender(emmett: EmmettModules, createDatabase: (name: string) => Promise<string>): Contender {
   return {
-    name: 'Emmett 0.42 (PostgreSQL)',
-    key: 'emt',
-    role: 'peer',
+    ...EMMETT,
     missing: {
       transfer: 'no atomic append to two streams (appendToStream takes one)',
       project: EMMETT_PROJECTIONS,

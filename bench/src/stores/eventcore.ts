@@ -2,9 +2,9 @@ import { createExecutor, type EventStore, START } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
 import { transfer } from '@eventcore/core/testing'
 import { openPgliteStore, openPostgresStore, type PgliteEventStore, type SqlEventStore } from '@eventcore/postgres'
-import { chunk } from '../operations/workload.js'
 import { type EventcoreProjections, eventcoreProjections } from '../projection/eventcore-projection.js'
-import type { BenchStore, Contender, StreamLoad } from './contender.js'
+import { chunk } from './bulk-load.js'
+import type { BenchStore, Contender, ContenderIdentity, StreamLoad } from './contender.js'
 
 /** The name of the memory store's rows. */
 export const MEMORY_STORE = 'EventCore memory'
@@ -64,12 +64,13 @@ function withProjections(store: SqlEventStore, projections: EventcoreProjections
   }
 }
 
+/** The rows of EventCore's PostgreSQL store. */
+export const EVENTCORE_POSTGRES: ContenderIdentity = { name: 'EventCore PostgreSQL', key: 'ec', role: 'us' }
+
 /** EventCore's PostgreSQL store; a pool of one connection per caller, opened for each turn. */
 export function eventcorePostgres(connectionString: string): Contender {
   return {
-    name: 'EventCore PostgreSQL',
-    key: 'ec',
-    role: 'us',
+    ...EVENTCORE_POSTGRES,
     async open({ namespace, connections }) {
       const store = await openPostgresStore({ connectionString, schema: namespace, poolSize: connections })
       // The runner's own store: one connection is enough, it reads and commits one after the other.

@@ -1,8 +1,8 @@
 import { uuidv7 } from '@eventcore/core'
 import pg from 'pg'
-import { chunk } from '../operations/workload.js'
 import { rawProjection } from '../projection/raw-projection.js'
-import type { BenchEvent, BenchStore, Contender } from './contender.js'
+import { chunk } from './bulk-load.js'
+import type { BenchEvent, BenchStore, Contender, ContenderIdentity } from './contender.js'
 import { schemaIdentifier } from './namespaces.js'
 import { type RawStatement, type RawStatements, rawSchemaSql, rawStatements } from './raw-sql.js'
 import { rawTransfer } from './raw-transfer.js'
@@ -28,15 +28,16 @@ export function insertValues(rows: ReadonlyArray<{ streamId: string; version: nu
   ]
 }
 
+/** The rows of the raw-SQL baseline. */
+export const RAW_BASELINE: ContenderIdentity = { name: 'raw SQL (pg)', key: 'raw', role: 'raw' }
+
 /**
  * The hand-written baseline: plain `pg`, the table of {@link rawSchemaSql}, named (prepared)
  * statements, and a client checked out and released for each operation.
  */
 export function rawBaseline(connectionString: string): Contender {
   return {
-    name: 'raw SQL (pg)',
-    key: 'raw',
-    role: 'raw',
+    ...RAW_BASELINE,
     missing: { projectLive: 'no wake-up on append: the hand-written loop has no LISTEN/NOTIFY of its own' },
     async open({ namespace, connections }) {
       const s = schemaIdentifier(namespace)
