@@ -1,6 +1,6 @@
 import { isMeasured } from '../measure/measurement.js'
-import { type ResultRow, ratioTo } from '../report/report.js'
-import { type Column, formatMs, formatRate, formatRatio, formatSection, formatTable } from '../report/table.js'
+import { LATENCY_COLUMNS, latencyCells, type ResultRow, ratioTo } from '../report/report.js'
+import { type Column, formatRate, formatRatio, formatSection, formatTable } from '../report/table.js'
 import { latencyTarget, measuredRole, shareTarget } from '../report/targets.js'
 
 /** The two requests of the HTTP operation. */
@@ -85,9 +85,7 @@ export function renderHttpSection(section: HttpSection): string {
     { header: 'server' },
     { header: 'requests/s', align: 'right' },
     { header: 'vs bare', align: 'right' },
-    { header: 'p50 ms', align: 'right' },
-    { header: 'p95 ms', align: 'right' },
-    { header: 'p99 ms', align: 'right' },
+    ...LATENCY_COLUMNS,
     { header: 'non-2xx', align: 'right' },
     { header: 'note' },
   ]
@@ -101,9 +99,7 @@ export function renderHttpSection(section: HttpSection): string {
       ...lead,
       formatRate(outcome.rate),
       row.role === 'us' ? formatRatio(ratioTo(rows, row, 'raw')) : '',
-      formatMs(outcome.latency.p50),
-      formatMs(outcome.latency.p95),
-      formatMs(outcome.latency.p99),
+      ...latencyCells(outcome.latency),
       count(row.non2xx),
       [outcome.note, unanswered].filter(Boolean).join('; '),
     ]

@@ -1,4 +1,5 @@
 import { isMeasured, type Outcome } from '../measure/measurement.js'
+import type { LatencySummary } from '../measure/percentiles.js'
 import { type Column, formatMs, formatRate, formatRatio, formatSection, formatTable } from './table.js'
 
 /**
@@ -59,6 +60,18 @@ export function ratioTo(rows: readonly ResultRow[], row: ResultRow, role: Role):
   return base ? row.outcome.rate / base : undefined
 }
 
+/** The latency columns of every table, filled by {@link latencyCells}. */
+export const LATENCY_COLUMNS: readonly Column[] = [
+  { header: 'p50 ms', align: 'right' },
+  { header: 'p95 ms', align: 'right' },
+  { header: 'p99 ms', align: 'right' },
+]
+
+/** A measurement's cells under {@link LATENCY_COLUMNS}. */
+export function latencyCells(latency: LatencySummary): string[] {
+  return [formatMs(latency.p50), formatMs(latency.p95), formatMs(latency.p99)]
+}
+
 /** Renders a section: title, table, notes and targets. */
 export function renderSection(section: Section): string {
   const { title, unit, groupHeader, rows, showRetries = false, notes = [], targets = [] } = section
@@ -68,9 +81,7 @@ export function renderSection(section: Section): string {
     { header: unit, align: 'right' },
     { header: 'vs raw', align: 'right' },
     { header: 'vs Emmett', align: 'right' },
-    { header: 'p50 ms', align: 'right' },
-    { header: 'p95 ms', align: 'right' },
-    { header: 'p99 ms', align: 'right' },
+    ...LATENCY_COLUMNS,
     ...(showRetries ? [{ header: 'retries', align: 'right' as const }] : []),
     { header: 'note' },
   ]
@@ -88,9 +99,7 @@ export function renderSection(section: Section): string {
       formatRate(outcome.rate),
       formatRatio(ratioTo(rows, row, 'raw')),
       formatRatio(ratioTo(rows, row, 'peer')),
-      formatMs(outcome.latency.p50),
-      formatMs(outcome.latency.p95),
-      formatMs(outcome.latency.p99),
+      ...latencyCells(outcome.latency),
       ...(showRetries ? [retries] : []),
       outcome.note ?? '',
     ]
