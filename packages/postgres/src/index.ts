@@ -25,12 +25,8 @@ export { streamVersion } from './sql/stream-version.js'
 export { type SqlConnection, type SqlDriver, type SqlLock, withTransaction } from './sql-driver.js'
 export {
   createSqlIdempotencyStore,
-  type SqlIdempotencyAttempt,
-  type SqlIdempotencyBegin,
-  type SqlIdempotencyBeginInput,
   type SqlIdempotencyStore,
   type SqlIdempotencyStoreOptions,
-  type SqlIdempotentResponse,
 } from './sql-idempotency.js'
 export { createSqlProjectionStore } from './sql-projections.js'
 export { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
