@@ -2,7 +2,7 @@ import type { IdempotencyBegin, IdempotencyBeginInput, IdempotencyStore } from '
 import { statementName } from './sql/rows.js'
 import type { SqlConnection } from './sql-driver.js'
 import type { SqlEventStore } from './sql-store.js'
-import { storeError } from './store-errors.js'
+import { withStoreErrors } from './store-errors.js'
 
 /**
  * The `IdempotencyStore` of `@eventcore/core/idempotency` in `<schema>.idempotency_keys`, shared
@@ -94,17 +94,10 @@ export function createSqlIdempotencyStore(
     )
     return row?.deleted ?? 0
   }
-  const guard = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work()
-    } catch (error) {
-      throw storeError(`idempotency ${operation}`, error)
-    }
-  }
 
   return {
     begin: (input) =>
-      guard('begin', async () => {
+      withStoreErrors('idempotency begin', async () => {
         // Before the claim: a failed clean-up must not leave a claimed key behind a failed begin.
         begins += 1
         if (begins % cleanupEvery === 0) await deleteExpired(input.now, cleanupBatch)
@@ -116,7 +109,7 @@ export function createSqlIdempotencyStore(
         return { kind: 'in-progress' }
       }),
     complete: (attempt, response) =>
-      guard('complete', async () => {
+      withStoreErrors('idempotency complete', async () => {
         await driver.query(
           `UPDATE ${table} SET state = 'done', status = $4, headers = $5::jsonb, body = $6
            WHERE scope = $1 AND key = $2 AND attempt = $3 AND state = 'in-progress'`,
@@ -132,7 +125,7 @@ export function createSqlIdempotencyStore(
         )
       }),
     release: (attempt) =>
-      guard('release', async () => {
+      withStoreErrors('idempotency release', async () => {
         await driver.query(
           `DELETE FROM ${table} WHERE scope = $1 AND key = $2 AND attempt = $3 AND state = 'in-progress'`,
           [attempt.scope, attempt.key, attempt.attempt],
@@ -142,7 +135,7 @@ export function createSqlIdempotencyStore(
     deleteExpired: async (now, { limit = cleanupBatch } = {}) => {
       if (!Number.isSafeInteger(limit) || limit < 1)
         throw new RangeError(`limit must be a positive integer, got ${limit}`)
-      return guard('deleteExpired', () => deleteExpired(now, limit))
+      return withStoreErrors('idempotency deleteExpired', () => deleteExpired(now, limit))
     },
   }
 }
