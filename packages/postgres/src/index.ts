@@ -14,8 +14,21 @@
 export { appliedMigrations, LATEST_VERSION, LOCK_NAMESPACE, type Migration, migrate, migrations } from './migrations.js'
 export { channelOf, createNotifier, type Notifier } from './notifier.js'
 export { type PgDriverOptions, pgDriver } from './pg-driver.js'
-export { openPgliteStore, type PgliteEventStore, type PgliteStoreOptions, pgliteDriver } from './pglite-store.js'
-export { openPostgresStore, type PostgresEventStore, type PostgresStoreOptions } from './postgres-store.js'
+export {
+  openPgliteStore,
+  type PgliteDataDirOptions,
+  type PgliteDbOptions,
+  type PgliteEventStore,
+  type PgliteStoreOptions,
+  pgliteDriver,
+} from './pglite-store.js'
+export {
+  openPostgresStore,
+  type PostgresConnectionOptions,
+  type PostgresEventStore,
+  type PostgresPoolOptions,
+  type PostgresStoreOptions,
+} from './postgres-store.js'
 export { type SchemaName, schemaName } from './schema-name.js'
 export { appendEvents } from './sql/append-events.js'
 export { readAll } from './sql/read-all.js'

@@ -30,6 +30,8 @@ export interface SqlStoreOptions {
   readonly pageSize?: number
   /** Bring old events up to their current shape on every read. @default [] */
   readonly upcasters?: readonly Upcaster[]
+  /** Apply pending migrations on open. Turn off when a separate migrator role runs them. @default true */
+  readonly migrate?: boolean
 }
 
 /** An EventStore on SQL, with the driver and schema it uses (for projections and tools). */
