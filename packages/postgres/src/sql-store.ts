@@ -1,4 +1,5 @@
 import {
+  ANY_VERSION,
   type AppendLimits,
   ConcurrencyError,
   checkReadAll,
@@ -97,7 +98,7 @@ export function createSqlStore(
             const expected = new Map(planned.plan.checks.map((c) => [c.streamId, c.expected]))
             const moved = planned.plan.streams.map((streamId) => ({
               streamId,
-              expected: expected.get(streamId) ?? ('any' as const),
+              expected: expected.get(streamId) ?? ANY_VERSION,
               actual: undefined,
             }))
             return { ok: false, error: new ConcurrencyError(moved) }
