@@ -1,6 +1,6 @@
 import type { IdempotencyBeginInput } from '@eventcore/core/idempotency'
 import { describeIdempotencyStoreContract } from '@eventcore/core/testing'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createSqlIdempotencyStore } from './sql-idempotency.js'
 import type { SqlEventStore } from './sql-store.js'
 import { databaseUrl, pgliteStores, postgresStores } from './test-database.js'
@@ -62,10 +62,10 @@ function describeSqlIdempotency(name: string, open: () => Promise<SqlEventStore>
   })
 }
 
-const lite = pgliteStores()
+const lite = pgliteStores(afterAll)
 describeSqlIdempotency('PGlite', lite.open)
 
 describe.runIf(databaseUrl)('PostgreSQL', () => {
-  const stores = postgresStores()
+  const stores = postgresStores(afterAll)
   describeSqlIdempotency('PostgreSQL', stores.open)
 })
