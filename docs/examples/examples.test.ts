@@ -22,15 +22,12 @@ import { createMemoryStore } from '@eventcore/core/memory'
 import {
   createSqlProjectionStore,
   migrate,
-  migrations,
   openPgliteStore,
   openPostgresStore,
   type PgliteEventStore,
-  pgDriver,
-  readAll,
   schemaName,
-  withTransaction,
 } from '@eventcore/postgres'
+import { migrations, pgDriver, readAll, withTransaction } from '@eventcore/postgres/store-kit'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acceptPlacement, castAway, openTaughtCourse, withEventHelper } from './commands.js'

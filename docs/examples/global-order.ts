@@ -8,7 +8,8 @@ import {
   type RecordedEvent,
   START,
 } from '@eventcore/core'
-import { readAll, type SqlEventStore, withTransaction } from '@eventcore/postgres'
+import type { SqlEventStore } from '@eventcore/postgres'
+import { readAll, withTransaction } from '@eventcore/postgres/store-kit'
 
 // #region catch-up
 /** Reads every event after `from`, page by page; returns the cursor to resume from next time. */
@@ -78,7 +79,7 @@ export async function projectSeats(store: SqlEventStore): Promise<number> {
         ['course-seats'],
       )
       const after = { transactionId: Number(row?.transaction_id ?? 0), position: Number(row?.position ?? 0) }
-      // readAll from @eventcore/postgres runs on the transaction's own connection.
+      // readAll from @eventcore/postgres/store-kit runs on the transaction's own connection.
       const page = await readAll(tx, store.schema, { after, limit: 500 })
       for (const event of page.events) {
         if (event.type !== 'SeatTaken') continue

@@ -4,7 +4,6 @@ import { type EventStore, uuidv7 } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
 import {
   appliedMigrations,
-  channelOf,
   LATEST_VERSION,
   openPgliteStore,
   openPostgresStore,
@@ -12,6 +11,7 @@ import {
   type PostgresEventStore,
   type SqlEventStore,
 } from '@eventcore/postgres'
+import { channelOf } from '@eventcore/postgres/store-kit'
 
 // #region open-from-environment
 /**

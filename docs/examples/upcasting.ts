@@ -15,10 +15,10 @@ import {
   openPgliteStore,
   openPostgresStore,
   type PgliteStoreOptions,
-  readAll,
   type SqlConnection,
   type SqlEventStore,
 } from '@eventcore/postgres'
+import { readAll } from '@eventcore/postgres/store-kit'
 
 // #region upcasters
 /**
@@ -88,8 +88,8 @@ export const registerStudent = defineCommand({
 const upcast = createUpcaster(studentUpcasters)
 
 /**
- * The SQL operations of @eventcore/postgres (here readAll on a transaction's connection) return
- * rows as stored; apply the same upcasters yourself.
+ * The SQL operations of @eventcore/postgres/store-kit (here readAll on a transaction's connection)
+ * return rows as stored; apply the same upcasters yourself.
  */
 export async function readInTransaction(
   tx: SqlConnection,

@@ -25,3 +25,23 @@ describe('request fingerprints', () => {
     expect(requestFingerprint('POST', '/u', deep)).toMatch(/^[0-9a-f]{64}$/)
   })
 })
+
+describe('the request fingerprint', () => {
+  it('ignores the order of keys in the body, at any depth', () => {
+    expect(requestFingerprint('POST', '/users', { a: 1, b: { c: [1, { d: 2, e: 3 }] } })).toBe(
+      requestFingerprint('post', '/users', { b: { c: [1, { e: 3, d: 2 }] }, a: 1 }),
+    )
+  })
+
+  it('tells apart the method, the URL, the body and no body', () => {
+    const prints = [
+      requestFingerprint('POST', '/users', { a: 1 }),
+      requestFingerprint('PATCH', '/users', { a: 1 }),
+      requestFingerprint('POST', '/users?x', { a: 1 }),
+      requestFingerprint('POST', '/users', { a: 2 }),
+      requestFingerprint('POST', '/users', [1]),
+      requestFingerprint('POST', '/users', undefined),
+    ]
+    expect(new Set(prints).size).toBe(prints.length)
+  })
+})

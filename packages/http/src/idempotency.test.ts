@@ -1,7 +1,7 @@
+import { createMemoryIdempotencyStore } from '@eventcore/core/idempotency'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryIdempotencyStore } from './idempotency-store.js'
 import { type EventcoreHttpOptions, eventcoreHttp } from './plugin.js'
 import { HttpProblem } from './problem.js'
 

@@ -1,7 +1,7 @@
 import { uuidv7 } from '@eventcore/core'
+import type { IdempotencyAttempt, IdempotencyStore, StoredResponse } from '@eventcore/core/idempotency'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requestFingerprint } from './idempotency-fingerprint.js'
-import type { IdempotencyAttempt, IdempotencyStore, StoredResponse } from './idempotency-store.js'
 import { HttpProblem } from './problem.js'
 
 declare module './auth.js' {

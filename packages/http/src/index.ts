@@ -17,15 +17,6 @@ export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './corre
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
 export { IDEMPOTENCY_HEADER, type IdempotencyOptions } from './idempotency.js'
 export { requestFingerprint } from './idempotency-fingerprint.js'
-export {
-  createMemoryIdempotencyStore,
-  type IdempotencyAttempt,
-  type IdempotencyBegin,
-  type IdempotencyBeginInput,
-  type IdempotencyStore,
-  type MemoryIdempotencyStoreOptions,
-  type StoredResponse,
-} from './idempotency-store.js'
 export type { CorsOptions, RateLimitOptions } from './limits.js'
 export { answerMethodNotAllowed } from './method-not-allowed.js'
 export { createMetrics, type EventcoreMetrics, type MetricsOptions } from './metrics.js'

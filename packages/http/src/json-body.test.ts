@@ -1,6 +1,6 @@
+import { createMemoryIdempotencyStore } from '@eventcore/core/idempotency'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMemoryIdempotencyStore } from './idempotency-store.js'
 import { parseJsonBody } from './json-body.js'
 import { eventcoreHttp } from './plugin.js'
 

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StoreUnavailableError } from '@eventcore/core'
+import { isProcessAlive } from './process-alive.js'
 
 /** The file that says which process has a PGlite data directory open. */
 export const LOCK_FILE = 'eventcore.lock'
@@ -12,16 +13,6 @@ export interface DataDirLock {
 
 // Directories this process holds: a second open here must fail too, and the pid check can't tell.
 const held = new Set<string>()
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 function holderOf(file: string): number | undefined {
   try {
@@ -54,7 +45,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw storeErrorOf(dataDir, error)
       const pid = holderOf(file)
-      if (pid !== undefined && pid !== process.pid && alive(pid)) throw inUse(dataDir, pid)
+      if (pid !== undefined && pid !== process.pid && isProcessAlive(pid)) throw inUse(dataDir, pid)
       rmSync(file, { force: true }) // stale: its process is gone
     }
   }

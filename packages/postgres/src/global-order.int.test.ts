@@ -9,7 +9,7 @@ import { databaseUrl, postgresStores } from './test-database.js'
 
 // These need two connections at once, so they run on PostgreSQL only (PGlite has one connection).
 describe.runIf(databaseUrl)('readAll on PostgreSQL under out-of-order commits', () => {
-  const stores = postgresStores()
+  const stores = postgresStores(afterAll)
   let store: PostgresEventStore
   let pool: pg.Pool
 

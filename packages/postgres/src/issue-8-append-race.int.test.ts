@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { databaseUrl, postgresStores } from './test-database.js'
 
 // Found by the users service's concurrency e2e tests once the executor gave every event its id:
@@ -9,7 +9,7 @@ import { databaseUrl, postgresStores } from './test-database.js'
 // two PATCHes with one If-Match). Numbered from the checked version, the stale writer now hits the
 // unique (stream_id, stream_version) and is told it conflicted.
 describe.runIf(databaseUrl)('issue 8: appends racing on one stream', () => {
-  const stores = postgresStores()
+  const stores = postgresStores(afterAll)
   const WRITERS = 8
 
   it('lets exactly one of several writers expecting the same version through, whatever path each takes', async () => {

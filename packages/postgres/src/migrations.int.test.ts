@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { appliedMigrations, LATEST_VERSION, migrate, migrations } from './migrations.js'
 import { pgDriver } from './pg-driver.js'
 import { openPostgresStore } from './postgres-store.js'
@@ -22,7 +22,7 @@ describe('migrations', () => {
   })
 
   describe.runIf(databaseUrl)('on PostgreSQL', () => {
-    const stores = postgresStores()
+    const stores = postgresStores(afterAll)
 
     it('apply once even when eight processes migrate the same schema at the same time', async () => {
       const schema = schemaName(uniqueSchema())

@@ -1,24 +1,26 @@
 import { PGlite } from '@electric-sql/pglite'
-import { createUpcaster } from '@eventcore/core'
+import { ValidationError } from '@eventcore/core'
 import { lockDataDir } from './data-dir-lock.js'
-import { migrateOrClose } from './migrations.js'
-import { schemaName } from './schema-name.js'
+import { openSqlStore } from './open-sql-store.js'
 import type { SqlConnection, SqlDriver } from './sql-driver.js'
-import { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
+import type { SqlEventStore, SqlStoreOptions } from './sql-store.js'
 import { storeError } from './store-errors.js'
 
-/** Options of {@link openPgliteStore}. */
-export interface PgliteStoreOptions extends SqlStoreOptions {
-  /**
-   * Where PGlite keeps its files: a folder, or `memory://` for nothing on disk.
-   * Ignored when `db` is given. @default './data'
-   */
+/** The store opens (and on `close()` closes) a PGlite of its own. */
+export interface PgliteDataDirOptions extends SqlStoreOptions {
+  /** Where PGlite keeps its files: a folder, or `memory://` for nothing on disk. @default './data' */
   readonly dataDir?: string
-  /** An open PGlite to use (it is not closed by `close()`); lets several stores share one. */
-  readonly db?: PGlite
-  /** Apply pending migrations on open. @default true */
-  readonly migrate?: boolean
+  readonly db?: never
 }
+
+/** The store uses an open PGlite (not closed by `close()`); lets several stores share one. */
+export interface PgliteDbOptions extends SqlStoreOptions {
+  readonly db: PGlite
+  readonly dataDir?: never
+}
+
+/** Options of {@link openPgliteStore}: a data directory (the store's own PGlite) or an open PGlite. */
+export type PgliteStoreOptions = PgliteDataDirOptions | PgliteDbOptions
 
 /** A PGlite store; `db` is there for projections and tools that share it. */
 export interface PgliteEventStore extends SqlEventStore {
@@ -65,29 +67,39 @@ export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean }
  * const store = await openPgliteStore({ dataDir: './data' })
  */
 export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise<PgliteEventStore> {
-  const { dataDir = './data', schema: name = 'eventcore' } = options
-  const schema = schemaName(name)
-  createUpcaster(options.upcasters ?? []) // refuse bad upcasters before opening anything
-  // One process per data directory; a database in memory, or one handed in, is the caller's.
-  const lock = options.db || dataDir.startsWith('memory://') ? undefined : lockDataDir(dataDir)
-  let db: PGlite
-  try {
-    db = options.db ?? (await PGlite.create(dataDir))
-  } catch (error) {
-    lock?.release()
-    throw storeError(`opening PGlite in ${dataDir}`, error)
-  }
-  const driver = pgliteDriver(db, { ownsDb: !options.db })
-  const unlocked: SqlDriver = {
-    ...driver,
-    close: async () => {
-      try {
-        await driver.close()
-      } finally {
-        lock?.release()
-      }
-    },
-  }
-  if (options.migrate ?? true) await migrateOrClose(unlocked, schema)
-  return { ...createSqlStore(unlocked, schema, options), db }
+  refuseDbWithDataDir(options)
+  return openSqlStore(options, async () => {
+    if (options.db) return { driver: pgliteDriver(options.db, { ownsDb: false }), handle: { db: options.db } }
+    const { dataDir = './data' } = options
+    // One process per data directory; a database in memory is the caller's.
+    const lock = dataDir.startsWith('memory://') ? undefined : lockDataDir(dataDir)
+    let db: PGlite
+    try {
+      db = await PGlite.create(dataDir)
+    } catch (error) {
+      lock?.release()
+      throw storeError(`opening PGlite in ${dataDir}`, error)
+    }
+    const driver = pgliteDriver(db)
+    const unlocking: SqlDriver = {
+      ...driver,
+      close: async () => {
+        try {
+          await driver.close()
+        } finally {
+          lock?.release()
+        }
+      },
+    }
+    return { driver: unlocking, handle: { db } }
+  })
+}
+
+// The types keep `db` and `dataDir` apart; JavaScript callers are told at run time.
+function refuseDbWithDataDir(options: PgliteStoreOptions): void {
+  const given = options as Readonly<Record<string, unknown>>
+  if (given.db !== undefined && given.dataDir !== undefined)
+    throw new ValidationError([
+      { path: 'dataDir', message: 'applies only to a PGlite the store opens; leave it out when you pass `db`' },
+    ])
 }

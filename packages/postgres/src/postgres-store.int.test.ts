@@ -1,7 +1,7 @@
 import { subscribe } from '@eventcore/core'
 import { describeStoreContract } from '@eventcore/core/testing'
 import pg from 'pg'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { channelOf } from './notifier.js'
 import { openPostgresStore } from './postgres-store.js'
 import { databaseUrl, postgresStores } from './test-database.js'
@@ -9,7 +9,7 @@ import { within } from './test-wait.js'
 import { itOrdersByTransactionIdAsANumber } from './test-transaction-order.js'
 
 describe.runIf(databaseUrl)('PostgreSQL', () => {
-  const stores = postgresStores()
+  const stores = postgresStores(afterAll)
   describeStoreContract('PostgreSQL', stores.open)
   itOrdersByTransactionIdAsANumber(stores.open)
 

@@ -8,7 +8,7 @@ import { databaseUrl, postgresStores } from './test-database.js'
 
 // Two connections at once: PostgreSQL only.
 describe.runIf(databaseUrl)('a projection on PostgreSQL under out-of-order commits', () => {
-  const stores = postgresStores()
+  const stores = postgresStores(afterAll)
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 })
   afterAll(() => pool.end())
 

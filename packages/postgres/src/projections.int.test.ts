@@ -1,6 +1,6 @@
 import type { EventStore } from '@eventcore/core'
 import { describeProjectionContract, type ProjectionFixture } from '@eventcore/core/testing'
-import { describe } from 'vitest'
+import { afterAll, describe } from 'vitest'
 import type { SqlConnection } from './sql-driver.js'
 import { createSqlProjectionStore } from './sql-projections.js'
 import type { SqlEventStore } from './sql-store.js'
@@ -37,10 +37,10 @@ async function fixture(store: SqlEventStore): Promise<ProjectionFixture<SqlConne
   }
 }
 
-const lite = pgliteStores()
+const lite = pgliteStores(afterAll)
 describeProjectionContract('PGlite', async () => fixture(await lite.open()))
 
 describe.runIf(databaseUrl)('PostgreSQL', () => {
-  const stores = postgresStores()
+  const stores = postgresStores(afterAll)
   describeProjectionContract('PostgreSQL', async () => fixture(await stores.open()))
 })

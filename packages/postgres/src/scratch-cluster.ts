@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { isProcessAlive } from './process-alive.js'
 
 const run = promisify(execFile)
 const PREFIX = 'eventcore_scratch_'
@@ -169,17 +170,8 @@ async function clusters(): Promise<Array<{ version: string; name: string; port: 
 async function dropOrphans(version: string): Promise<void> {
   for (const cluster of await clusters()) {
     const pid = Number(/^eventcore_scratch_(\d+)_/.exec(cluster.name)?.[1])
-    if (cluster.version !== version || !pid || alive(pid)) continue
+    if (cluster.version !== version || !pid || isProcessAlive(pid)) continue
     await run('pg_dropcluster', ['--stop', version, cluster.name]).catch(() => {})
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

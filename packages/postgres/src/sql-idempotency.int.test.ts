@@ -1,16 +1,13 @@
-import { describe, expect, it } from 'vitest'
-import { createSqlIdempotencyStore, type SqlIdempotencyBeginInput } from './sql-idempotency.js'
+import type { IdempotencyBeginInput } from '@eventcore/core/idempotency'
+import { describeIdempotencyStoreContract } from '@eventcore/core/testing'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createSqlIdempotencyStore } from './sql-idempotency.js'
 import type { SqlEventStore } from './sql-store.js'
 import { databaseUrl, pgliteStores, postgresStores } from './test-database.js'
 
 const t0 = Date.parse('2030-01-01T00:00:00Z')
-const response = {
-  status: 201,
-  headers: { 'content-type': 'application/json; charset=utf-8', location: '/accounts/1', etag: '"1"' },
-  body: '{"id":"account-1","note":"ünïcode"}',
-}
 
-function beginning(overrides: Partial<SqlIdempotencyBeginInput> & { at?: number } = {}): SqlIdempotencyBeginInput {
+function beginning(overrides: Partial<IdempotencyBeginInput> & { at?: number } = {}): IdempotencyBeginInput {
   const { at = t0, ...rest } = overrides
   return {
     scope: 'ada',
@@ -24,68 +21,13 @@ function beginning(overrides: Partial<SqlIdempotencyBeginInput> & { at?: number 
   }
 }
 
-const first = { scope: 'ada', key: 'k-1', attempt: 'attempt-1' }
-
+// The contract every idempotency store honours, then what only the SQL one does: clean up.
 function describeSqlIdempotency(name: string, open: () => Promise<SqlEventStore>) {
+  describeIdempotencyStoreContract(`the SQL idempotency store on ${name}`, async () =>
+    createSqlIdempotencyStore(await open()),
+  )
+
   describe(`the SQL idempotency store on ${name}`, () => {
-    it('starts a new key, then replays its stored response exactly', async () => {
-      const keys = createSqlIdempotencyStore(await open())
-      expect(await keys.begin(beginning())).toEqual({ kind: 'started' })
-      await keys.complete(first, response)
-      expect(await keys.begin(beginning({ attempt: 'attempt-2' }))).toEqual({ kind: 'replay', response })
-    })
-
-    it('reports a key in progress, a different request with it as a mismatch, and keeps scopes apart', async () => {
-      const keys = createSqlIdempotencyStore(await open())
-      await keys.begin(beginning())
-      expect(await keys.begin(beginning({ attempt: 'attempt-2' }))).toEqual({ kind: 'in-progress' })
-      expect(await keys.begin(beginning({ attempt: 'attempt-2', fingerprint: 'f-2' }))).toEqual({ kind: 'mismatch' })
-      expect(await keys.begin(beginning({ scope: 'bob', attempt: 'attempt-2' }))).toEqual({ kind: 'started' })
-    })
-
-    it('starts again after a release, and ignores a release or completion by an attempt that lost the key', async () => {
-      const keys = createSqlIdempotencyStore(await open())
-      await keys.begin(beginning())
-      await keys.release(first)
-      expect(await keys.begin(beginning({ attempt: 'attempt-2' }))).toEqual({ kind: 'started' })
-      await keys.release(first)
-      await keys.complete(first, { ...response, body: 'stale' })
-      expect(await keys.begin(beginning({ attempt: 'attempt-3' }))).toEqual({ kind: 'in-progress' })
-      await keys.complete({ ...first, attempt: 'attempt-2' }, response)
-      await keys.release({ ...first, attempt: 'attempt-2' })
-      expect(await keys.begin(beginning({ attempt: 'attempt-3' }))).toEqual({ kind: 'replay', response })
-    })
-
-    it('replaces an expired entry, even for another request', async () => {
-      const keys = createSqlIdempotencyStore(await open())
-      await keys.begin(beginning())
-      await keys.complete(first, response)
-      expect(await keys.begin(beginning({ at: t0 + 59_999, attempt: 'attempt-2' }))).toMatchObject({ kind: 'replay' })
-      const later = beginning({ at: t0 + 60_000, attempt: 'attempt-2', fingerprint: 'f-2' })
-      expect(await keys.begin(later)).toEqual({ kind: 'started' })
-    })
-
-    it('takes over an abandoned entry in progress, but never a completed one', async () => {
-      const keys = createSqlIdempotencyStore(await open())
-      await keys.begin(beginning())
-      expect(await keys.begin(beginning({ at: t0 + 10_000, attempt: 'attempt-2' }))).toEqual({ kind: 'in-progress' })
-      expect(await keys.begin(beginning({ at: t0 + 10_001, attempt: 'attempt-2' }))).toEqual({ kind: 'started' })
-      await keys.complete({ ...first, attempt: 'attempt-2' }, response)
-      expect(await keys.begin(beginning({ at: t0 + 50_000, attempt: 'attempt-3' }))).toEqual({
-        kind: 'replay',
-        response,
-      })
-    })
-
-    it('starts exactly one of ten concurrent begins for one key', async () => {
-      const keys = createSqlIdempotencyStore(await open())
-      const outcomes = await Promise.all(
-        Array.from({ length: 10 }, (_, n) => keys.begin(beginning({ key: 'race', attempt: `attempt-${n}` }))),
-      )
-      expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(1)
-      expect(outcomes.filter((o) => o.kind === 'in-progress')).toHaveLength(9)
-    })
-
     it('cleans up expired rows in bounded batches', async () => {
       const store = await open()
       const keys = createSqlIdempotencyStore(store, { cleanupEvery: 1_000_000 })
@@ -120,10 +62,10 @@ function describeSqlIdempotency(name: string, open: () => Promise<SqlEventStore>
   })
 }
 
-const lite = pgliteStores()
+const lite = pgliteStores(afterAll)
 describeSqlIdempotency('PGlite', lite.open)
 
 describe.runIf(databaseUrl)('PostgreSQL', () => {
-  const stores = postgresStores()
+  const stores = postgresStores(afterAll)
   describeSqlIdempotency('PostgreSQL', stores.open)
 })

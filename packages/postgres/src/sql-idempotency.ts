@@ -1,48 +1,14 @@
+import type { IdempotencyBegin, IdempotencyBeginInput, IdempotencyStore } from '@eventcore/core/idempotency'
 import { statementName } from './sql/rows.js'
 import type { SqlConnection } from './sql-driver.js'
 import type { SqlEventStore } from './sql-store.js'
-import { storeError } from './store-errors.js'
+import { withStoreErrors } from './store-errors.js'
 
-// These types repeat the shape of `IdempotencyStore` in `@eventcore/http` (which this package does
-// not depend on); TypeScript checks the fit where the store is handed to the plugin.
-
-/** A stored response: status, the replayed headers and the body as sent. */
-export interface SqlIdempotentResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
-
-/** Names one attempt at a keyed request. */
-export interface SqlIdempotencyAttempt {
-  readonly scope: string
-  readonly key: string
-  readonly attempt: string
-}
-
-/** What `begin` is asked: the attempt, its request's fingerprint and the times that decide liveness. */
-export interface SqlIdempotencyBeginInput extends SqlIdempotencyAttempt {
-  readonly fingerprint: string
-  readonly now: Date
-  readonly expiresAt: Date
-  readonly staleBefore: Date
-}
-
-/** The outcome of `begin`. */
-export type SqlIdempotencyBegin =
-  | { readonly kind: 'started' }
-  | { readonly kind: 'replay'; readonly response: SqlIdempotentResponse }
-  | { readonly kind: 'in-progress' }
-  | { readonly kind: 'mismatch' }
-
-/** Idempotency keys in `<schema>.idempotency_keys`, shared by every replica on the database. */
-export interface SqlIdempotencyStore {
-  /** Claims the key (exactly one of concurrent begins is `started`), or says why not. */
-  begin(input: SqlIdempotencyBeginInput): Promise<SqlIdempotencyBegin>
-  /** Stores the response of the attempt that holds the key. */
-  complete(attempt: SqlIdempotencyAttempt, response: SqlIdempotentResponse): Promise<void>
-  /** Deletes the entry the attempt holds, so the next begin starts. */
-  release(attempt: SqlIdempotencyAttempt): Promise<void>
+/**
+ * The `IdempotencyStore` of `@eventcore/core/idempotency` in `<schema>.idempotency_keys`, shared
+ * by every replica on the database, and the clean-up of expired rows.
+ */
+export interface SqlIdempotencyStore extends IdempotencyStore {
   /**
    * Deletes rows expired at `now`, up to `limit` (default: the store's `cleanupBatch`); returns how
    * many. `begin` already cleans up now and then; this is for a scheduled job, if wanted.
@@ -91,7 +57,7 @@ export function createSqlIdempotencyStore(
   const table = `${schema.quoted}.idempotency_keys`
   let begins = 0
 
-  const claim = async (db: SqlConnection, input: SqlIdempotencyBeginInput): Promise<boolean> => {
+  const claim = async (db: SqlConnection, input: IdempotencyBeginInput): Promise<boolean> => {
     const rows = await db.query<{ started: number }>(
       `INSERT INTO ${table} AS k (scope, key, fingerprint, attempt, state, created_at, expires_at)
        VALUES ($1, $2, $3, $4, 'in-progress', $5, $6)
@@ -105,7 +71,7 @@ export function createSqlIdempotencyStore(
     )
     return rows.length === 1
   }
-  const look = async (db: SqlConnection, input: SqlIdempotencyBeginInput): Promise<SqlIdempotencyBegin | undefined> => {
+  const look = async (db: SqlConnection, input: IdempotencyBeginInput): Promise<IdempotencyBegin | undefined> => {
     const [row] = await db.query<KeyRow>(
       `SELECT fingerprint, state, status, headers, body FROM ${table} WHERE scope = $1 AND key = $2`,
       [input.scope, input.key],
@@ -128,17 +94,10 @@ export function createSqlIdempotencyStore(
     )
     return row?.deleted ?? 0
   }
-  const guard = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work()
-    } catch (error) {
-      throw storeError(`idempotency ${operation}`, error)
-    }
-  }
 
   return {
     begin: (input) =>
-      guard('begin', async () => {
+      withStoreErrors('idempotency begin', async () => {
         // Before the claim: a failed clean-up must not leave a claimed key behind a failed begin.
         begins += 1
         if (begins % cleanupEvery === 0) await deleteExpired(input.now, cleanupBatch)
@@ -150,7 +109,7 @@ export function createSqlIdempotencyStore(
         return { kind: 'in-progress' }
       }),
     complete: (attempt, response) =>
-      guard('complete', async () => {
+      withStoreErrors('idempotency complete', async () => {
         await driver.query(
           `UPDATE ${table} SET state = 'done', status = $4, headers = $5::jsonb, body = $6
            WHERE scope = $1 AND key = $2 AND attempt = $3 AND state = 'in-progress'`,
@@ -166,7 +125,7 @@ export function createSqlIdempotencyStore(
         )
       }),
     release: (attempt) =>
-      guard('release', async () => {
+      withStoreErrors('idempotency release', async () => {
         await driver.query(
           `DELETE FROM ${table} WHERE scope = $1 AND key = $2 AND attempt = $3 AND state = 'in-progress'`,
           [attempt.scope, attempt.key, attempt.attempt],
@@ -176,7 +135,7 @@ export function createSqlIdempotencyStore(
     deleteExpired: async (now, { limit = cleanupBatch } = {}) => {
       if (!Number.isSafeInteger(limit) || limit < 1)
         throw new RangeError(`limit must be a positive integer, got ${limit}`)
-      return guard('deleteExpired', () => deleteExpired(now, limit))
+      return withStoreErrors('idempotency deleteExpired', () => deleteExpired(now, limit))
     },
   }
 }

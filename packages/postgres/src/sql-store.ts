@@ -1,4 +1,5 @@
 import {
+  ANY_VERSION,
   type AppendLimits,
   ConcurrencyError,
   checkReadAll,
@@ -18,7 +19,7 @@ import { readStream } from './sql/read-stream.js'
 import { readStreams } from './sql/read-streams.js'
 import { streamVersion } from './sql/stream-version.js'
 import type { SqlDriver } from './sql-driver.js'
-import { storeError } from './store-errors.js'
+import { storeError, withStoreErrors } from './store-errors.js'
 
 /** Options shared by the PostgreSQL and PGlite stores. */
 export interface SqlStoreOptions {
@@ -30,6 +31,8 @@ export interface SqlStoreOptions {
   readonly pageSize?: number
   /** Bring old events up to their current shape on every read. @default [] */
   readonly upcasters?: readonly Upcaster[]
+  /** Apply pending migrations on open. Turn off when a separate migrator role runs them. @default true */
+  readonly migrate?: boolean
 }
 
 /** An EventStore on SQL, with the driver and schema it uses (for projections and tools). */
@@ -66,13 +69,6 @@ export function createSqlStore(
       'eventcore_notify',
     ),
   )
-  const guard = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work()
-    } catch (error) {
-      throw storeError(operation, error)
-    }
-  }
   return {
     driver,
     schema,
@@ -102,7 +98,7 @@ export function createSqlStore(
             const expected = new Map(planned.plan.checks.map((c) => [c.streamId, c.expected]))
             const moved = planned.plan.streams.map((streamId) => ({
               streamId,
-              expected: expected.get(streamId) ?? ('any' as const),
+              expected: expected.get(streamId) ?? ANY_VERSION,
               actual: undefined,
             }))
             return { ok: false, error: new ConcurrencyError(moved) }
@@ -112,24 +108,26 @@ export function createSqlStore(
     },
     readStream: async (streamId, options) => {
       const { fromVersion } = checkReadStream(streamId, options)
-      const slice = await guard('readStream', () => readStream(driver, schema, { streamId, fromVersion, pageSize }))
+      const slice = await withStoreErrors('readStream', () =>
+        readStream(driver, schema, { streamId, fromVersion, pageSize }),
+      )
       return upcasters.length ? { ...slice, events: slice.events.map(upcast) } : slice
     },
     readStreams: async (ids) => {
       const streamIds = checkStreamIds(ids)
-      const slices = await guard('readStreams', () => readStreams(driver, schema, { streamIds, pageSize }))
+      const slices = await withStoreErrors('readStreams', () => readStreams(driver, schema, { streamIds, pageSize }))
       if (upcasters.length)
         for (const [id, slice] of slices) slices.set(id, { ...slice, events: slice.events.map(upcast) })
       return slices
     },
     readAll: async (options) => {
       const { after, limit } = checkReadAll(options)
-      const page = await guard('readAll', () => readAll(driver, schema, { after, limit }))
+      const page = await withStoreErrors('readAll', () => readAll(driver, schema, { after, limit }))
       return upcasters.length ? { ...page, events: page.events.map(upcast) } : page
     },
     streamVersion: async (streamId) => {
       checkReadStream(streamId)
-      return guard('streamVersion', () => streamVersion(driver, schema, streamId))
+      return withStoreErrors('streamVersion', () => streamVersion(driver, schema, streamId))
     },
     onAppend(listener) {
       const once = () => listener()

@@ -69,6 +69,21 @@ export function storeError(operation: string, error: unknown): StoreUnavailableE
   })
 }
 
+/**
+ * Runs one store operation: a driver error it throws comes out as {@link storeError} says, named
+ * after `operation`.
+ *
+ * @example
+ * const slice = await withStoreErrors('readStream', () => readStream(driver, schema, args))
+ */
+export async function withStoreErrors<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    throw storeError(operation, error)
+  }
+}
+
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const code = (error as { code?: unknown }).code

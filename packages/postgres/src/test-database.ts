@@ -1,12 +1,15 @@
 // Test support for this package's int tests (not exported): unique schemas, dropped afterwards.
+// It is built with the package, so it takes the test runner's `afterAll` instead of importing vitest.
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { afterAll } from 'vitest'
 import { openPgliteStore, type PgliteEventStore } from './pglite-store.js'
 import { openPostgresStore, type PostgresEventStore } from './postgres-store.js'
 
 /** The real PostgreSQL the int tests use, when CI (or you) set one. */
 export const databaseUrl = process.env.EVENTCORE_TEST_DATABASE_URL
+
+/** Registers clean-up to run after the file's tests: vitest's `afterAll`. */
+export type AfterAll = (cleanUp: () => Promise<void>) => void
 
 let schemas = 0
 /** A schema name no other test run uses. */
@@ -16,7 +19,7 @@ export function uniqueSchema(): string {
 }
 
 /** Opens PostgreSQL stores in fresh schemas; drops the schemas after the file's tests. */
-export function postgresStores(): { open: () => Promise<PostgresEventStore>; admin: () => pg.Pool } {
+export function postgresStores(afterAll: AfterAll): { open: () => Promise<PostgresEventStore>; admin: () => pg.Pool } {
   const created: string[] = []
   let admin: pg.Pool | undefined
   const adminPool = () => {
@@ -39,7 +42,7 @@ export function postgresStores(): { open: () => Promise<PostgresEventStore>; adm
 }
 
 /** Opens PGlite stores in fresh schemas of one in-memory PGlite shared by the file's tests. */
-export function pgliteStores(): { open: () => Promise<PgliteEventStore>; db: () => Promise<PGlite> } {
+export function pgliteStores(afterAll: AfterAll): { open: () => Promise<PgliteEventStore>; db: () => Promise<PGlite> } {
   let shared: Promise<PGlite> | undefined
   const db = () => {
     shared ??= PGlite.create('memory://')

@@ -1,5 +1,6 @@
 /**
- * Test helpers: the shared store contract suite (vitest) and command specifications.
+ * Test helpers: the shared store and idempotency store contract suites (vitest) and command
+ * specifications.
  *
  * @example
  * import { describeStoreContract } from '@eventcore/core/testing'
@@ -16,6 +17,7 @@ export {
   transfer,
 } from './bank.js'
 export { commandSpec, SpecificationError } from './command-spec.js'
+export { describeIdempotencyStoreContract } from './idempotency-contract.js'
 export {
   describeProjectionContract,
   type ProjectionFixture,

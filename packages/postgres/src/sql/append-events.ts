@@ -1,10 +1,13 @@
 import {
+  ANY_VERSION,
   type AppendPlan,
   type AppendResult,
   ConcurrencyError,
   type ExpectedVersion,
+  NO_STREAM,
   type RecordedEvent,
   reusedIdsError,
+  STREAM_EXISTS,
   type StreamConflict,
   versionsAfter,
 } from '@eventcore/core'
@@ -25,16 +28,17 @@ interface AppendRow {
   readonly expected: string | number | null
 }
 
+// How the SQL encodes an expected version (see migration 1's append_events): n >= 0 exact.
 const ANY = -1
 const EXISTS = -2
 
 function encodeExpected(expected: ExpectedVersion): number {
   switch (expected) {
-    case 'any':
+    case ANY_VERSION:
       return ANY
-    case 'exists':
+    case STREAM_EXISTS:
       return EXISTS
-    case 'no-stream':
+    case NO_STREAM:
       return 0
     default:
       return expected
@@ -42,8 +46,8 @@ function encodeExpected(expected: ExpectedVersion): number {
 }
 
 function decodeExpected(code: number): ExpectedVersion {
-  if (code === ANY) return 'any'
-  if (code === EXISTS) return 'exists'
+  if (code === ANY) return ANY_VERSION
+  if (code === EXISTS) return STREAM_EXISTS
   return code
 }
 
@@ -183,7 +187,7 @@ async function appendToOneStream(
   streamId: string,
 ): Promise<AppendResult> {
   const { events } = plan
-  const expected = plan.checks.find((c) => c.streamId === streamId)?.expected ?? 'any'
+  const expected = plan.checks.find((c) => c.streamId === streamId)?.expected ?? ANY_VERSION
   const rows = await db.query<InsertedRow>(
     statementsFor(schema).single,
     [

@@ -1,4 +1,4 @@
-import type { AppendPlan } from '@eventcore/core'
+import { type AppendPlan, NO_STREAM } from '@eventcore/core'
 import type { SchemaName } from '../schema-name.js'
 import type { SqlConnection } from '../sql-driver.js'
 import { statementName } from './rows.js'
@@ -21,8 +21,8 @@ export interface KnownRow {
 export function knownVersions(plan: AppendPlan): number[] | undefined {
   const next = new Map<string, number>()
   for (const { streamId, expected } of plan.checks) {
-    if (typeof expected !== 'number' && expected !== 'no-stream') return undefined
-    next.set(streamId, expected === 'no-stream' ? 0 : expected)
+    if (typeof expected !== 'number' && expected !== NO_STREAM) return undefined
+    next.set(streamId, expected === NO_STREAM ? 0 : expected)
   }
   if (next.size !== plan.streams.length) return undefined // a stream only read, or one written unchecked
   const versions: number[] = []
@@ -99,7 +99,7 @@ export async function appendAtKnownVersions(
               events.map((e) => e.dataJson),
               events.map((e) => e.metadataJson),
               checks.map((c) => c.streamId),
-              checks.map((c) => (c.expected === 'no-stream' ? 0 : c.expected)),
+              checks.map((c) => (c.expected === NO_STREAM ? 0 : c.expected)),
             ],
             statementName(schema, 'append_many'),
           )

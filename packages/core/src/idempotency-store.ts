@@ -1,3 +1,15 @@
+/**
+ * The `Idempotency-Key` store contract: what `@eventcore/http` asks of the place that remembers
+ * keyed requests, and an implementation in memory. `@eventcore/postgres` has the shared one
+ * (`createSqlIdempotencyStore`); `idempotencyStoreContract` of `@eventcore/core/testing` checks any.
+ *
+ * @example
+ * import { createMemoryIdempotencyStore } from '@eventcore/core/idempotency'
+ *
+ * await app.register(eventcoreHttp, { idempotency: { store: createMemoryIdempotencyStore() } })
+ *
+ * @module
+ */
 /** A response as an idempotency store keeps it, to answer a retry with. */
 export interface StoredResponse {
   readonly status: number
