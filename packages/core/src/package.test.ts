@@ -11,7 +11,7 @@ describe('@eventcore/core package', () => {
     expect(manifest.dependencies ?? {}).toEqual({})
   })
 
-  it('exposes only the root, ./memory and ./testing', () => {
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './memory', './testing'])
+  it('exposes only the root, ./memory, ./store-kit and ./testing', () => {
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './memory', './store-kit', './testing'])
   })
 })

@@ -1,4 +1,5 @@
-import { type GlobalCursor, planAppend, type RecordedEvent, START, type StreamWrite } from '@eventcore/core'
+import { type GlobalCursor, type RecordedEvent, START, type StreamWrite } from '@eventcore/core'
+import { planAppend } from '@eventcore/core/store-kit'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PostgresEventStore } from './postgres-store.js'

@@ -1,4 +1,5 @@
-import { planAppend, runProjection } from '@eventcore/core'
+import { runProjection } from '@eventcore/core'
+import { planAppend } from '@eventcore/core/store-kit'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { appendEvents } from './sql/append-events.js'

@@ -1,15 +1,5 @@
-import {
-  type AppendLimits,
-  ConcurrencyError,
-  checkReadAll,
-  checkReadStream,
-  checkStreamIds,
-  createUpcaster,
-  type EventStore,
-  planAppend,
-  type Upcaster,
-  ValidationError,
-} from '@eventcore/core'
+import { ConcurrencyError, createUpcaster, type EventStore, type Upcaster, ValidationError } from '@eventcore/core'
+import { type AppendLimits, checkReadAll, checkReadStream, checkStreamIds, planAppend } from '@eventcore/core/store-kit'
 import { channelOf, createNotifier } from './notifier.js'
 import type { SchemaName } from './schema-name.js'
 import { appendEvents } from './sql/append-events.js'

@@ -1,13 +1,11 @@
 import {
-  type AppendPlan,
   type AppendResult,
   ConcurrencyError,
   type ExpectedVersion,
   type RecordedEvent,
-  reusedIdsError,
   type StreamConflict,
-  versionsAfter,
 } from '@eventcore/core'
+import { type AppendPlan, reusedIdsError, versionsAfter } from '@eventcore/core/store-kit'
 import type { SchemaName } from '../schema-name.js'
 import type { SqlConnection } from '../sql-driver.js'
 import { appendAtKnownVersions, knownVersions } from './append-known.js'
