@@ -34,9 +34,7 @@ describe.runIf(databaseUrl)('readAll on PostgreSQL under out-of-order commits', 
     return {
       async append(streamId: string, n: number) {
         const writes: StreamWrite[] = [{ streamId, events: [{ type: 'Numbered', data: { n } }] }]
-        const planned = planAppend(writes, undefined)
-        if (!planned.ok) throw planned.error
-        const result = await appendEvents(connection, store.schema, planned.plan)
+        const result = await appendEvents(connection, store.schema, planAppend(writes, undefined))
         if (!result.ok) throw result.error
       },
       takeTransactionId: () => client.query('SELECT pg_current_xact_id()'),

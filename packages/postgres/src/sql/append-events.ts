@@ -155,13 +155,10 @@ export async function appendEvents(db: SqlConnection, schema: SchemaName, plan: 
   }
   if (status === 'reused') {
     const reused = new Set(rows.map((r) => r.event_id))
-    return {
-      ok: false,
-      error: reusedIdsError(
-        plan,
-        events.map((e) => (reused.has(e.eventId) ? e : undefined)),
-      ),
-    }
+    throw reusedIdsError(
+      plan,
+      events.map((e) => (reused.has(e.eventId) ? e : undefined)),
+    )
   }
   return success(plan, rows, status === 'duplicate')
 }
