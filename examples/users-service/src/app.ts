@@ -1,12 +1,7 @@
 import type { Server } from 'node:http'
 import type { Executor } from '@eventcore/core'
-import {
-  type EventcoreMetrics,
-  eventcoreHttp,
-  eventcoreServerOptions,
-  type IdempotencyStore,
-  type ReadinessCheck,
-} from '@eventcore/http'
+import { eventcoreHttp, eventcoreServerOptions, type IdempotencyStore, type ReadinessCheck } from '@eventcore/http'
+import type { EventcoreMetrics } from '@eventcore/metrics'
 import type { SqlEventStore } from '@eventcore/postgres'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'

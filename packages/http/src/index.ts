@@ -28,19 +28,13 @@ export {
 } from './idempotency-store.js'
 export type { CorsOptions, RateLimitOptions } from './limits.js'
 export { answerMethodNotAllowed } from './method-not-allowed.js'
-export { createMetrics, type EventcoreMetrics, type MetricsOptions } from './metrics.js'
-export type { BusinessCounter, BusinessCounterOptions } from './metrics-business.js'
 export {
-  type HttpMetrics,
-  type ObservedRequest,
   type RegisterMetricsOptions,
   registerMetrics,
   type ServeMetricsOptions,
   serveMetrics,
   UNMATCHED_ROUTE,
 } from './metrics-http.js'
-export { COMMAND_BUCKETS } from './metrics-observers.js'
-export type { MetricSources, PoolStats } from './metrics-sources.js'
 export { type EventcoreHttpOptions, eventcoreHttp, executionContext, executionOptions } from './plugin.js'
 export { HttpProblem, type Problem, problemFor } from './problem.js'
 export { type RequestSignalOptions, requestSignal } from './request-signal.js'
