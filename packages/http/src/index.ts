@@ -12,7 +12,21 @@
  *
  * @module
  */
-export { type AuthOptions, can, type Principal, type RouteAccess } from './auth.js'
+export {
+  type AuthOptions,
+  can,
+  type JwksKey,
+  type PermissionAccess,
+  type Principal,
+  type PublicAccess,
+  type PublicKey,
+  type RouteAccess,
+  type RouteFeatures,
+  type SecretKey,
+  type TokenAccess,
+  type TokenChecks,
+  type TokenKey,
+} from './auth.js'
 export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
 export { IDEMPOTENCY_HEADER, type IdempotencyOptions } from './idempotency.js'
