@@ -3,6 +3,8 @@ import type { Socket } from 'node:net'
 import { uuidv7 } from '@eventcore/core'
 import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CORRELATION_HEADER } from './correlation.js'
+import { HttpProblem, problemFor } from './problem.js'
+import { problemDocument } from './problem-reply.js'
 
 /** Options of {@link eventcoreServerOptions}. */
 export interface ServerHardeningOptions {
@@ -22,9 +24,10 @@ interface EarlyProblem {
   readonly detail: string
 }
 
+// Bytes rather than a reply: the raw socket answer has no reply, and both answers must be alike.
 function earlyBody({ status, slug, detail }: EarlyProblem, correlationId: string): string {
-  const title = STATUS_CODES[status] ?? 'Error'
-  return JSON.stringify({ type: `urn:eventcore:problem:${slug}`, title, status, detail, correlationId })
+  const problem = problemFor(new HttpProblem(status, slug, STATUS_CODES[status] ?? 'Error', detail))
+  return JSON.stringify(problemDocument(problem, { correlationId }))
 }
 
 /** What Node's HTTP parser or timers refused, as a problem (never echoing what the client sent). */
