@@ -12,26 +12,34 @@
  *
  * @module
  */
-export { type AuthOptions, can, type Principal, type RouteAccess } from './auth.js'
+export {
+  type AuthOptions,
+  can,
+  type JwksKey,
+  type PermissionAccess,
+  type Principal,
+  type PublicAccess,
+  type PublicKey,
+  type RouteAccess,
+  type RouteFeatures,
+  type SecretKey,
+  type TokenAccess,
+  type TokenChecks,
+  type TokenKey,
+} from './auth.js'
 export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
 export { IDEMPOTENCY_HEADER, type IdempotencyOptions } from './idempotency.js'
 export { requestFingerprint } from './idempotency-fingerprint.js'
 export type { CorsOptions, RateLimitOptions } from './limits.js'
 export { answerMethodNotAllowed } from './method-not-allowed.js'
-export { createMetrics, type EventcoreMetrics, type MetricsOptions } from './metrics.js'
-export type { BusinessCounter, BusinessCounterOptions } from './metrics-business.js'
 export {
-  type HttpMetrics,
-  type ObservedRequest,
   type RegisterMetricsOptions,
   registerMetrics,
   type ServeMetricsOptions,
   serveMetrics,
   UNMATCHED_ROUTE,
 } from './metrics-http.js'
-export { COMMAND_BUCKETS } from './metrics-observers.js'
-export type { MetricSources, PoolStats } from './metrics-sources.js'
 export { type EventcoreHttpOptions, eventcoreHttp, executionContext, executionOptions } from './plugin.js'
 export { HttpProblem, type Problem, problemFor } from './problem.js'
 export { type RequestSignalOptions, requestSignal } from './request-signal.js'

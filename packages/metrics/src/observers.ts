@@ -1,5 +1,6 @@
 import type { CommandOutcome, EventCoreErrorKind, ExecutorObserver, ProjectionObserver } from '@eventcore/core'
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { familiesOn } from './families.js'
 
 // A record rather than an array so that a new error kind in core fails to compile here.
 const KINDS: { readonly [K in EventCoreErrorKind]: true } = {
@@ -19,6 +20,18 @@ const RETRY_REASONS = ['concurrency', 'store-unavailable'] as const
 /** Command durations from 1 ms to the executor's default 5 s timeout. */
 export const COMMAND_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
+/** The `# HELP` line of each command and projection metric. */
+const HELP = {
+  eventcore_commands_total: 'Commands executed, by outcome (success or the error kind)',
+  eventcore_command_duration_seconds: 'Time to execute a command, retries included',
+  eventcore_command_errors_total:
+    'Commands that did not succeed, by EventCore error kind (or exception when the command threw)',
+  eventcore_command_retries_total: 'Command attempts retried, by reason',
+  eventcore_events_written_total: 'Events appended by commands',
+  eventcore_projection_lag_seconds: 'Age of the newest event a projection applied; 0 when caught up',
+  eventcore_projection_events_processed_total: 'Events a projection applied (rebuilds included)',
+}
+
 /** The observers that feed the command and projection metrics, and how to declare names ahead. */
 export interface ObserverMetrics {
   readonly executor: ExecutorObserver
@@ -30,50 +43,14 @@ export interface ObserverMetrics {
 
 /** Registers the `eventcore_command*`, `eventcore_events_written_total` and `eventcore_projection_*` metrics. */
 export function createObserverMetrics(registry: Registry): ObserverMetrics {
-  const registers = [registry]
-  const commands = new Counter({
-    name: 'eventcore_commands_total',
-    help: 'Commands executed, by outcome (success or the error kind)',
-    labelNames: ['command', 'outcome'],
-    registers,
-  })
-  const duration = new Histogram({
-    name: 'eventcore_command_duration_seconds',
-    help: 'Time to execute a command, retries included',
-    labelNames: ['command'],
-    buckets: [...COMMAND_BUCKETS],
-    registers,
-  })
-  const errors = new Counter({
-    name: 'eventcore_command_errors_total',
-    help: 'Commands that did not succeed, by EventCore error kind (or exception when the command threw)',
-    labelNames: ['command', 'kind'],
-    registers,
-  })
-  const retries = new Counter({
-    name: 'eventcore_command_retries_total',
-    help: 'Command attempts retried, by reason',
-    labelNames: ['command', 'reason'],
-    registers,
-  })
-  const written = new Counter({
-    name: 'eventcore_events_written_total',
-    help: 'Events appended by commands',
-    labelNames: ['command'],
-    registers,
-  })
-  const lag = new Gauge({
-    name: 'eventcore_projection_lag_seconds',
-    help: 'Age of the newest event a projection applied; 0 when caught up',
-    labelNames: ['projection'],
-    registers,
-  })
-  const processed = new Counter({
-    name: 'eventcore_projection_events_processed_total',
-    help: 'Events a projection applied (rebuilds included)',
-    labelNames: ['projection'],
-    registers,
-  })
+  const { counter, gauge, histogram } = familiesOn(registry, HELP)
+  const commands = counter('eventcore_commands_total', ['command', 'outcome'])
+  const duration = histogram('eventcore_command_duration_seconds', ['command'], COMMAND_BUCKETS)
+  const errors = counter('eventcore_command_errors_total', ['command', 'kind'])
+  const retries = counter('eventcore_command_retries_total', ['command', 'reason'])
+  const written = counter('eventcore_events_written_total', ['command'])
+  const lag = gauge('eventcore_projection_lag_seconds', ['projection'])
+  const processed = counter('eventcore_projection_events_processed_total', ['projection'])
 
   const knownCommands = new Set<string>()
   const knownProjections = new Set<string>()

@@ -1,8 +1,19 @@
 import type { CircuitState, CircuitStateChange, OutageRetry, ProjectionObserver } from '@eventcore/core'
-import { Counter, Gauge, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { familiesOn } from './families.js'
 
 // A record so that a new circuit state in core fails to compile here.
 const CIRCUIT_VALUES: { readonly [S in CircuitState]: number } = { closed: 0, 'half-open': 1, open: 2 }
+
+/** The `# HELP` line of each resilience metric. */
+const HELP = {
+  eventcore_circuit_breaker_state:
+    'State of the circuit breaker in front of an event store: 0 closed, 1 half-open, 2 open',
+  eventcore_circuit_breaker_transitions_total: 'Changes of state of a circuit breaker, by the state entered',
+  eventcore_projection_waiting: 'Versions of a projection whose runner is waiting out a store outage (0 when none)',
+  eventcore_store_outage_retries_total:
+    'Failed store calls that a projection runner or a subscription waited out, by consumer',
+}
 
 /** The circuit breaker, waiting-consumer and outage-retry metrics, and the hooks that feed them. */
 export interface ResilienceMetrics {
@@ -17,31 +28,11 @@ export interface ResilienceMetrics {
 
 /** Registers `eventcore_circuit_breaker_*`, `eventcore_projection_waiting` and `eventcore_store_outage_retries_total`. */
 export function createResilienceMetrics(registry: Registry): ResilienceMetrics {
-  const registers = [registry]
-  const circuit = new Gauge({
-    name: 'eventcore_circuit_breaker_state',
-    help: 'State of the circuit breaker in front of an event store: 0 closed, 1 half-open, 2 open',
-    labelNames: ['store'],
-    registers,
-  })
-  const transitions = new Counter({
-    name: 'eventcore_circuit_breaker_transitions_total',
-    help: 'Changes of state of a circuit breaker, by the state entered',
-    labelNames: ['store', 'to'],
-    registers,
-  })
-  const waiting = new Gauge({
-    name: 'eventcore_projection_waiting',
-    help: 'Versions of a projection whose runner is waiting out a store outage (0 when none)',
-    labelNames: ['projection'],
-    registers,
-  })
-  const retries = new Counter({
-    name: 'eventcore_store_outage_retries_total',
-    help: 'Failed store calls that a projection runner or a subscription waited out, by consumer',
-    labelNames: ['consumer'],
-    registers,
-  })
+  const { counter, gauge } = familiesOn(registry, HELP)
+  const circuit = gauge('eventcore_circuit_breaker_state', ['store'])
+  const transitions = counter('eventcore_circuit_breaker_transitions_total', ['store', 'to'])
+  const waiting = gauge('eventcore_projection_waiting', ['projection'])
+  const retries = counter('eventcore_store_outage_retries_total', ['consumer'])
   const waitingVersions = new Map<string, Set<number>>()
   const declareProjection = (projection: string) => {
     if (waitingVersions.has(projection)) return

@@ -1,10 +1,9 @@
 import type { CircuitStateChange, Executor, ExecutorObserver, OutageRetry, ProjectionObserver } from '@eventcore/core'
 import { collectDefaultMetrics, Registry } from 'prom-client'
-import { type BusinessCounter, type BusinessCounterOptions, createBusinessMetrics } from './metrics-business.js'
-import { createHttpMetrics, type HttpMetrics } from './metrics-http.js'
-import { createObserverMetrics } from './metrics-observers.js'
-import { createResilienceMetrics } from './metrics-resilience.js'
-import { createSourceMetrics, type MetricSources } from './metrics-sources.js'
+import { type BusinessCounter, type BusinessCounterOptions, createBusinessMetrics } from './business-counters.js'
+import { createObserverMetrics } from './observers.js'
+import { createResilienceMetrics } from './resilience.js'
+import { createSourceMetrics, type MetricSources } from './sources.js'
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -26,9 +25,12 @@ export interface MetricsOptions {
   readonly prefix?: never
 }
 
-/** The Prometheus metrics of an EventCore service, and the hooks that feed them. */
+/** The Prometheus metrics of an EventCore service or worker, and the hooks that feed them. */
 export interface EventcoreMetrics {
-  /** The registry the scrape route answers from. */
+  /**
+   * The registry the scrape answers from: `registerMetrics` of `@eventcore/http` serves it, a
+   * worker without a web server can serve `await registry.metrics()` itself.
+   */
   readonly registry: Registry
   /** For `createExecutor({ observer })`: command counts, durations, errors, retries, events written. */
   readonly executorObserver: ExecutorObserver
@@ -55,8 +57,6 @@ export interface EventcoreMetrics {
    * subscribe(store, { signal, onOutage: metrics.outageObserver('mailer') })
    */
   outageObserver(consumer: string): (retry: OutageRetry) => void
-  /** The request metrics {@link registerMetrics} feeds. */
-  readonly http: HttpMetrics
   /** Sets where the active-streams and pool gauges read from; a later call replaces the sources. */
   sources(sources: MetricSources): void
   /** Counts one pool error, e.g. `pool.on('error', () => metrics.countPoolError())`. */
@@ -79,14 +79,16 @@ const nameOf = (item: string | { readonly name: string }) => (typeof item === 's
 /**
  * Makes the service's metrics on a registry of their own, every required series present from the
  * first scrape: command and projection series for the `commands` and `projections` listed, the
- * store and pool gauges (0 until {@link EventcoreMetrics.sources} gives them a source).
+ * store and pool gauges (0 until {@link EventcoreMetrics.sources} gives them a source). No web
+ * framework is involved: `registerMetrics` of `@eventcore/http` adds the HTTP request metrics and
+ * the scrape route to a Fastify app.
  *
  * @example
  * const metrics = createMetrics({ commands: [registerUser, renameUser], projections: [usersList] })
  * metrics.businessCounter({ name: 'users_registered_total', help: 'Users registered', eventTypes: ['UserRegistered'] })
  * const executor = metrics.countingExecutor(createExecutor({ store, observer: metrics.executorObserver }))
  * metrics.sources({ activeStreams: () => countStreams(store), pool: () => poolStats(store.pool) })
- * registerMetrics(app, metrics)
+ * registerMetrics(app, metrics) // @eventcore/http
  */
 export function createMetrics(options: MetricsOptions = {}): EventcoreMetrics {
   const {
@@ -119,7 +121,6 @@ export function createMetrics(options: MetricsOptions = {}): EventcoreMetrics {
     },
     circuitBreakerObserver: resilience.circuitBreakerObserver,
     outageObserver: resilience.outageObserver,
-    http: createHttpMetrics(registry),
     sources: sources.set,
     countPoolError: sources.countPoolError,
     businessCounter: business.counter,

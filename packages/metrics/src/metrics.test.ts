@@ -1,28 +1,7 @@
 import { createExecutor, defineCommand, type Event, event, reject } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { registerAuth } from './auth.js'
-import { createMetrics, type EventcoreMetrics, type MetricsOptions } from './metrics.js'
-import { registerMetrics } from './metrics-http.js'
-
-/** Every name DESIGN §6 and the production checklist (validator, alerts, health check) rely on. */
-const REQUIRED = [
-  'eventcore_commands_total',
-  'eventcore_command_duration_seconds_bucket',
-  'eventcore_command_duration_seconds_count',
-  'eventcore_command_errors_total',
-  'eventcore_command_retries_total',
-  'eventcore_events_written_total',
-  'eventcore_active_streams',
-  'eventcore_projection_lag_seconds',
-  'eventcore_projection_events_processed_total',
-  'eventcore_connection_pool_size',
-  'eventcore_connection_pool_max_size',
-  'eventcore_connection_pool_errors_total',
-  'eventcore_http_requests_total',
-  'eventcore_http_request_duration_seconds_bucket',
-]
+import { describe, expect, it } from 'vitest'
+import { createMetrics, type EventcoreMetrics } from './metrics.js'
 
 interface Sample {
   readonly name: string
@@ -52,40 +31,7 @@ function sampleOf(samples: readonly Sample[], name: string, labels: Record<strin
   return found[0]?.value ?? Number.NaN
 }
 
-const apps: FastifyInstance[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-})
-
-async function serve(options: MetricsOptions = {}, routes: (app: FastifyInstance) => void = () => {}) {
-  const metrics = createMetrics({ defaultMetrics: false, ...options })
-  const app = Fastify()
-  apps.push(app)
-  registerMetrics(app, metrics)
-  routes(app)
-  await app.ready()
-  return { app, metrics }
-}
-
-describe('metrics scrape', () => {
-  it('lists every required metric with a sample from the first scrape', async () => {
-    const { app } = await serve({ commands: ['RegisterUser', { name: 'RenameUser' }], projections: ['users'] })
-    const response = await app.inject({ method: 'GET', url: '/metrics' })
-    expect(response.statusCode).toBe(200)
-    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')
-    const samples = samplesOf(response.body)
-    const names = new Set(samples.map((s) => s.name))
-    expect(REQUIRED.filter((name) => !names.has(name))).toEqual([])
-    expect(sampleOf(samples, 'eventcore_commands_total', { command: 'RenameUser', outcome: 'success' })).toBe(0)
-    expect(sampleOf(samples, 'eventcore_command_errors_total', { command: 'RegisterUser', kind: 'exception' })).toBe(0)
-    expect(
-      sampleOf(samples, 'eventcore_command_retries_total', { command: 'RegisterUser', reason: 'concurrency' }),
-    ).toBe(0)
-    expect(sampleOf(samples, 'eventcore_projection_lag_seconds', { projection: 'users' })).toBe(0)
-    expect(sampleOf(samples, 'eventcore_connection_pool_errors_total')).toBe(0)
-    expect(samples.filter((s) => s.name === 'eventcore_commands_total')).toHaveLength(2 * 7)
-  })
-
+describe('metrics registry', () => {
   it('adds the Node process metrics unless told not to', async () => {
     const withDefaults = createMetrics()
     const without = createMetrics({ defaultMetrics: false })
@@ -99,18 +45,6 @@ describe('metrics scrape', () => {
     a.countPoolError()
     expect(sampleOf(samplesOf(await a.registry.metrics()), 'eventcore_connection_pool_errors_total')).toBe(1)
     expect(sampleOf(samplesOf(await b.registry.metrics()), 'eventcore_connection_pool_errors_total')).toBe(0)
-  })
-
-  it('serves the scrape without a token when every other route needs one', async () => {
-    const metrics = createMetrics({ defaultMetrics: false })
-    const app = Fastify()
-    apps.push(app)
-    await registerAuth(app, { secret: 'a-secret-of-at-least-thirty-two-bytes!', roles: {} })
-    registerMetrics(app, metrics, { path: '/internal/metrics' })
-    app.get('/private', async () => ({ ok: true }))
-    await app.ready()
-    expect((await app.inject({ method: 'GET', url: '/private' })).statusCode).toBe(401)
-    expect((await app.inject({ method: 'GET', url: '/internal/metrics' })).statusCode).toBe(200)
   })
 })
 

@@ -1,8 +1,6 @@
-import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { createMetrics, type EventcoreMetrics } from './metrics.js'
-import { serveMetrics } from './metrics-http.js'
-import type { PoolStats } from './metrics-sources.js'
+import type { PoolStats } from './sources.js'
 
 /** Scrapes the whole registry (so every collect runs) and answers the value of an unlabelled gauge. */
 async function gauge(metrics: EventcoreMetrics, name: string): Promise<number | undefined> {
@@ -58,33 +56,6 @@ describe('active streams', () => {
     answer.resolve(5)
     expect(await Promise.all(scrapes)).toEqual([5, 5])
     expect(calls).toBe(1)
-  })
-
-  it('keeps the last value and answers the scrape when the source fails', async () => {
-    const { clock, advance } = manualClock()
-    const metrics = createMetrics({ defaultMetrics: false, clock })
-    const answers: Array<() => Promise<number>> = [
-      async () => 40,
-      async () => {
-        throw new Error('connection terminated unexpectedly')
-      },
-      async () => Number.NaN,
-      async () => 41,
-    ]
-    metrics.sources({ activeStreams: () => answers.shift()?.() ?? Promise.resolve(0), activeStreamsTtlMs: 1000 })
-    const app = Fastify()
-    serveMetrics(app, metrics)
-    const scrape = async () => {
-      const response = await app.inject({ method: 'GET', url: '/metrics' })
-      expect(response.statusCode).toBe(200)
-      return Number(/^eventcore_active_streams (\S+)$/m.exec(response.body)?.[1])
-    }
-    expect(await scrape()).toBe(40)
-    advance(1000)
-    expect(await scrape()).toBe(40) // rejected
-    expect(await scrape()).toBe(40) // NaN, asked again at once because the failure cached nothing
-    expect(await scrape()).toBe(41)
-    await app.close()
   })
 
   it('answers with the last value when the source is slower than the timeout, and uses its late answer next', async () => {
