@@ -1,7 +1,9 @@
 /**
  * `@eventcore/http`: the Fastify plugin EventCore services register: problem+json errors,
  * correlation ids, bearer-token auth with roles, rate limits (memory or Redis), CORS, HTTPS and
- * security headers, health and readiness, `Idempotency-Key`, and Prometheus metrics.
+ * security headers, health and readiness, `Idempotency-Key`, and the HTTP side of the Prometheus
+ * metrics (request metrics and the scrape route) over the metrics of `@eventcore/metrics`.
+ * Only what a service uses is exported; the plugin's own parts stay inside.
  *
  * @example
  * import Fastify from 'fastify'
@@ -15,19 +17,12 @@
 export {
   type AuthOptions,
   can,
-  type JwksKey,
-  type PermissionAccess,
   type Principal,
-  type PublicAccess,
-  type PublicKey,
   type RouteAccess,
-  type RouteFeatures,
-  type SecretKey,
-  type TokenAccess,
   type TokenChecks,
   type TokenKey,
 } from './auth.js'
-export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
+export { CORRELATION_HEADER } from './correlation.js'
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
 export { IDEMPOTENCY_HEADER, type IdempotencyOptions } from './idempotency.js'
 export { requestFingerprint } from './idempotency-fingerprint.js'

@@ -7,8 +7,9 @@ const METHODS: readonly HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'
 /**
  * Answers the methods a path does not serve with 405 problem+json and an `Allow` header, instead
  * of Fastify's 404 (the path exists; the method is wrong). Call it first in the plugin that
- * registers the routes: each path's methods are taken from the routes registered after it in that
- * plugin (its own prefix included), and the 405 answers are added once they are all known.
+ * registers the routes: each path's methods are taken from the routes that plugin's own body
+ * registers after the call (its prefix included; not those of plugins it registers in turn), and
+ * the 405 answers are added, as public routes, once the body has run and they are all known.
  *
  * @example
  * const usersRoutes: FastifyPluginAsync = async (app) => {

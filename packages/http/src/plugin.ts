@@ -44,7 +44,7 @@ export interface EventcoreHttpOptions {
    * header is ignored and those routes run as usual.
    */
   readonly idempotency?: IdempotencyOptions
-  /** Prometheus metrics from `createMetrics`: request metrics and the scrape route. @default none */
+  /** Metrics from `createMetrics` of `@eventcore/metrics`: request metrics and the scrape route are added. @default none */
   readonly metrics?: EventcoreMetrics
   /**
    * JSON bodies nesting objects and arrays deeper than this are refused with 400 before they are
