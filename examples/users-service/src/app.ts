@@ -8,11 +8,11 @@ import {
   type ReadinessCheck,
 } from '@eventcore/http'
 import type { SqlEventStore } from '@eventcore/postgres'
+import type { Config } from '@eventcore/service'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
-import type { Config } from './config/index.js'
 import { usersRoutes } from './http/users-routes.js'
 import { validatorCompiler } from './http/validation.js'
 import { ROLES } from './roles.js'

@@ -1,5 +1,5 @@
 // What `npm start` runs: the users service, configured from EVENTCORE_* variables.
-import { formatProblems, loadConfig } from './config/index.js'
+import { formatProblems, loadConfig } from '@eventcore/service'
 import { type RunningService, startService } from './server.js'
 import { mintToken } from './token.js'
 

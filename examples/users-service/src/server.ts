@@ -18,12 +18,11 @@ import {
   openPostgresStore,
   type SqlEventStore,
 } from '@eventcore/postgres'
+import { type Config, openSharedRedis, type SharedRedis } from '@eventcore/service'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { buildApp } from './app.js'
-import type { Config } from './config/index.js'
 import { usersServiceMetrics } from './service-metrics.js'
-import { openSharedRedis, type SharedRedis } from './shared-redis.js'
 import { ensureUsersReadModel, usersProjection } from './users/index.js'
 
 /** A started service. */

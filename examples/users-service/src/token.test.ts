@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
+import type { RawEnv } from '@eventcore/service'
 import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
-import type { RawEnv } from './config/index.js'
 import { main, mintToken } from './token.js'
 
 const SECRET = 'a-token-test-secret-of-at-least-32-bytes'

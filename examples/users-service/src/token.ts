@@ -2,9 +2,9 @@
 // secret, for curl and scripts. Only the token goes to stdout, so `TOKEN=$(npm run -s token -- …)` works.
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+import { loadConfig, MEMORY_DATA_DIR, type RawEnv } from '@eventcore/service'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { SignJWT } from 'jose'
-import { loadConfig, MEMORY_DATA_DIR, type RawEnv } from './config/index.js'
 import { isRole, ROLES } from './roles.js'
 
 /** What {@link mintToken} signs. */

@@ -1,11 +1,11 @@
 // Test support for the service's e2e tests (not exported): a real listening service on a free
 // port, on an in-memory PGlite or, with EVENTCORE_TEST_DATABASE_URL, a fresh PostgreSQL schema.
 import type { GlobalCursor, RecordedEvent } from '@eventcore/core'
+import { loadConfig } from '@eventcore/service'
 import pg from 'pg'
 import type { Static, TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { expect } from 'vitest'
-import { loadConfig } from '../config/index.js'
 import { ProblemBody, UserBody } from '../http/schemas.js'
 import type { Role } from '../roles.js'
 import { type RunningService, startService } from '../server.js'

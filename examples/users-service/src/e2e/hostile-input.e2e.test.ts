@@ -4,12 +4,12 @@
 // crash, never a write by a refused request, every log line one JSON object, no injected line.
 import { createExecutor, uuidv7 } from '@eventcore/core'
 import { createSqlIdempotencyStore, openPgliteStore, type SqlEventStore } from '@eventcore/postgres'
+import { loadConfig } from '@eventcore/service'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
-import { loadConfig } from '../config/index.js'
 import { ensureUsersReadModel } from '../users/index.js'
 import { TEST_SECRET } from './harness.js'
 

@@ -1,7 +1,7 @@
 import { LOCK_NAMESPACE } from '@eventcore/postgres'
+import { loadConfig } from '@eventcore/service'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../config/index.js'
 import { UserBody, UserPage } from '../http/schemas.js'
 import type { Role } from '../roles.js'
 import { type RunningService, startService } from '../server.js'
