@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mintToken } from '@eventcore/example-users-service/dist/token.js'
+import { mintToken } from '@eventcore/service'
 import { type HttpMeasurement, runHttpLoad, seedUsers } from '../http-load.js'
 import {
   type HttpRequestKind,

@@ -1,7 +1,6 @@
 // What `npm start` runs: the users service, configured from EVENTCORE_* variables.
-import { formatProblems, loadConfig } from '@eventcore/service'
+import { formatProblems, loadConfig, mintToken } from '@eventcore/service'
 import { type RunningService, startService } from './server.js'
-import { mintToken } from './token.js'
 
 const DEV_TOKEN_TTL_SECONDS = 3600
 

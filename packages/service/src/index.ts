@@ -14,3 +14,4 @@ export {
   SECRET_NAMES,
 } from './config/index.js'
 export { openSharedRedis, type RedisLog, type SharedRedis } from './shared-redis.js'
+export { type MintTokenInput, mintToken, runTokenCli, type TokenCliOptions } from './token.js'

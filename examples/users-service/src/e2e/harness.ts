@@ -1,7 +1,7 @@
 // Test support for the service's e2e tests (not exported): a real listening service on a free
 // port, on an in-memory PGlite or, with EVENTCORE_TEST_DATABASE_URL, a fresh PostgreSQL schema.
 import type { GlobalCursor, RecordedEvent } from '@eventcore/core'
-import { loadConfig } from '@eventcore/service'
+import { loadConfig, mintToken } from '@eventcore/service'
 import pg from 'pg'
 import type { Static, TSchema } from 'typebox'
 import { Value } from 'typebox/value'
@@ -9,7 +9,6 @@ import { expect } from 'vitest'
 import { ProblemBody, UserBody } from '../http/schemas.js'
 import type { Role } from '../roles.js'
 import { type RunningService, startService } from '../server.js'
-import { mintToken } from '../token.js'
 
 /** The real PostgreSQL the e2e tests also run on, when CI (or you) set one. */
 export const databaseUrl = process.env.EVENTCORE_TEST_DATABASE_URL

@@ -1,11 +1,10 @@
 import { LOCK_NAMESPACE } from '@eventcore/postgres'
-import { loadConfig } from '@eventcore/service'
+import { loadConfig, mintToken } from '@eventcore/service'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UserBody, UserPage } from '../http/schemas.js'
 import type { Role } from '../roles.js'
 import { type RunningService, startService } from '../server.js'
-import { mintToken } from '../token.js'
 import { emailStream, USERS_PROJECTION } from '../users/index.js'
 import { bodyOf, databaseUrl, eventually, expectProblem, newUser, TEST_SECRET, uniqueEmail } from './harness.js'
 
