@@ -1,5 +1,5 @@
 import { projectionStatus } from '@eventcore/core'
-import { startService } from '@eventcore/example-users-service/dist/server.js'
+import { startUsersService as startService } from '@eventcore/example-users-service'
 import { createSqlProjectionStore } from '@eventcore/postgres'
 import { formatProblems, loadConfig, type RawEnv } from '@eventcore/service'
 
