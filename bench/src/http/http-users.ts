@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mintToken } from '@eventcore/example-users-service/dist/token.js'
+import { mintToken } from '@eventcore/service'
 import { errorMessage } from '../error-message.js'
 import type { Outcome } from '../measure/measurement.js'
 import { takeTurns } from '../measure/rounds.js'

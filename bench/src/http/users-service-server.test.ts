@@ -1,4 +1,4 @@
-import { loadConfig } from '@eventcore/example-users-service/dist/config/index.js'
+import { loadConfig } from '@eventcore/service'
 import { describe, expect, it } from 'vitest'
 import { usersServiceEnv } from './users-service-server.js'
 

@@ -1,7 +1,7 @@
 import { projectionStatus } from '@eventcore/core'
-import { formatProblems, loadConfig, type RawEnv } from '@eventcore/example-users-service/dist/config/index.js'
-import { startService } from '@eventcore/example-users-service/dist/server.js'
+import { startUsersService as startService } from '@eventcore/example-users-service'
 import { createSqlProjectionStore } from '@eventcore/postgres'
+import { formatProblems, loadConfig, type RawEnv } from '@eventcore/service'
 
 /** Options of {@link startUsersService}. */
 export interface UsersServiceOptions {

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { mintToken } from '@eventcore/example-users-service/dist/token.js'
+import { mintToken } from '@eventcore/service'
 import pg from 'pg'
 import { seedUsers } from '../http/load.js'
 import { registerBodies } from '../http/requests.js'

@@ -15,8 +15,3 @@ export const ROLES = {
 
 /** A role of {@link ROLES}. */
 export type Role = keyof typeof ROLES
-
-/** True when `name` is a role of the service (for the token script). */
-export function isRole(name: string): name is Role {
-  return Object.hasOwn(ROLES, name)
-}

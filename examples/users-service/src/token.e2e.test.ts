@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { loadConfig } from '@eventcore/service'
 import { jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from './config/index.js'
 
 const run = promisify(execFile)
 const root = join(import.meta.dirname, '../../..')

@@ -1,7 +1,7 @@
+import { mintToken } from '@eventcore/service'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UserBody, UserPage } from '../http/schemas.js'
-import { mintToken } from '../token.js'
 import {
   bodyOf,
   expectProblem,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { canCreateScratchCluster, createScratchCluster, type ScratchCluster } from '@eventcore/postgres/testing'
+import { mintToken } from '@eventcore/service'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mintToken } from '../token.js'
 import { assertBuilt, type ChildService, spawnService } from './child-service.js'
 import { type Outcome, register, registerUntil, tally } from './faults-load.js'
 import { databaseUrl, TEST_SECRET } from './harness.js'

@@ -1,15 +1,14 @@
 // Test support for the service's e2e tests (not exported): a real listening service on a free
 // port, on an in-memory PGlite or, with EVENTCORE_TEST_DATABASE_URL, a fresh PostgreSQL schema.
 import type { GlobalCursor, RecordedEvent } from '@eventcore/core'
+import { loadConfig, mintToken, type RunningService } from '@eventcore/service'
 import pg from 'pg'
 import type { Static, TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { expect } from 'vitest'
-import { loadConfig } from '../config/index.js'
 import { ProblemBody, UserBody } from '../http/schemas.js'
 import type { Role } from '../roles.js'
-import { type RunningService, startService } from '../server.js'
-import { mintToken } from '../token.js'
+import { startUsersService } from '../users-service.js'
 
 /** The real PostgreSQL the e2e tests also run on, when CI (or you) set one. */
 export const databaseUrl = process.env.EVENTCORE_TEST_DATABASE_URL
@@ -52,7 +51,7 @@ export async function startTestService(
     ...env,
   })
   if (!loaded.ok) throw new Error(`test configuration: ${loaded.problems.join('; ')}`)
-  const service = await startService(loaded.config)
+  const service = await startUsersService(loaded.config)
   const { config } = loaded
   return {
     ...service,

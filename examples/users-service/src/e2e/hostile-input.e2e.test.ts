@@ -4,13 +4,13 @@
 // crash, never a write by a refused request, every log line one JSON object, no injected line.
 import { createExecutor, uuidv7 } from '@eventcore/core'
 import { createSqlIdempotencyStore, openPgliteStore, type SqlEventStore } from '@eventcore/postgres'
+import { buildApp, loadConfig } from '@eventcore/service'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../app.js'
-import { loadConfig } from '../config/index.js'
 import { ensureUsersReadModel } from '../users/index.js'
+import { usersService } from '../users-service.js'
 import { TEST_SECRET } from './harness.js'
 
 const SQL = [
@@ -122,7 +122,7 @@ describe('hostile input against the users service (property-based)', () => {
     if (!loaded.ok) throw new Error(loaded.problems.join('; '))
     store = await openPgliteStore({ dataDir: 'memory://', schema: 'hostile' })
     await ensureUsersReadModel(store)
-    app = await buildApp(loaded.config, {
+    app = await buildApp(loaded.config, usersService, {
       store,
       executor: createExecutor({ store, timeoutMs: 5000 }),
       newId: uuidv7,

@@ -1,5 +1,5 @@
+import { loadConfig } from '@eventcore/service'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../config/index.js'
 import {
   eventsWrittenBy,
   expectProblem,

@@ -1,8 +1,9 @@
 // Issue 8, "found when the service was tried as a new user would": Location, list cursors,
 // look-alike addresses and personal data in the logs.
+
+import { mintToken } from '@eventcore/service'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UserBody } from '../http/schemas.js'
-import { mintToken } from '../token.js'
 import { emailStream } from '../users/index.js'
 import { assertBuilt, type ChildService, spawnService } from './child-service.js'
 import { eventCount } from './event-count.js'

@@ -4,8 +4,8 @@
 // when a Redis appears on that port. The Redis here is our own on a free port, never the main one.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { mintToken } from '@eventcore/service'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mintToken } from '../token.js'
 import { assertBuilt, type ChildService, spawnService } from './child-service.js'
 import { eventually, TEST_SECRET } from './harness.js'
 

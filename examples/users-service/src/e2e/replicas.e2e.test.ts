@@ -1,12 +1,11 @@
 import { LOCK_NAMESPACE } from '@eventcore/postgres'
+import { loadConfig, mintToken, type RunningService } from '@eventcore/service'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../config/index.js'
 import { UserBody, UserPage } from '../http/schemas.js'
 import type { Role } from '../roles.js'
-import { type RunningService, startService } from '../server.js'
-import { mintToken } from '../token.js'
 import { emailStream, USERS_PROJECTION } from '../users/index.js'
+import { startUsersService } from '../users-service.js'
 import { bodyOf, databaseUrl, eventually, expectProblem, newUser, TEST_SECRET, uniqueEmail } from './harness.js'
 
 // Replicas need what they share: one PostgreSQL schema, and Redis for the rate-limit counters.
@@ -36,7 +35,7 @@ async function startReplica(schema: string, env: Readonly<Record<string, string>
     ...env,
   })
   if (!loaded.ok) throw new Error(`replica configuration: ${loaded.problems.join('; ')}`)
-  const service = await startService(loaded.config)
+  const service = await startUsersService(loaded.config)
   return {
     ...service,
     call: (path, { token, method = 'GET', json } = {}) =>

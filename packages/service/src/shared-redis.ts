@@ -46,7 +46,7 @@ const codeOf = (error: unknown): string =>
  *
  * @example
  * const redis = openSharedRedis({ url: config.redisUrl })
- * const app = await buildApp(config, { ...deps, redis: redis.client })
+ * const app = await buildApp(config, service, { ...deps, redis: redis.client })
  * redis.start(app.log)
  */
 export function openSharedRedis({ url }: { url: string }): SharedRedis {

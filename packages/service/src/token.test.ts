@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import type { RawEnv } from './config/index.js'
-import { main, mintToken } from './token.js'
+import { mintToken, runTokenCli } from './token.js'
 
 const SECRET = 'a-token-test-secret-of-at-least-32-bytes'
 const NOW = new Date('2030-01-02T03:04:05.678Z')
@@ -55,10 +55,19 @@ describe('mintToken', () => {
   })
 })
 
+// The users service's role table, as examples/users-service signs for it.
+const ROLES = {
+  admin: ['users:create', 'users:read', 'users:list', 'users:update', 'users:deactivate'],
+  operator: ['users:read', 'users:list'],
+  user: ['users:read:self', 'users:update:self'],
+}
+
 async function run(argv: readonly string[], env: RawEnv = { EVENTCORE_JWT_SECRET: SECRET }) {
   const out: string[] = []
   const err: string[] = []
-  const code = await main(argv, {
+  const code = await runTokenCli(argv, {
+    name: 'users service',
+    roles: ROLES,
     env,
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),

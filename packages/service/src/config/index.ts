@@ -1,6 +1,6 @@
 /**
- * The users service's configuration: environment variables validated once, at start-up, by one
- * schema, with every problem listed together. docs/configuration.md documents each variable.
+ * A service's configuration: `EVENTCORE_*` environment variables validated once, at start-up, by
+ * one schema, with every problem listed together. docs/configuration.md documents each variable.
  *
  * @example
  * import { formatProblems, loadConfig } from './config/index.js'

@@ -9,11 +9,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config/index.js'
-import { usersRoutes } from './http/users-routes.js'
-import { validatorCompiler } from './http/validation.js'
-import { ROLES } from './roles.js'
+import type { ServiceDefinition } from './service-definition.js'
 
-/** What {@link buildApp} wires together; `server.ts` opens them, tests may pass their own. */
+/** What {@link buildApp} wires together; {@link startService} opens them, tests may pass their own. */
 export interface AppDependencies {
   readonly store: SqlEventStore
   readonly executor: Executor
@@ -23,7 +21,7 @@ export interface AppDependencies {
   readonly idempotency?: IdempotencyStore
   /** What `/ready` checks. @default [] */
   readonly readiness?: readonly ReadinessCheck[]
-  /** New user ids, e.g. `uuidv7` from @eventcore/core. */
+  /** New ids for the routes, e.g. `uuidv7` from @eventcore/core. */
   readonly newId: () => string
   /** Request metrics and the `/metrics` scrape. @default none */
   readonly metrics?: EventcoreMetrics
@@ -31,8 +29,8 @@ export interface AppDependencies {
   readonly logStream?: { write(line: string): void }
 }
 
-/** Log fields that must never reach a log line: credentials and personal data. */
-export const REDACTED_LOG_PATHS = [
+/** Log fields that must never reach a log line: credentials. A service adds its personal data. */
+const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
@@ -40,24 +38,25 @@ export const REDACTED_LOG_PATHS = [
   '*.token',
   '*.secret',
   '*.password',
-  '*.email',
-  '*.first_name',
-  '*.last_name',
 ]
 
 /**
- * Builds the users service without listening: the EventCore plugin (errors, correlation ids,
- * auth, limits, headers, health), the OpenAPI document and the users routes under `/api/v1`.
+ * Builds a service without listening: the EventCore plugin (errors, correlation ids, auth, limits,
+ * headers, health), the OpenAPI document at `/openapi.json` and the service's routes under its prefix.
  *
  * @example
- * const app = await buildApp(config, { store, executor, newId: uuidv7 })
+ * const app = await buildApp(config, usersService, { store, executor, newId: uuidv7 })
  * await app.listen({ port: config.port, host: config.host })
  */
-export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Config,
+  service: ServiceDefinition,
+  deps: AppDependencies,
+): Promise<FastifyInstance> {
   const options: FastifyHttpOptions<Server> = {
     logger: {
       level: config.logLevel,
-      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      redact: { paths: [...REDACTED_LOG_PATHS, ...(service.redactLogPaths ?? [])], censor: '[redacted]' },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
@@ -77,12 +76,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
         : config.trustProxy,
   }
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(validatorCompiler())
+  if (service.validatorCompiler) app.setValidatorCompiler(service.validatorCompiler())
   // A JSON API: text bodies get 415 like any other type, not a parse into a string.
   app.removeContentTypeParser('text/plain')
 
   await app.register(eventcoreHttp, {
-    auth: { ...config.auth.options, roles: ROLES },
+    auth: { ...config.auth.options, roles: service.roles },
     security: config.security,
     cors: config.cors,
     rateLimit: { ...config.rateLimit, ...(deps.redis ? { redis: deps.redis } : {}) },
@@ -98,7 +97,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'EventCore users service', version: '1.0.0' },
+      info: { title: service.title ?? `EventCore ${service.name}`, version: service.version ?? '1.0.0' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
@@ -107,8 +106,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   })
   app.get('/openapi.json', { config: { eventcore: { public: true } } }, async () => app.swagger())
 
-  await app.register(usersRoutes, {
-    prefix: '/api/v1',
+  await app.register(service.routes, {
+    prefix: service.prefix ?? '',
     executor: deps.executor,
     store: deps.store,
     newId: deps.newId,

@@ -1,0 +1,75 @@
+import type { Executor, RunProjectionOptions } from '@eventcore/core'
+import type { AuthOptions } from '@eventcore/http'
+import type { EventcoreMetrics } from '@eventcore/metrics'
+import type { SqlConnection, SqlEventStore } from '@eventcore/postgres'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifySchemaCompiler } from 'fastify'
+
+/** What a service's routes are registered with: what {@link startService} opened for them. */
+export interface ServiceRouteOptions {
+  readonly executor: Executor
+  readonly store: SqlEventStore
+  /** New ids for the things the routes create, e.g. `uuidv7`. */
+  readonly newId: () => string
+}
+
+/**
+ * A projection the service runs: the projection and its runner's tuning. The store, the
+ * checkpoints and the metrics observer are the service's.
+ */
+export type ServiceProjection = Omit<RunProjectionOptions<SqlConnection>, 'store' | 'projections' | 'observer'>
+
+/** The token printed at start-up to try the API with, when no JWT key is configured (development only). */
+export interface DevToken {
+  /** The token's subject. */
+  readonly sub: string
+  /** The token's `roles` claim. */
+  readonly roles: readonly string[]
+  /** What is printed after the note that a secret was generated: the token and how to use it. */
+  readonly message: (token: string, url: string) => string
+}
+
+/**
+ * A service built on EventCore, described by data: its name, routes, roles and projections.
+ * {@link startService} opens the store, runs the projections and listens; the configuration
+ * (`EVENTCORE_*`) says where and how.
+ *
+ * @example
+ * const ordersService: ServiceDefinition = {
+ *   name: 'orders service',
+ *   roles: { admin: ['orders:create', 'orders:read'] },
+ *   routes: ordersRoutes,
+ *   prefix: '/api/v1',
+ *   prepare: ensureOrdersReadModel,
+ *   projections: (store) => [{ projection: ordersProjection(store) }],
+ * }
+ */
+export interface ServiceDefinition {
+  /** What the service is called in its logs, its start-up banner and its token tool, e.g. `'users service'`. */
+  readonly name: string
+  /** The OpenAPI document's title. @default `EventCore ${name}` */
+  readonly title?: string
+  /** The API's version in the OpenAPI document. @default '1.0.0' */
+  readonly version?: string
+  /** Role → permissions: a token's `roles` claim maps through it, and every route names a permission. */
+  readonly roles: AuthOptions['roles']
+  /** The API: a Fastify plugin, registered under {@link prefix} with {@link ServiceRouteOptions}. */
+  readonly routes: FastifyPluginAsyncTypebox<ServiceRouteOptions>
+  /** Where {@link routes} are mounted, e.g. `'/api/v1'`. @default '' */
+  readonly prefix?: string
+  /** Prepares the store once it is open, before any projection runs: e.g. the read models' tables. @default none */
+  readonly prepare?: (store: SqlEventStore) => Promise<void>
+  /** The projections to run, one runner each (one active across replicas). @default none */
+  readonly projections?: (store: SqlEventStore) => readonly ServiceProjection[]
+  /**
+   * The metrics: EventCore's (commands and projections labelled up front) and the service's business
+   * counters. The service adds the store's and the pool's sources. @default createMetrics()
+   */
+  readonly metrics?: () => EventcoreMetrics
+  /** Validators for the routes' schemas, one per app. @default Fastify's */
+  readonly validatorCompiler?: () => FastifySchemaCompiler<unknown>
+  /** Log fields to redact besides credentials, e.g. personal data in bodies (`'*.email'`). @default [] */
+  readonly redactLogPaths?: readonly string[]
+  /** A token `runService` prints when the JWT secret was generated for development. @default none */
+  readonly devToken?: DevToken
+}
