@@ -15,7 +15,7 @@ export {
   type TransferInput,
   transfer,
 } from './bank.js'
-export { commandSpec, SpecificationError } from './command-spec.js'
+export { commandSpec, type SpecHistory, SpecificationError } from './command-spec.js'
 export {
   describeProjectionContract,
   type ProjectionFixture,
