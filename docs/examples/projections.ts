@@ -26,12 +26,12 @@ export const seatsTable = (version: number) => `course_seats_v${version}`
  * `tx`, the transaction the runner moves the checkpoint in: the table and the checkpoint commit
  * together, so after a crash no event is applied twice or skipped.
  */
-export const courseSeats = defineProjection<SqlConnection>({
+export const courseSeats = defineProjection<SqlConnection, EnrollmentEvent>()({
   name: 'course-seats',
   version: 1,
   eventTypes: ['CourseOpened', 'SeatTaken'], // other events only move the checkpoint
-  handle: async (recorded, { tx, version }) => {
-    const e = recorded as RecordedEvent<EnrollmentEvent>
+  handle: async (e, { tx, version }) => {
+    // e is a RecordedEvent of CourseOpened or SeatTaken: `eventTypes` narrows it, no cast needed
     const table = seatsTable(version) // the version being built: 1, or 2 during a rebuild
     switch (e.type) {
       case 'CourseOpened':
@@ -95,14 +95,14 @@ export function countEnrollments(store: EventStore): { counts: Map<string, numbe
   const runner = runProjection({
     store,
     projections: createMemoryProjectionStore(),
-    projection: defineProjection({
+    projection: defineProjection<undefined, EnrollmentEvent>()({
       name: 'enrollment-counts',
       version: 1,
       eventTypes: ['EnrolledInCourse'],
       handle: (event) => {
         if (counted.has(event.eventId)) return // seen before: at least once, not exactly once
         counted.add(event.eventId)
-        const { courseId } = event.data as { courseId: string }
+        const { courseId } = event.data
         counts.set(courseId, (counts.get(courseId) ?? 0) + 1)
       },
     }),
@@ -115,7 +115,7 @@ export function countEnrollments(store: EventStore): { counts: Map<string, numbe
 const PRICES: Readonly<Record<string, number>> = { algebra: 300, biology: 250 }
 
 /** One invoice per enrollment. A course without a price cannot be invoiced: that event is parked. */
-export const invoices = defineProjection<SqlConnection>({
+export const invoices = defineProjection<SqlConnection, EnrollmentEvent>()({
   name: 'invoices',
   version: 1,
   eventTypes: ['EnrolledInCourse'],
@@ -125,7 +125,7 @@ export const invoices = defineProjection<SqlConnection>({
     onExhausted: 'dead-letter', // park it and go on; the default, 'stop', stops the runner on it
   },
   handle: async (event, { tx }) => {
-    const { courseId } = event.data as { courseId: string }
+    const { courseId } = event.data
     const amount = PRICES[courseId]
     if (amount === undefined) throw new Error(`no price for course ${courseId}`)
     await tx.query(

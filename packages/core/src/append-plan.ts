@@ -2,7 +2,7 @@ import { ValidationError, type ValidationIssue } from './errors.js'
 import type { EventId, EventMetadata } from './event.js'
 import { isUuid, uuidv7 } from './event-id.js'
 import type { AppendOptions, StreamWrite } from './event-store.js'
-import { type ExpectedVersion, isExpectedVersion } from './expected-version.js'
+import { ANY_VERSION, type ExpectedVersion, isExpectedVersion, NO_STREAM, STREAM_EXISTS } from './expected-version.js'
 import { toStrictJson } from './json-value.js'
 import { illFormedTextIn, textIssue } from './read-options.js'
 
@@ -107,7 +107,7 @@ export function planAppend(
       else if (!isExpectedVersion(version))
         issues.push({
           path: `expectedVersions.${streamId}`,
-          message: `unknown expected version ${JSON.stringify(version)}: use a whole number ≥ 0, 'no-stream', 'exists' or 'any'`,
+          message: `unknown expected version ${JSON.stringify(version)}: use a whole number ≥ 0, '${NO_STREAM}', '${STREAM_EXISTS}' or '${ANY_VERSION}'`,
         })
       else checks.push({ streamId, expected: version })
     }

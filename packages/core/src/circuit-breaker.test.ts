@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  admitCall,
-  type Circuit,
-  type CircuitSettings,
-  type CircuitState,
-  CLOSED_CIRCUIT,
-  recordCall,
-} from './circuit-breaker.js'
+import type { CircuitSettings, CircuitState } from './index.js'
+import { admitCall, type Circuit, CLOSED_CIRCUIT, recordCall } from './store-kit.js'
 
 const settings: CircuitSettings = { failureRate: 0.5, minimumCalls: 4, windowMs: 1000, openMs: 500, halfOpenProbes: 2 }
 

@@ -14,31 +14,41 @@ export type ValidationCode =
   | 'ERR_EVENTCORE_UNDECLARED_STREAM'
   | 'ERR_EVENTCORE_DISCOVERY_LIMIT'
 
+/**
+ * What the five error classes share: the `kind` to switch on and a stable `code`, set once here.
+ * Use the union {@link EventCoreError} as a type, not this class.
+ */
+export abstract class KindedError<Kind extends string, Code extends string> extends Error {
+  readonly kind: Kind
+  readonly code: Code
+
+  protected constructor(kind: Kind, code: Code, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.kind = kind
+    this.code = code
+  }
+}
+
 /** The input is malformed or breaks a rule of the store; retrying the same input cannot succeed. */
-export class ValidationError extends Error {
-  readonly kind = 'validation' as const
+export class ValidationError extends KindedError<'validation', ValidationCode> {
   override readonly name = 'ValidationError'
-  readonly code: ValidationCode
   readonly issues: readonly ValidationIssue[]
 
   constructor(issues: readonly ValidationIssue[], code: ValidationCode = 'ERR_EVENTCORE_VALIDATION') {
-    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '))
-    this.code = code
+    super('validation', code, issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '))
     this.issues = issues
   }
 }
 
 /** A command's `decide` refused the input (e.g. "email already taken"). Never retried. */
-export class BusinessRuleError extends Error {
-  readonly kind = 'business-rule' as const
+export class BusinessRuleError extends KindedError<'business-rule', 'ERR_EVENTCORE_BUSINESS_RULE'> {
   override readonly name = 'BusinessRuleError'
-  readonly code = 'ERR_EVENTCORE_BUSINESS_RULE' as const
   /** The rule that refused, as the command named it (e.g. `email-taken`). */
   readonly rule: string
   readonly details: Readonly<Record<string, unknown>> | undefined
 
   constructor(rule: string, message?: string, details?: Readonly<Record<string, unknown>>) {
-    super(message ?? `rejected by rule '${rule}'`)
+    super('business-rule', 'ERR_EVENTCORE_BUSINESS_RULE', message ?? `rejected by rule '${rule}'`)
     this.rule = rule
     this.details = details
   }
@@ -53,10 +63,8 @@ export interface StreamConflict {
 }
 
 /** Streams moved between read and write, and retries (if any) did not get through. */
-export class ConcurrencyError extends Error {
-  readonly kind = 'concurrency' as const
+export class ConcurrencyError extends KindedError<'concurrency', 'ERR_EVENTCORE_CONFLICT'> {
   override readonly name = 'ConcurrencyError'
-  readonly code = 'ERR_EVENTCORE_CONFLICT' as const
   readonly conflicts: readonly StreamConflict[]
   /** The ids of the streams that moved. */
   readonly streams: readonly string[]
@@ -67,7 +75,11 @@ export class ConcurrencyError extends Error {
     const list = conflicts
       .map((c) => `${c.streamId} (expected ${c.expected}, found ${c.actual ?? 'a newer version'})`)
       .join(', ')
-    super(`version conflict on ${list}${attempts > 1 ? ` after ${attempts} attempts` : ''}`)
+    super(
+      'concurrency',
+      'ERR_EVENTCORE_CONFLICT',
+      `version conflict on ${list}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+    )
     this.conflicts = conflicts
     this.streams = conflicts.map((c) => c.streamId)
     this.attempts = attempts
@@ -75,15 +87,13 @@ export class ConcurrencyError extends Error {
 }
 
 /** The command did not finish within its time limit. A write in flight may still have committed. */
-export class TimeoutError extends Error {
-  readonly kind = 'timeout' as const
+export class TimeoutError extends KindedError<'timeout', 'ERR_EVENTCORE_TIMEOUT'> {
   override readonly name = 'TimeoutError'
-  readonly code = 'ERR_EVENTCORE_TIMEOUT' as const
   readonly timeoutMs: number
 
   /** `message` overrides the default, e.g. for a caller that gave up (its signal aborted). */
   constructor(timeoutMs: number, message?: string) {
-    super(message ?? `command did not finish within ${timeoutMs} ms`)
+    super('timeout', 'ERR_EVENTCORE_TIMEOUT', message ?? `command did not finish within ${timeoutMs} ms`)
     this.timeoutMs = timeoutMs
   }
 }
@@ -116,18 +126,15 @@ export interface StoreUnavailableOptions {
  * @example
  * throw new StoreUnavailableError('connection lost', { transient: true, cause: error })
  */
-export class StoreUnavailableError extends Error {
-  readonly kind = 'store-unavailable' as const
+export class StoreUnavailableError extends KindedError<'store-unavailable', StoreUnavailableCode> {
   override readonly name = 'StoreUnavailableError'
-  readonly code: StoreUnavailableCode
   readonly transient: boolean
   /** When it is worth trying again, in milliseconds, when the thrower knows; else `undefined`. */
   readonly retryAfterMs: number | undefined
 
   constructor(message: string, options: StoreUnavailableOptions) {
-    super(message, { cause: options.cause })
+    super('store-unavailable', options.code ?? 'ERR_EVENTCORE_STORE_UNAVAILABLE', message, { cause: options.cause })
     this.transient = options.transient
-    this.code = options.code ?? 'ERR_EVENTCORE_STORE_UNAVAILABLE'
     this.retryAfterMs = options.retryAfterMs
   }
 }

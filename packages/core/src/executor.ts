@@ -14,10 +14,10 @@ import {
 } from './errors.js'
 import type { Event, RecordedEvent } from './event.js'
 import { uuidv7 } from './event-id.js'
-import type { StreamSlice, StreamWrite } from './event-store.js'
+import type { StreamWrite } from './event-store.js'
 import { type ExecutionContext, metadataFor } from './execution-context.js'
 import type { CommandOutcome, ExecutionFailure, ExecutionResult, Executor, ExecutorOptions } from './executor-types.js'
-import { discoveryError, firstDuplicate, fold } from './fold.js'
+import { DEFAULT_DISCOVERY_ROUNDS, readAndFold } from './fold.js'
 
 export type {
   CommandOutcome,
@@ -45,7 +45,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     store,
     retry = {},
     timeoutMs = 5000,
-    maxDiscoveryRounds = 4,
+    maxDiscoveryRounds = DEFAULT_DISCOVERY_ROUNDS,
     clock = () => new Date(),
     random = Math.random,
     sleep = defaultSleep,
@@ -116,38 +116,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
   ): Promise<
     { ok: true; versions: Record<Keys | Found, number>; events: readonly RecordedEvent[] } | ExecutionFailure
   > {
-    const named = new Map<Keys | Found, string>(Object.entries(command.streams(input)) as Array<[Keys, string]>)
-    const duplicate = firstDuplicate(named)
-    if (duplicate) return { ok: false, error: duplicate }
-    const slices = new Map<string, StreamSlice>()
-    let state = command.initialState()
-    for (let rounds = 0; ; ) {
-      const unread = [...new Set(named.values())].filter((id) => !slices.has(id))
-      if (unread.length > 0 && presumeEmpty) {
-        for (const streamId of unread) slices.set(streamId, { streamId, version: 0, events: [] })
-      } else if (unread.length > 0) {
-        for (const [id, slice] of await deadline.race(store.readStreams(unread))) slices.set(id, slice)
-      }
-      state = fold(command, named, slices)
-      if (!command.discover) break
-      let found = false
-      for (const [key, id] of Object.entries(command.discover(state, input)) as Array<[Found, string | undefined]>) {
-        if (id === undefined || named.get(key) === id) continue
-        if (named.has(key))
-          return { ok: false, error: discoveryError(`stream '${key}' named '${named.get(key)}', then '${id}'`) }
-        named.set(key, id)
-        found = true
-      }
-      const again = firstDuplicate(named)
-      if (again) return { ok: false, error: again }
-      if (!found) break
-      rounds += 1
-      if (rounds > maxDiscoveryRounds)
-        return {
-          ok: false,
-          error: discoveryError(`discover still found new streams after ${maxDiscoveryRounds} rounds`),
-        }
+    const reading = readAndFold(command, input, maxDiscoveryRounds)
+    let step = reading.next()
+    while (!step.done) {
+      const ids = step.value.map((stream) => stream.streamId)
+      step = reading.next(
+        presumeEmpty
+          ? new Map(ids.map((streamId) => [streamId, { streamId, version: 0, events: [] }]))
+          : await deadline.race(store.readStreams(ids)),
+      )
     }
+    if (!step.value.ok) return step.value
+    const { state, named, slices } = step.value
 
     const decision = command.decide(state, input)
     if (isRejection(decision))

@@ -38,7 +38,7 @@ export function createPageApplier<Tx>({
     events: readonly RecordedEvent[],
     to: GlobalCursor,
   ): Promise<PageOutcome> {
-    const relevant = events.filter((event) => handles(projection as Projection<never>, event))
+    const relevant = events.filter((event) => handles(projection, event))
     const whole = await attempt(() =>
       projections.commit(name, version, { from, to, processed: relevant.length }, (tx) => applyAll(relevant, tx)),
     )

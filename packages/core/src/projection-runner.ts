@@ -10,6 +10,7 @@ import type {
   RunProjectionOptions,
 } from './projection.js'
 import { createPageApplier, type PageOutcome } from './projection-page.js'
+import { createWakeUp } from './wake-up.js'
 
 /**
  * Runs a projection: takes the version's lease (standing by while another process holds it), then
@@ -44,21 +45,9 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
   let lastKnown: Checkpoint | undefined
   /** Failed tries in a row while the store is down. */
   let failures = 0
-  let wake: (() => void) | undefined
-  let woken = false
   /** When this version was last seen to be the active one. */
   let activeSince: number | undefined
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopping) return resolve()
-      const timer = setTimeout(resolve, ms)
-      wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    }).finally(() => {
-      wake = undefined
-    })
+  const wakeUp = createWakeUp(() => stopping)
   const announce = (next: ProjectionState) => {
     current = next
     observer.onState?.({ projection: name, version, state: next })
@@ -82,7 +71,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     const delayMs = outageDelay(failures, outageBackoff, error)
     if (current !== 'waiting') announce('waiting')
     observer.onOutage?.({ projection: name, version, attempt: failures, delayMs, error })
-    await pause(delayMs)
+    await wakeUp.sleep(delayMs)
   }
 
   async function main(): Promise<Checkpoint> {
@@ -122,17 +111,14 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
       // The stored state is the leader's; a standby only tells its own observer.
       if (!announced || current !== 'standby') announce('standby')
       announced = true
-      await pause(standbyRetryMs)
+      await wakeUp.sleep(standbyRetryMs)
     }
     return undefined
   }
 
   /** Applies the log while holding the lease. */
   async function lead(lease: Lease): Promise<ProjectionState | 'lost'> {
-    const off = store.onAppend(() => {
-      woken = true
-      wake?.()
-    })
+    const off = store.onAppend(wakeUp.onAppend)
     let final: ProjectionState | 'lost' = 'stopped'
     try {
       let checkpoint = await load()
@@ -151,7 +137,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
         const gather = live ? lastReadAt + liveBatchDelayMs - performance.now() : 0
         if (gather > 0 && !stopping) await new Promise((resolve) => setTimeout(resolve, gather))
         lastReadAt = performance.now()
-        woken = false
+        wakeUp.forget()
         let outcome: PageOutcome | 'caught-up'
         let page: Awaited<ReturnType<EventStore['readAll']>> | undefined
         try {
@@ -169,8 +155,8 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
           cursor = checkpoint.cursor
           continue
         }
-        // A short page was the end of the log when it was read: wait for the next append (woken
-        // may already be set) rather than read an empty page to learn so.
+        // A short page was the end of the log when it was read: wait for the next append (it may
+        // already have been heard) rather than read an empty page to learn so.
         if (outcome === 'caught-up' || (outcome.kind === 'applied' && page.events.length < batchSize)) {
           live = true
           if (outcome !== 'caught-up') {
@@ -182,7 +168,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
             final = 'retired'
             break
           }
-          if (!woken) await pause(pollMs)
+          if (!wakeUp.heard()) await wakeUp.sleep(pollMs)
           pollMs = Math.min(maxPollMs, pollMs * 2)
           continue
         }
@@ -255,7 +241,7 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     state: () => current,
     async stop() {
       stopping = true
-      wake?.()
+      wakeUp.wake()
       return done
     },
   }

@@ -1,4 +1,4 @@
-import type { GlobalCursor, RecordedEvent } from './event.js'
+import type { Event, GlobalCursor, RecordedEvent } from './event.js'
 import type { EventStore } from './event-store.js'
 import type { OutageBackoff, OutageRetry } from './outage.js'
 
@@ -27,34 +27,50 @@ export interface FailurePolicy {
 /**
  * A read model built from the global log, by `handle` (per event) or `handleBatch` (per batch).
  * `version` names a build: a new version is rebuilt from the start while the current one keeps
- * serving, then takes over.
+ * serving, then takes over. `E` is the events its handler gets: those of its `eventTypes`.
  *
  * @example
- * const balances = defineProjection<SqlConnection>({
+ * const balances = defineProjection<SqlConnection, AccountEvent>()({
  *   name: 'balances',
  *   version: 1,
  *   eventTypes: ['Deposited'],
  *   handle: async (event, { tx }) => {
- *     await tx.query('INSERT INTO balances_v1 AS b (id, amount) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET amount = b.amount + $2', [event.streamId, (event.data as { amount: number }).amount])
+ *     // event: RecordedEvent<Deposited>, so event.data.amount is a number
+ *     await tx.query('INSERT INTO balances_v1 AS b (id, amount) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET amount = b.amount + $2', [event.streamId, event.data.amount])
  *   },
  * })
  */
-export type Projection<Tx = unknown> = ProjectionSettings & (EventHandler<Tx> | BatchHandler<Tx>)
+export type Projection<Tx = unknown, E extends Event = Event> = ProjectionSettings<E> &
+  (EventHandler<Tx, E> | BatchHandler<Tx, E>)
 
-/** What every projection declares. */
-export interface ProjectionSettings {
+/**
+ * What every projection declares. A projection of every event (`E` = `Event`) may leave out
+ * `eventTypes`; one typed with particular events must list their types, which is what makes the
+ * handler's event type true.
+ */
+export type ProjectionSettings<E extends Event = Event> = {
   /** Letters, digits, `-`, `_` and `.`; unique per store. */
   readonly name: string
   /** A whole number ≥ 1. */
   readonly version: number
-  /** Only these event types reach the handler; the checkpoint still passes the others. @default all */
-  readonly eventTypes?: readonly string[]
   readonly failure?: FailurePolicy
-}
+} & (string extends E['type']
+  ? {
+      /** Only these event types reach the handler; the checkpoint still passes the others. @default all */
+      readonly eventTypes?: readonly string[]
+    }
+  : {
+      /** Only these event types reach the handler; the checkpoint still passes the others. */
+      readonly eventTypes: readonly E['type'][]
+    })
 
-/** A projection that handles one event at a time. */
-export interface EventHandler<Tx> {
-  readonly handle: (event: RecordedEvent, context: ProjectionContext<Tx>) => Promise<void> | void
+/**
+ * A projection that handles one event at a time. `handle` is declared as a method so that a
+ * projection of particular events is still a `Projection<Tx>` (runners take any): the runner hands
+ * it only events of its `eventTypes`, which a typed projection must list.
+ */
+export interface EventHandler<Tx, E extends Event = Event> {
+  handle(event: RecordedEvent<E>, context: ProjectionContext<Tx>): Promise<void> | void
   readonly handleBatch?: never
 }
 
@@ -63,14 +79,43 @@ export interface EventHandler<Tx> {
  * one statement per event. When a batch fails, the runner retries its events one at a time (as
  * batches of one) to find the event at fault.
  */
-export interface BatchHandler<Tx> {
-  readonly handleBatch: (events: readonly RecordedEvent[], context: ProjectionContext<Tx>) => Promise<void> | void
+export interface BatchHandler<Tx, E extends Event = Event> {
+  handleBatch(events: readonly RecordedEvent<E>[], context: ProjectionContext<Tx>): Promise<void> | void
   readonly handle?: never
 }
 
-/** Defines a projection (the identity function, for type inference). */
-export function defineProjection<Tx = unknown>(projection: Projection<Tx>): Projection<Tx> {
-  return projection
+/** The events of `E` whose type is one of `T`; of any shape when `E` is `Event` itself. */
+type EventsOfTypes<E extends Event, T extends string> = string extends E['type']
+  ? Event<T, E['data']>
+  : Extract<E, { readonly type: T }>
+
+/**
+ * Defines a projection whose handler gets only the events of its `eventTypes`, typed: given an
+ * event union `E`, `eventTypes: ['A', 'B']` makes the handler's event a
+ * `RecordedEvent<Extract<E, { type: 'A' | 'B' }>>`, and a type outside `E` fails to compile.
+ * Called with the types only; the function it returns takes the projection (so that `eventTypes`
+ * can be inferred while `Tx` and `E` are given).
+ *
+ * @example
+ * const seats = defineProjection<SqlConnection, EnrollmentEvent>()({
+ *   name: 'course-seats',
+ *   version: 1,
+ *   eventTypes: ['CourseOpened', 'SeatTaken'],
+ *   handle: async (event, { tx }) => {
+ *     if (event.type === 'CourseOpened') await tx.query('…', [event.streamId, event.data.seats])
+ *   },
+ * })
+ */
+export function defineProjection<Tx = unknown, E extends Event = Event>(): <const T extends E['type']>(
+  projection: Projection<Tx, EventsOfTypes<E, T>> & { readonly eventTypes: readonly T[] },
+) => Projection<Tx, EventsOfTypes<E, T>>
+/**
+ * Defines a projection of untyped events (the identity function, for type inference); prefer
+ * `defineProjection<Tx, E>()({ eventTypes, … })`, whose handler needs no casts.
+ */
+export function defineProjection<Tx = unknown>(projection: Projection<Tx>): Projection<Tx>
+export function defineProjection(projection?: object): unknown {
+  return projection ?? ((typed: object) => typed)
 }
 
 /**
@@ -153,9 +198,19 @@ export interface ProjectionStore<Tx> {
   deadLetters(name: string): Promise<DeadLetter[]>
 }
 
-/** True when `event` is one the projection handles. */
-export function handles(projection: Projection<never>, event: RecordedEvent): boolean {
-  return !projection.eventTypes || projection.eventTypes.includes(event.type)
+/**
+ * True when `event` is one the projection handles (one of its `eventTypes`), and so one of the
+ * events its handler is typed for.
+ *
+ * @example
+ * const relevant = page.events.filter((event) => handles(projection, event))
+ */
+export function handles<E extends Event>(
+  projection: Projection<never, E>,
+  event: RecordedEvent,
+): event is RecordedEvent<E> {
+  const types: readonly string[] | undefined = projection.eventTypes
+  return !types || types.includes(event.type)
 }
 
 /** Hooks a runner calls, for metrics and logs; they must not throw. */
@@ -174,6 +229,7 @@ export interface ProjectionObserver {
 export interface RunProjectionOptions<Tx> {
   readonly store: EventStore
   readonly projections: ProjectionStore<Tx>
+  /** Any projection, typed (`defineProjection<Tx, E>()`) or not. */
   readonly projection: Projection<Tx>
   /** Events read per batch; each batch commits in one transaction. @default 500 */
   readonly batchSize?: number

@@ -1,6 +1,7 @@
 import { type GlobalCursor, type RecordedEvent, START } from './event.js'
 import type { EventStore } from './event-store.js'
 import { isOutage, type OutageBackoff, type OutageRetry, outageDelay } from './outage.js'
+import { createWakeUp } from './wake-up.js'
 
 /** Which events a subscription delivers. Empty means all. */
 export interface EventFilter {
@@ -74,34 +75,21 @@ export async function* subscribe(store: EventStore, options: SubscribeOptions = 
     onOutage,
   } = options
   let cursor = from
-  let woken = false
-  let wake: (() => void) | undefined
-  const stop = store.onAppend(() => {
-    woken = true
-    wake?.()
-  })
-  let interrupt: (() => void) | undefined
+  const aborting = () => signal?.aborted === true
+  const wakeUp = createWakeUp(aborting)
+  // An append's wake-up must not cut an outage's back-off short: only an abort does.
+  const backOff = createWakeUp(aborting)
+  const stop = store.onAppend(wakeUp.onAppend)
   const aborted = () => {
-    wake?.()
-    interrupt?.()
+    wakeUp.wake()
+    backOff.wake()
   }
   signal?.addEventListener('abort', aborted)
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve()
-      const timer = setTimeout(resolve, ms)
-      wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    }).finally(() => {
-      wake = undefined
-    })
   try {
     let pollMs = minPollMs
     let failures = 0
     while (!signal?.aborted) {
-      woken = false
+      wakeUp.forget()
       let page: Awaited<ReturnType<EventStore['readAll']>>
       try {
         page = await store.readAll({ after: cursor, limit: batchSize })
@@ -111,16 +99,7 @@ export async function* subscribe(store: EventStore, options: SubscribeOptions = 
         failures += 1
         const delayMs = outageDelay(failures, outageBackoff, error)
         onOutage?.({ attempt: failures, delayMs, error })
-        // An append's wake-up must not cut the back-off short: only an abort does.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delayMs)
-          interrupt = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-          if (signal?.aborted) interrupt()
-        })
-        interrupt = undefined
+        await backOff.sleep(delayMs)
         continue
       }
       if (page.events.length > 0) {
@@ -130,8 +109,8 @@ export async function* subscribe(store: EventStore, options: SubscribeOptions = 
         if (events.length > 0 || page.events.length < batchSize) yield { events, cursor }
         continue
       }
-      if (woken) continue
-      await pause(pollMs)
+      if (wakeUp.heard()) continue
+      await wakeUp.sleep(pollMs)
       pollMs = Math.min(maxPollMs, pollMs * 2)
     }
   } finally {

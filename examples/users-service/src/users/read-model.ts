@@ -6,7 +6,7 @@ import {
   type ValidationIssue,
 } from '@eventcore/core'
 import { LOCK_NAMESPACE, type SqlConnection, type SqlEventStore } from '@eventcore/postgres'
-import { isUserEvent, type UserEvent, userEventTypes } from './events.js'
+import { type UserEvent, userEventTypes } from './events.js'
 import { userIdOfStream } from './streams.js'
 import { occurredAt, type User } from './user.js'
 import { decodeUserCursor, encodeUserCursor } from './user-cursor.js'
@@ -106,14 +106,14 @@ function change(current: Change | undefined, id: string, e: RecordedEvent<UserEv
  * runProjection({ store, projections: createSqlProjectionStore(store), projection: usersProjection(store) })
  */
 export function usersProjection(store: Pick<SqlEventStore, 'schema'>): Projection<SqlConnection> {
-  return defineProjection<SqlConnection>({
+  return defineProjection<SqlConnection, UserEvent>()({
     ...USERS_PROJECTION,
     eventTypes: userEventTypes,
     handleBatch: async (events, { tx, version }) => {
       const changes = new Map<string, Change>()
       for (const e of events) {
         const id = userIdOfStream(e.streamId)
-        if (!isUserEvent(e) || id === undefined) continue
+        if (id === undefined) continue
         changes.set(id, change(changes.get(id), id, e))
       }
       if (changes.size === 0) return

@@ -16,7 +16,7 @@ export {
   type TransferInput,
   transfer,
 } from './bank.js'
-export { commandSpec, SpecificationError } from './command-spec.js'
+export { commandSpec, type SpecHistory, SpecificationError } from './command-spec.js'
 export { describeIdempotencyStoreContract } from './idempotency-contract.js'
 export {
   describeProjectionContract,
