@@ -3,11 +3,13 @@ import { afterAll, expect, it } from 'vitest'
 import { channelOf } from './notifier.js'
 import { pgliteStores } from './test-database.js'
 import { within } from './test-wait.js'
+import { itOrdersByTransactionIdAsANumber } from './transaction-order-contract.js'
 
 // One in-memory PGlite for the whole file (creating one takes seconds); each store gets a schema.
 const stores = pgliteStores(afterAll)
 // PGlite runs one statement at a time, so the concurrency proofs run at half size there.
 describeStoreContract('PGlite', stores.open, { scale: 0.5 })
+itOrdersByTransactionIdAsANumber(stores.open)
 
 it('announces appends with NOTIFY on PGlite', async () => {
   const store = await stores.open()

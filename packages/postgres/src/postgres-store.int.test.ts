@@ -6,10 +6,12 @@ import { channelOf } from './notifier.js'
 import { openPostgresStore } from './postgres-store.js'
 import { databaseUrl, postgresStores } from './test-database.js'
 import { within } from './test-wait.js'
+import { itOrdersByTransactionIdAsANumber } from './transaction-order-contract.js'
 
 describe.runIf(databaseUrl)('PostgreSQL', () => {
   const stores = postgresStores(afterAll)
   describeStoreContract('PostgreSQL', stores.open)
+  itOrdersByTransactionIdAsANumber(stores.open)
 
   it('announces appends with NOTIFY to a listener on another connection', async () => {
     const store = await stores.open()

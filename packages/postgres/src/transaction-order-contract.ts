@@ -1,13 +1,13 @@
+// Test support (not exported): a check both SQL stores run, on PGlite and on PostgreSQL.
 import { START } from '@eventcore/core'
-import { afterAll, describe, expect, it } from 'vitest'
-import type { SqlEventStore } from '../sql-store.js'
-import { databaseUrl, pgliteStores, postgresStores } from '../test-database.js'
+import { expect, it } from 'vitest'
+import type { SqlEventStore } from './sql-store.js'
 
 /**
  * readAll must order by the transaction id as a number. Rows are written with chosen ids (999 and
  * 1000, which sort the other way round as text), the larger one first so positions disagree too.
  */
-function itOrdersByTransactionIdAsANumber(open: () => Promise<SqlEventStore>): void {
+export function itOrdersByTransactionIdAsANumber(open: () => Promise<SqlEventStore>): void {
   it('orders readAll by transaction id as a number, across a change in digit count', async () => {
     const store = await open()
     for (const [txid, stream] of [
@@ -30,11 +30,3 @@ function itOrdersByTransactionIdAsANumber(open: () => Promise<SqlEventStore>): v
     expect(third.events).toEqual([])
   })
 }
-
-describe('readAll on PGlite', () => {
-  itOrdersByTransactionIdAsANumber(pgliteStores(afterAll).open)
-})
-
-describe.runIf(databaseUrl)('readAll on PostgreSQL', () => {
-  itOrdersByTransactionIdAsANumber(postgresStores(afterAll).open)
-})
