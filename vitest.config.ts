@@ -7,6 +7,7 @@ export default defineConfig({
       'examples/*/src/**/*.test.ts',
       'bench/src/**/*.test.ts',
       'docs/examples/**/*.test.ts',
+      'test/**/*.test.ts',
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,

@@ -9,28 +9,29 @@
  * @module
  */
 import os from 'node:os'
-import { type Contender, unavailableContender } from './contender.js'
-import { loadEmmett } from './emmett-api.js'
-import { emmettContender } from './emmett-contender.js'
-import { eventcoreMemory, eventcorePglite, eventcorePostgres } from './eventcore-contenders.js'
-import { createOpenGate } from './gate.js'
-import { renderHttpSection } from './http-report.js'
-import { createHttpServerFleet } from './http-server-process.js'
-import { runPrefix } from './namespaces.js'
-import { ensurePeersInstalled } from './peers.js'
-import { connectAdmin, type PostgresAdmin } from './postgres-admin.js'
-import { rawBaseline } from './raw-baseline.js'
-import { renderSection } from './report.js'
-import { batchAppend } from './scenarios/batch-append.js'
-import { type HttpUsersContext, httpUsers } from './scenarios/http-users.js'
-import { projectionCatchUp } from './scenarios/projection-catch-up.js'
-import { projectionLatency } from './scenarios/projection-latency.js'
-import { readAll } from './scenarios/read-all.js'
-import { readStream } from './scenarios/read-stream.js'
-import type { Scenario } from './scenarios/scenario.js'
-import { singleAppend } from './scenarios/single-append.js'
-import { transferCommand } from './scenarios/transfer.js'
+import { errorMessage } from './error-message.js'
+import { type HttpUsersContext, httpUsers } from './http/http-users.js'
+import { renderHttpSection } from './http/report.js'
+import { createHttpServerFleet } from './http/server-process.js'
+import { batchAppend } from './operations/batch-append.js'
+import { readAll } from './operations/read-all.js'
+import { readStream } from './operations/read-stream.js'
+import type { Scenario } from './operations/scenario.js'
+import { singleAppend } from './operations/single-append.js'
+import { transferCommand } from './operations/transfer.js'
+import { projectionCatchUp } from './projection/catch-up.js'
+import { projectionLatency } from './projection/live-latency.js'
+import { renderSection } from './report/report.js'
 import { readSettings, redactUrl, type Settings } from './settings.js'
+import { type Contender, unavailableContender } from './stores/contender.js'
+import { EMMETT, emmettContender } from './stores/emmett.js'
+import { loadEmmett } from './stores/emmett-api.js'
+import { EVENTCORE_POSTGRES, eventcoreMemory, eventcorePglite, eventcorePostgres } from './stores/eventcore.js'
+import { runPrefix } from './stores/namespaces.js'
+import { createOpenGate } from './stores/open-gate.js'
+import { ensurePeersInstalled } from './stores/peers.js'
+import { connectAdmin, type PostgresAdmin } from './stores/postgres-admin.js'
+import { RAW_BASELINE, rawBaseline } from './stores/raw-baseline.js'
 
 const SCENARIOS: readonly Scenario[] = [
   singleAppend,
@@ -66,22 +67,21 @@ function postgresContenders(settings: Settings, admin: PostgresAdmin | undefined
   const url = settings.databaseUrl
   if (!admin) {
     return [
-      unavailableContender({ name: 'EventCore PostgreSQL', key: 'ec', role: 'us' }, reason),
-      unavailableContender({ name: 'raw SQL (pg)', key: 'raw', role: 'raw' }, reason),
-      unavailableContender({ name: 'Emmett 0.42 (PostgreSQL)', key: 'emt', role: 'peer' }, reason),
+      unavailableContender(EVENTCORE_POSTGRES, reason),
+      unavailableContender(RAW_BASELINE, reason),
+      unavailableContender(EMMETT, reason),
     ]
   }
   return [eventcorePostgres(url), rawBaseline(url), peerContender(admin)]
 }
 
 function peerContender(admin: PostgresAdmin): Contender {
-  const identity = { name: 'Emmett 0.42 (PostgreSQL)', key: 'emt', role: 'peer' } as const
   const notInstalled = ensurePeersInstalled(print)
-  if (notInstalled) return unavailableContender(identity, notInstalled)
+  if (notInstalled) return unavailableContender(EMMETT, notInstalled)
   try {
     return emmettContender(loadEmmett(), (name) => admin.createDatabase(name))
   } catch (error) {
-    return unavailableContender(identity, error instanceof Error ? error.message : String(error))
+    return unavailableContender(EMMETT, errorMessage(error))
   }
 }
 

@@ -1,6 +1,6 @@
 // Examples for docs/stores.md: opening each store, appending directly, idempotent retries,
 // validation, migrations and the NOTIFY sent after appends.
-import { type EventStore, uuidv7 } from '@eventcore/core'
+import { type EventStore, uuidv7, ValidationError } from '@eventcore/core'
 import { createMemoryStore } from '@eventcore/core/memory'
 import {
   appliedMigrations,
@@ -68,10 +68,8 @@ export async function appendDirectly(store: EventStore): Promise<string> {
   )
   // result.versions is a Map of stream id → the stream's version after the append
   if (result.ok) return [...result.versions].map(([streamId, version]) => `${streamId}@${version}`).join(', ')
-  if (result.error.kind === 'concurrency') {
-    return result.error.conflicts.map((c) => `${c.streamId}: expected ${c.expected}, found ${c.actual}`).join('; ')
-  }
-  return `invalid: ${result.error.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`
+  // The only failure append returns is a conflict; bad input is thrown (a ValidationError).
+  return result.error.conflicts.map((c) => `${c.streamId}: expected ${c.expected}, found ${c.actual}`).join('; ')
 }
 // #endregion append
 
@@ -93,13 +91,16 @@ export async function appendTwice(store: EventStore): Promise<{ first: boolean; 
 // #region validation
 /** Every problem of an append is reported at once, each with the path of the bad value. */
 export async function appendBadInput(store: EventStore): Promise<string[]> {
-  const result = await store.append([
-    { streamId: '', events: [{ type: 'Noted', data: { at: new Date(), ratio: Number.NaN } }] },
-  ])
-  if (result.ok || result.error.kind !== 'validation') throw new Error('expected a validation error')
-  return result.error.issues.map((issue) => issue.path)
-  // → ['writes.0.streamId', 'writes.0.events.0.data.at']: a Date is not plain JSON (send an ISO
-  //   string); checking stops at the first bad value inside one event's data
+  try {
+    await store.append([{ streamId: '', events: [{ type: 'Noted', data: { at: new Date(), ratio: Number.NaN } }] }])
+  } catch (error) {
+    // Bad input is thrown, never returned: append's { ok: false } is kept for version conflicts.
+    if (error instanceof ValidationError) return error.issues.map((issue) => issue.path)
+    // → ['writes.0.streamId', 'writes.0.events.0.data.at']: a Date is not plain JSON (send an ISO
+    //   string); checking stops at the first bad value inside one event's data
+    throw error
+  }
+  throw new Error('expected a validation error')
 }
 // #endregion validation
 

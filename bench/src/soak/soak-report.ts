@@ -1,5 +1,5 @@
-import { summarizeLatencies } from '../percentiles.js'
-import { formatMs } from '../table.js'
+import { summarizeLatencies } from '../measure/percentiles.js'
+import { formatMs } from '../report/table.js'
 import type { RateSample } from './fixed-rate.js'
 import type { MemoryReading, MemoryTrend } from './memory-trend.js'
 

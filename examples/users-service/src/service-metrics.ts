@@ -1,4 +1,4 @@
-import { createMetrics, type EventcoreMetrics, type PoolStats } from '@eventcore/http'
+import { createMetrics, type EventcoreMetrics, type PoolStats } from '@eventcore/metrics'
 import type { SqlEventStore } from '@eventcore/postgres'
 import type pg from 'pg'
 import { deactivateUser, registerUser, USERS_PROJECTION, updateUser } from './users/index.js'

@@ -40,12 +40,18 @@ export interface AppendPlan {
   readonly idsSupplied: boolean
 }
 
-/** Checks an append's input and serializes it once; every problem is reported together. */
+/**
+ * Checks an append's input and serializes it once. Throws a {@link ValidationError} listing every
+ * problem together, as a store's `append` must.
+ *
+ * @example
+ * const plan = planAppend(writes, options, { maxEventBytes: 65536 })
+ */
 export function planAppend(
   writes: readonly StreamWrite[],
   options: AppendOptions | undefined,
   limits: AppendLimits = {},
-): { ok: true; plan: AppendPlan } | { ok: false; error: ValidationError } {
+): AppendPlan {
   const { maxEventBytes = 1_048_576, maxStreamIdLength = 512, maxEventsPerAppend = 10_000 } = limits
   const issues: ValidationIssue[] = []
   const events: PlannedEvent[] = []
@@ -107,9 +113,9 @@ export function planAppend(
     }
   }
 
-  if (issues.length > 0) return { ok: false, error: new ValidationError(issues) }
+  if (issues.length > 0) throw new ValidationError(issues)
   const idsSupplied = writes.some((w) => w.events.some((e) => e.eventId !== undefined))
-  return { ok: true, plan: { events, streams, checks, idsSupplied } }
+  return { events, streams, checks, idsSupplied }
 }
 
 function planEvent(
@@ -184,7 +190,7 @@ function pushIllFormed(json: string, value: unknown, path: string, issues: Valid
   if (issue) issues.push(issue)
 }
 
-/** The error for event ids already stored with other content or by another append. */
+/** The error for event ids already stored with other content or by another append; `append` throws it. */
 export function reusedIdsError(
   plan: AppendPlan,
   found: ReadonlyArray<{ readonly eventId: string } | undefined>,

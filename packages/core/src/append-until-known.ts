@@ -1,6 +1,6 @@
 import type { Deadline } from './deadline.js'
-import { isRetryable } from './errors.js'
-import type { AppendResult, EventStore, StreamWrite } from './event-store.js'
+import { type ConcurrencyError, isRetryable, ValidationError } from './errors.js'
+import type { AppendSuccess, EventStore, StreamWrite } from './event-store.js'
 
 /** The attempts a command may still make; its tries and its re-appends share them. */
 export interface AppendBudget {
@@ -18,7 +18,8 @@ export interface AppendBudget {
  * store gives a definite answer: `duplicate` means the first try committed. Deciding again instead
  * would apply the command twice (a transfer debited twice, a registration refused as
  * `user-exists` by its own write). A conflict or a validation error is definite: the caller reads
- * and decides again as usual. When the attempts run out, the transient error is thrown: the
+ * and decides again as usual, so the store's thrown `ValidationError` comes back as a failure, next
+ * to its returned conflicts. When the attempts run out, the transient error is thrown: the
  * outcome is then unknown, and only the event ids can tell.
  */
 export async function appendUntilKnown({
@@ -36,11 +37,12 @@ export async function appendUntilKnown({
   readonly budget: AppendBudget
   /** Reports the retry, counts the attempt and backs off. */
   readonly wait: (budget: AppendBudget, deadline: Deadline, reason: 'store-unavailable') => Promise<void>
-}): Promise<AppendResult> {
+}): Promise<AppendSuccess | { readonly ok: false; readonly error: ConcurrencyError | ValidationError }> {
   for (;;) {
     try {
       return await deadline.race(store.append(writes, { expectedVersions }))
     } catch (error) {
+      if (error instanceof ValidationError) return { ok: false, error }
       if (!isRetryable(error) || budget.progress.attempts >= budget.limit) throw error
       await wait(budget, deadline, 'store-unavailable')
     }

@@ -1,4 +1,4 @@
-import type { ConcurrencyError, ValidationError } from './errors.js'
+import type { ConcurrencyError } from './errors.js'
 import type { Event, GlobalCursor, RecordedEvent } from './event.js'
 import type { ExpectedVersion } from './expected-version.js'
 
@@ -29,13 +29,19 @@ export interface AppendSuccess {
   readonly duplicate: boolean
 }
 
-/** An append that did not happen; nothing was written. */
+/**
+ * An append that did not happen because a stream was not at its expected version (the normal
+ * outcome of concurrency, so a value, not an exception); nothing was written.
+ */
 export interface AppendFailure {
   readonly ok: false
-  readonly error: ConcurrencyError | ValidationError
+  readonly error: ConcurrencyError
 }
 
-/** What {@link EventStore.append} returns. Store outages are thrown as `StoreUnavailableError`. */
+/**
+ * What {@link EventStore.append} returns. Bad input is thrown as `ValidationError`, store outages
+ * as `StoreUnavailableError`.
+ */
 export type AppendResult = AppendSuccess | AppendFailure
 
 /** A stream as read: its events and its current version (0 when it has none). */
@@ -69,9 +75,19 @@ export interface ReadAllPage {
 /**
  * The contract every EventCore store meets, checked by one shared test suite
  * (`describeStoreContract` in `@eventcore/core/testing`).
+ *
+ * Errors follow one rule on every method: bad input (a malformed write, data that is not plain
+ * JSON, an event id reused with other content, a bad read option) is **thrown** as a
+ * `ValidationError`, before anything is written; a store that cannot answer **throws** a
+ * `StoreUnavailableError`. Only `append` returns a failure: `{ ok: false, error: ConcurrencyError }`
+ * when a stream moved, the normal outcome of concurrent writers, which the caller handles by
+ * reading again.
  */
 export interface EventStore {
-  /** Appends to one or more streams atomically, checking every expected version first. */
+  /**
+   * Appends to one or more streams atomically, checking every expected version first. A version
+   * conflict is returned as `{ ok: false }`; bad input is thrown as a `ValidationError`.
+   */
   append(writes: readonly StreamWrite[], options?: AppendOptions): Promise<AppendResult>
   /** Reads a whole stream in order (in pages underneath; nothing is truncated). */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StreamSlice>

@@ -293,6 +293,28 @@ describe('executor', () => {
     expect(await store.streamVersion('other')).toBe(0)
   })
 
+  it("returns the store's thrown refusal of bad input as a validation failure, writing nothing", async () => {
+    const dated = defineCommand({
+      name: 'dated',
+      streams: (input: { readonly id: string }) => ({ note: `note-${input.id}` }),
+      initialState: () => null,
+      apply: (state, _event: Event<'Dated', { readonly at: Date }>) => state,
+      decide: () => ({ note: [event('Dated', { at: new Date(0) })] }), // a Date is not plain JSON
+    })
+    const outcomes: CommandOutcome[] = []
+    const store = createMemoryStore()
+    const executor = createExecutor({ store, observer: { onOutcome: (o) => outcomes.push(o) } })
+    for (const assumeNewStreams of [false, true]) {
+      const result = await executor.execute(dated, { id: '1' }, { assumeNewStreams })
+      expect(result).toMatchObject({ ok: false, error: { kind: 'validation', code: 'ERR_EVENTCORE_VALIDATION' } })
+    }
+    expect(outcomes.map((o) => [o.outcome, o.attempts])).toEqual([
+      ['validation', 1],
+      ['validation', 2],
+    ])
+    expect(await store.streamVersion('note-1')).toBe(0)
+  })
+
   it('refuses two names for one stream', async () => {
     const twice = await createExecutor({ store: createMemoryStore() }).execute(transfer, {
       from: 'a',

@@ -3,6 +3,10 @@
  * state, decides, and the executor appends to several streams atomically with optimistic
  * concurrency on every stream it read.
  *
+ * This entry holds what applications use. The building blocks of a store, a store wrapper or a
+ * consumer of the log (input checks, append planning, the circuit state machine) are in
+ * `@eventcore/core/store-kit`.
+ *
  * @example
  * import { createExecutor, defineCommand, reject } from '@eventcore/core'
  * import { createMemoryStore } from '@eventcore/core/memory'
@@ -12,24 +16,8 @@
  *
  * @module
  */
-export {
-  type AppendLimits,
-  type AppendPlan,
-  type PlannedEvent,
-  planAppend,
-  reusedIdsError,
-  versionsAfter,
-} from './append-plan.js'
-export { backoffDelay, type RetryPolicy } from './backoff.js'
-export {
-  type Admission,
-  admitCall,
-  type Circuit,
-  type CircuitSettings,
-  type CircuitState,
-  CLOSED_CIRCUIT,
-  recordCall,
-} from './circuit-breaker.js'
+export type { RetryPolicy } from './backoff.js'
+export type { CircuitSettings, CircuitState } from './circuit-breaker.js'
 export {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -93,17 +81,9 @@ export {
   type ExecutorObserver,
   type ExecutorOptions,
 } from './executor.js'
-export {
-  ANY_VERSION,
-  type ExpectedVersion,
-  isExpectedVersion,
-  NO_STREAM,
-  STREAM_EXISTS,
-  versionMatches,
-} from './expected-version.js'
-export { findJsonProblem, jsonEqual, toStrictJson } from './json-value.js'
+export { ANY_VERSION, type ExpectedVersion, NO_STREAM, STREAM_EXISTS } from './expected-version.js'
 export { createMemoryProjectionStore } from './memory-projections.js'
-export { isOutage, type OutageBackoff, type OutageRetry, outageDelay } from './outage.js'
+export type { OutageBackoff, OutageRetry } from './outage.js'
 export {
   type BatchHandler,
   type Checkpoint,
@@ -111,7 +91,6 @@ export {
   defineProjection,
   type EventHandler,
   type FailurePolicy,
-  handles,
   type Lease,
   type Projection,
   type ProjectionContext,
@@ -125,12 +104,5 @@ export {
 } from './projection.js'
 export { runProjection } from './projection-runner.js'
 export { type ProjectionStatus, type ProjectionStatusOptions, projectionStatus } from './projection-status.js'
-export { checkReadAll, checkReadStream, checkStreamIds, MAX_PAGE } from './read-options.js'
-export {
-  type EventFilter,
-  matches,
-  type SubscribeOptions,
-  type SubscriptionBatch,
-  subscribe,
-} from './subscription.js'
+export { type EventFilter, type SubscribeOptions, type SubscriptionBatch, subscribe } from './subscription.js'
 export { createUpcaster, type Upcaster } from './upcasting.js'

@@ -57,16 +57,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
         stored.type === plan.events[i]?.type &&
         jsonEqual(stored.data, JSON.parse(plan.events[i]?.dataJson ?? 'null')),
     )
-    if (!same) return { ok: false, error: reusedIdsError(plan, found) }
+    if (!same) throw reusedIdsError(plan, found)
     const events = found as RecordedEvent[]
     return { ok: true, duplicate: true, events, versions: versionsAfter(events) }
   }
 
   return {
     async append(writes, options) {
-      const planned = planAppend(writes, options, limits)
-      if (!planned.ok) return planned
-      const { plan } = planned
+      const plan = planAppend(writes, options, limits)
       const replayed = replay(plan)
       if (replayed) return replayed
       const conflicts: StreamConflict[] = []

@@ -11,7 +11,7 @@ describe('@eventcore/core package', () => {
     expect(manifest.dependencies ?? {}).toEqual({})
   })
 
-  it('exposes only the root, ./idempotency, ./memory and ./testing', () => {
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './idempotency', './memory', './testing'])
+  it('exposes only the root, ./idempotency, ./memory, ./store-kit and ./testing', () => {
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './idempotency', './memory', './store-kit', './testing'])
   })
 })

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { can } from './auth.js'
+import { type AuthOptions, can, type RouteAccess } from './auth.js'
 import { eventcoreHttp, executionContext } from './plugin.js'
 
 const secret = 'a-test-secret-of-at-least-32-bytes!!'
@@ -138,6 +138,27 @@ describe('bearer tokens and roles', () => {
       .setExpirationTime(now() + 300)
       .sign(new TextEncoder().encode(rsaPublicPem))
     expect((await get(rsaApp, forged)).statusCode).toBe(401)
+  })
+
+  it('refuses to start with two key sources or none, for callers the types do not reach', async () => {
+    const refusals: ReadonlyArray<readonly [object, RegExp]> = [
+      [{ secret, jwksUrl: 'https://id.example.com/jwks' }, /one of secret, jwksUrl, publicKeyPem; got secret, jwksUrl/],
+      [{}, /needs a secret, a jwksUrl or a publicKeyPem/],
+    ]
+    for (const [key, refusal] of refusals) {
+      const instance = Fastify()
+      const auth = { ...key, roles } as unknown as AuthOptions
+      await expect(instance.register(eventcoreHttp, { auth }).ready()).rejects.toThrow(refusal)
+      await instance.close()
+    }
+  })
+
+  it('refuses a route both public and guarded by a permission, for callers the types do not reach', async () => {
+    const instance = Fastify()
+    await instance.register(eventcoreHttp, { auth: { secret, roles } })
+    const access = { public: true, permission: 'users:read' } as unknown as RouteAccess
+    expect(() => instance.get('/both', { config: { eventcore: access } }, async () => ({}))).toThrow(/not both/)
+    await instance.close()
   })
 
   it('refuses to start with a short secret', async () => {

@@ -11,16 +11,36 @@ export interface Principal {
   readonly permissions: ReadonlySet<string>
 }
 
-/** Bearer-token authentication and role-based authorization. */
-export interface AuthOptions {
-  /** HS256 secret, at least 32 bytes. One of `secret`, `jwksUrl`, `publicKeyPem` is required. */
-  readonly secret?: string
-  /** RS256/ES256 keys from a JWKS URL. */
-  readonly jwksUrl?: string
-  /** An RS256 or ES256 public key (SPKI PEM). */
-  readonly publicKeyPem?: string
+/** An HS256 shared secret, at least 32 bytes. */
+export interface SecretKey {
+  readonly secret: string
+  readonly jwksUrl?: never
+  readonly publicKeyPem?: never
+  readonly publicKeyAlgorithm?: never
+}
+
+/** RS256/ES256 keys from a JWKS URL (the identity provider's key set, refreshed as it rotates). */
+export interface JwksKey {
+  readonly jwksUrl: string
+  readonly secret?: never
+  readonly publicKeyPem?: never
+  readonly publicKeyAlgorithm?: never
+}
+
+/** One RS256 or ES256 public key (SPKI PEM). */
+export interface PublicKey {
+  readonly publicKeyPem: string
   /** The algorithm of `publicKeyPem`. @default 'RS256' */
   readonly publicKeyAlgorithm?: 'RS256' | 'ES256'
+  readonly secret?: never
+  readonly jwksUrl?: never
+}
+
+/** How token signatures are verified: exactly one of a secret, a JWKS URL or a public key. */
+export type TokenKey = SecretKey | JwksKey | PublicKey
+
+/** What a verified token must also satisfy, and how long a verification is remembered. */
+export interface TokenChecks {
   /** Required `iss`, when set. */
   readonly issuer?: string
   /** Required `aud`, when set. */
@@ -29,8 +49,6 @@ export interface AuthOptions {
   readonly maxTokenAgeSeconds?: number
   /** Allowed clock difference for `exp`, `nbf` and `iat`. @default 30 */
   readonly clockToleranceSeconds?: number
-  /** Role → permissions, the one table every route is checked against. */
-  readonly roles: Readonly<Record<string, readonly string[]>>
   /**
    * Verified tokens remembered, so a repeated token skips signature verification. An entry lasts
    * until the token's `exp`, or `iat` plus the maximum age, or `verifiedCacheSeconds`, whichever is
@@ -42,17 +60,55 @@ export interface AuthOptions {
   readonly clock?: () => Date
 }
 
-/** What a route asks of the caller, under `config.eventcore`. */
-export interface RouteAccess {
+/**
+ * Bearer-token authentication and role-based authorization: one {@link TokenKey} (giving two, or
+ * none, does not compile, and is refused at startup for JavaScript callers), the
+ * {@link TokenChecks}, and the role table.
+ *
+ * @example
+ * const auth: AuthOptions = { jwksUrl: 'https://id.example.com/.well-known/jwks.json', roles: { admin: ['users:write'] } }
+ */
+export type AuthOptions = TokenKey &
+  TokenChecks & {
+    /** Role → permissions, the one table every route is checked against. */
+    readonly roles: Readonly<Record<string, readonly string[]>>
+  }
+
+/**
+ * Who may call a route, under `config.eventcore`: callers holding a permission, or anyone
+ * (`public: true`), or, with neither, any caller with a valid token. A route both public and
+ * guarded by a permission does not compile, and is refused when registered.
+ */
+export type RouteAccess = PermissionAccess | PublicAccess | TokenAccess
+
+/** Callers holding the permission. */
+export interface PermissionAccess {
   /**
    * The permission a caller needs, or several of which any one will do (e.g. `['users:read',
-   * 'users:read:self']`, the route then checks which one the caller has with {@link can}). Leave
-   * out with `public: true` only.
+   * 'users:read:self']`, the route then checks which one the caller has with {@link can}).
    */
-  readonly permission?: string | readonly string[]
-  /** No token needed (e.g. a login or a public read). */
-  readonly public?: boolean
+  readonly permission: string | readonly string[]
+  readonly public?: false
 }
+
+/** Anyone: no token needed (e.g. a login or a public read). */
+export interface PublicAccess {
+  readonly public: true
+  readonly permission?: never
+}
+
+/** Any caller with a valid token, whatever its permissions. */
+export interface TokenAccess {
+  readonly public?: false
+  readonly permission?: never
+}
+
+/**
+ * What else a route asks of the plugin under `config.eventcore`, beside its {@link RouteAccess};
+ * the plugin's modules add their own members (e.g. `idempotent`).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: modules augment it with their route options
+export interface RouteFeatures {}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,7 +116,7 @@ declare module 'fastify' {
     principal: Principal | undefined
   }
   interface FastifyContextConfig {
-    eventcore?: RouteAccess
+    eventcore?: RouteAccess & RouteFeatures
   }
 }
 
@@ -93,7 +149,13 @@ const refusals = new WeakMap<FastifyRequest, HttpProblem>()
 
 type Key = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey
 
+/** The key sources given, for refusing several at once from JavaScript callers the types do not reach. */
+const keySources = (options: AuthOptions) =>
+  (['secret', 'jwksUrl', 'publicKeyPem'] as const).filter((source) => options[source] !== undefined)
+
 async function keyOf(options: AuthOptions): Promise<{ key: Key; algorithms: string[] }> {
+  const given = keySources(options)
+  if (given.length > 1) throw new Error(`auth takes one of secret, jwksUrl, publicKeyPem; got ${given.join(', ')}`)
   if (options.secret !== undefined) {
     if (Buffer.byteLength(options.secret) < 32) throw new Error('the JWT secret must be at least 32 bytes')
     // Imported once: handing jose the raw bytes would import a new key on every verification.
@@ -201,6 +263,13 @@ export async function registerAuthentication(app: FastifyInstance, options: Auth
  * the route's permission. Added after the rate limiter's hook.
  */
 export function registerAuthorization(app: FastifyInstance): void {
+  // The types refuse a route both public and guarded; JavaScript callers learn it at startup.
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.eventcore
+    if (access?.public === true && access.permission !== undefined) {
+      throw new TypeError(`route ${route.url}: config.eventcore is public or needs a permission, not both`)
+    }
+  })
   app.addHook('onRequest', async function authorize(request) {
     const refusal = refusals.get(request)
     if (refusal) throw refusal

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { sendProblem } from './problem-reply.js'
 
 /** One readiness check: resolves when the dependency is usable, rejects (or times out) when not. */
 export interface ReadinessCheck {
@@ -41,19 +42,17 @@ function withTimeout(check: ReadinessCheck, ms: number): Promise<void> {
 export function registerHealth(app: FastifyInstance, options: HealthOptions, lifecycle: ServiceLifecycle): void {
   const { readiness = [], readyTimeoutMs = 2000 } = options
   // Probes carry no token: kubelets and load balancers call them.
-  const probe = { config: { eventcore: { public: true } } }
+  const probe = { config: { eventcore: { public: true } } } as const
   app.get('/health', probe, async () => ({ status: 'ok' }))
   // Not ready is an error status like any other: problem+json, with the checks as an extension.
-  const notReady = (request: FastifyRequest, reply: FastifyReply, status: string, detail: string, checks: unknown[]) =>
-    reply.code(503).type('application/problem+json').send({
+  const notReady = (request: FastifyRequest, reply: FastifyReply, state: string, detail: string, checks: unknown[]) =>
+    sendProblem(request, reply, {
       type: 'urn:eventcore:problem:not-ready',
       title: 'Service Unavailable',
       status: 503,
       detail,
-      state: status,
+      state,
       checks,
-      instance: request.url,
-      correlationId: request.correlationId,
     })
   app.get('/ready', probe, async (request, reply) => {
     if (lifecycle.draining) return notReady(request, reply, 'draining', 'the service is shutting down', [])

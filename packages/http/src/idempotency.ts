@@ -5,7 +5,7 @@ import { requestFingerprint } from './idempotency-fingerprint.js'
 import { HttpProblem } from './problem.js'
 
 declare module './auth.js' {
-  interface RouteAccess {
+  interface RouteFeatures {
     /**
      * Honour `Idempotency-Key` on this route: a retry with the same key gets the first response
      * back instead of running the handler again. Needs the plugin's `idempotency` option.

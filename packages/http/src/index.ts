@@ -1,7 +1,9 @@
 /**
  * `@eventcore/http`: the Fastify plugin EventCore services register: problem+json errors,
  * correlation ids, bearer-token auth with roles, rate limits (memory or Redis), CORS, HTTPS and
- * security headers, health and readiness, `Idempotency-Key`, and Prometheus metrics.
+ * security headers, health and readiness, `Idempotency-Key`, and the HTTP side of the Prometheus
+ * metrics (request metrics and the scrape route) over the metrics of `@eventcore/metrics`.
+ * Only what a service uses is exported; the plugin's own parts stay inside.
  *
  * @example
  * import Fastify from 'fastify'
@@ -12,26 +14,27 @@
  *
  * @module
  */
-export { type AuthOptions, can, type Principal, type RouteAccess } from './auth.js'
-export { CORRELATION_HEADER, correlationIdOf, MAX_CORRELATION_ID } from './correlation.js'
+export {
+  type AuthOptions,
+  can,
+  type Principal,
+  type RouteAccess,
+  type TokenChecks,
+  type TokenKey,
+} from './auth.js'
+export { CORRELATION_HEADER } from './correlation.js'
 export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.js'
 export { IDEMPOTENCY_HEADER, type IdempotencyOptions } from './idempotency.js'
 export { requestFingerprint } from './idempotency-fingerprint.js'
 export type { CorsOptions, RateLimitOptions } from './limits.js'
 export { answerMethodNotAllowed } from './method-not-allowed.js'
-export { createMetrics, type EventcoreMetrics, type MetricsOptions } from './metrics.js'
-export type { BusinessCounter, BusinessCounterOptions } from './metrics-business.js'
 export {
-  type HttpMetrics,
-  type ObservedRequest,
   type RegisterMetricsOptions,
   registerMetrics,
   type ServeMetricsOptions,
   serveMetrics,
   UNMATCHED_ROUTE,
 } from './metrics-http.js'
-export { COMMAND_BUCKETS } from './metrics-observers.js'
-export type { MetricSources, PoolStats } from './metrics-sources.js'
 export { type EventcoreHttpOptions, eventcoreHttp, executionContext, executionOptions } from './plugin.js'
 export { HttpProblem, type Problem, problemFor } from './problem.js'
 export { type RequestSignalOptions, requestSignal } from './request-signal.js'

@@ -1,6 +1,6 @@
+import type { EventcoreMetrics } from '@eventcore/metrics'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { Counter, Histogram, type Registry } from 'prom-client'
-import type { EventcoreMetrics } from './metrics.js'
 
 /** The route label of requests that matched no route: raw URLs would make a series per URL. */
 export const UNMATCHED_ROUTE = 'unmatched'
@@ -25,7 +25,7 @@ export interface HttpMetrics {
 }
 
 /** Registers `eventcore_http_requests_total` and `eventcore_http_request_duration_seconds`. */
-export function createHttpMetrics(registry: Registry): HttpMetrics {
+function createHttpMetrics(registry: Registry): HttpMetrics {
   const requests = new Counter({
     name: 'eventcore_http_requests_total',
     help: 'HTTP requests answered, by route pattern and status',
@@ -49,6 +49,19 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
       duration.zero({ method, route })
     },
   }
+}
+
+// One set per registry: every app measured into the same metrics (e.g. an API and a second
+// listener) adds to the same series, as prom-client refuses a name registered twice.
+const byRegistry = new WeakMap<Registry, HttpMetrics>()
+
+/** The HTTP request metrics on `metrics`' registry, registered by the first call. */
+export function httpMetricsOf(metrics: EventcoreMetrics): HttpMetrics {
+  const known = byRegistry.get(metrics.registry)
+  if (known) return known
+  const created = createHttpMetrics(metrics.registry)
+  byRegistry.set(metrics.registry, created)
+  return created
 }
 
 /** The success statuses a route declares in its response schema; 200 when it declares none. */
@@ -84,15 +97,16 @@ export function registerMetrics(
   options: RegisterMetricsOptions = {},
 ): void {
   const { path = '/metrics' } = options
+  const http = httpMetricsOf(metrics)
   app.addHook('onRoute', (route) => {
     const methods = typeof route.method === 'string' ? [route.method] : route.method
     // HEAD routes Fastify adds for every GET would double the series for requests that rarely come.
     for (const method of methods.filter((m) => m !== 'HEAD')) {
-      metrics.http.declare({ method, route: route.url, statuses: successStatuses(route) })
+      http.declare({ method, route: route.url, statuses: successStatuses(route) })
     }
   })
   app.addHook('onResponse', async (request, reply) => {
-    metrics.http.observe({
+    http.observe({
       method: request.method,
       route: request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE),
       status: reply.statusCode,

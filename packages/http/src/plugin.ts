@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@eventcore/core'
 import { isEventCoreError, uuidv7 } from '@eventcore/core'
+import type { EventcoreMetrics } from '@eventcore/metrics'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { type AuthOptions, registerAuthentication, registerAuthorization } from './auth.js'
@@ -8,9 +9,9 @@ import { type HealthOptions, registerHealth, type ServiceLifecycle } from './hea
 import { type IdempotencyOptions, registerIdempotency } from './idempotency.js'
 import { MAX_JSON_DEPTH, registerJsonBody } from './json-body.js'
 import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimit } from './limits.js'
-import type { EventcoreMetrics } from './metrics.js'
 import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
+import { echoed, sendProblem } from './problem-reply.js'
 import { requestSignal } from './request-signal.js'
 import { registerHttpsEnforcement, registerSecurityHeaders, type SecurityOptions } from './security.js'
 import { registerUnstorableTextChecks } from './unstorable-text.js'
@@ -43,7 +44,7 @@ export interface EventcoreHttpOptions {
    * header is ignored and those routes run as usual.
    */
   readonly idempotency?: IdempotencyOptions
-  /** Prometheus metrics from `createMetrics`: request metrics and the scrape route. @default none */
+  /** Metrics from `createMetrics` of `@eventcore/metrics`: request metrics and the scrape route are added. @default none */
   readonly metrics?: EventcoreMetrics
   /**
    * JSON bodies nesting objects and arrays deeper than this are refused with 400 before they are
@@ -61,10 +62,6 @@ export interface EventcoreHttpOptions {
    */
   readonly requestBudgetMs?: number
 }
-
-/** Longest part of a request URL a problem repeats (`instance`, a 404's detail); the rest is cut. */
-const MAX_ECHOED_URL = 256
-const echoed = (url: string) => (url.length > MAX_ECHOED_URL ? `${url.slice(0, MAX_ECHOED_URL)}…` : url)
 
 const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) => {
   app.decorateRequest('correlationId', '')
@@ -121,10 +118,7 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
       request.log.warn({ correlationId: request.correlationId, code: problem.code }, problem.detail)
     else request.log.info({ correlationId: request.correlationId, problem: problem.type }, problem.detail)
     if (typeof problem.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.retryAfterSeconds))
-    return reply
-      .code(problem.status)
-      .type('application/problem+json')
-      .send({ ...problem, instance: echoed(request.url), correlationId: request.correlationId })
+    return sendProblem(request, reply, problem)
   })
 
   registerJsonBody(app, { maxDepth: options.maxJsonDepth ?? MAX_JSON_DEPTH })
@@ -140,13 +134,8 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
   if (options.idempotency) registerIdempotency(app, options.idempotency)
 
   app.setNotFoundHandler(async (request, reply) => {
-    const problem = problemFor(
-      new HttpProblem(404, 'not-found', 'Not Found', `no route for ${request.method} ${echoed(request.url)}`),
-    )
-    return reply
-      .code(404)
-      .type('application/problem+json')
-      .send({ ...problem, instance: echoed(request.url), correlationId: request.correlationId })
+    const detail = `no route for ${request.method} ${echoed(request.url)}`
+    return sendProblem(request, reply, problemFor(new HttpProblem(404, 'not-found', 'Not Found', detail)))
   })
 }
 

@@ -3,6 +3,8 @@ import type { Socket } from 'node:net'
 import { uuidv7 } from '@eventcore/core'
 import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CORRELATION_HEADER } from './correlation.js'
+import { HttpProblem, type Problem, problemFor } from './problem.js'
+import { problemDocument } from './problem-reply.js'
 
 /** Options of {@link eventcoreServerOptions}. */
 export interface ServerHardeningOptions {
@@ -15,31 +17,23 @@ export interface ServerHardeningOptions {
   readonly maxParamLength?: number
 }
 
-/** What a problem answered before any route runs looks like: no request URL, no internals. */
-interface EarlyProblem {
-  readonly status: number
-  readonly slug: string
-  readonly detail: string
-}
+/** A problem answered before any route runs: no request URL, no internals, the status's own title. */
+const early = (status: number, slug: string, detail: string): Problem =>
+  problemFor(new HttpProblem(status, slug, STATUS_CODES[status] ?? 'Error', detail))
 
-function earlyBody({ status, slug, detail }: EarlyProblem, correlationId: string): string {
-  const title = STATUS_CODES[status] ?? 'Error'
-  return JSON.stringify({ type: `urn:eventcore:problem:${slug}`, title, status, detail, correlationId })
-}
+// Bytes rather than a reply: the raw socket answer has no reply, and both answers must be alike.
+const earlyBody = (problem: Problem, correlationId: string): string =>
+  JSON.stringify(problemDocument(problem, { correlationId }))
 
 /** What Node's HTTP parser or timers refused, as a problem (never echoing what the client sent). */
-function problemOfConnectionError(code: string | undefined): EarlyProblem {
+function problemOfConnectionError(code: string | undefined): Problem {
   switch (code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, slug: 'request-timeout', detail: 'the request was not received in time' }
+      return early(408, 'request-timeout', 'the request was not received in time')
     case 'HPE_HEADER_OVERFLOW':
-      return {
-        status: 431,
-        slug: 'header-too-large',
-        detail: 'the request line and headers are larger than the server accepts',
-      }
+      return early(431, 'header-too-large', 'the request line and headers are larger than the server accepts')
     default:
-      return { status: 400, slug: 'bad-request', detail: 'the request is not well-formed HTTP/1.1' }
+      return early(400, 'bad-request', 'the request is not well-formed HTTP/1.1')
   }
 }
 
@@ -67,18 +61,14 @@ function clientErrorHandler(this: FastifyInstance, error: Error & { code?: strin
   socket.destroy(error)
 }
 
-function problemOfFrameworkError(error: FastifyError, maxParamLength: number): EarlyProblem {
+function problemOfFrameworkError(error: FastifyError, maxParamLength: number): Problem {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      return { status: 400, slug: 'bad-url', detail: 'the URL is not valid (a malformed percent-escape?)' }
+      return early(400, 'bad-url', 'the URL is not valid (a malformed percent-escape?)')
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return {
-        status: 414,
-        slug: 'uri-too-long',
-        detail: `a path parameter is longer than ${maxParamLength} characters`,
-      }
+      return early(414, 'uri-too-long', `a path parameter is longer than ${maxParamLength} characters`)
     default:
-      return { status: 500, slug: 'internal', detail: 'the server failed to route this request' }
+      return early(500, 'internal', 'the server failed to route this request')
   }
 }
 

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendPairsUntil, expectNoLossNoHalfWrites, expectNoUncaught, loadFigures, recoveryMs } from './fault-load.js'
 import { openPostgresStore, type PostgresEventStore } from './postgres-store.js'
 import { canCreateScratchCluster, createScratchCluster, type ScratchCluster } from './scratch-cluster.js'
 import { databaseUrl, uniqueSchema } from './test-database.js'
+import {
+  appendPairsUntil,
+  expectNoLossNoHalfWrites,
+  expectNoUncaught,
+  loadFigures,
+  recoveryMs,
+} from './test-fault-load.js'
 
 // Fault tests on a PostgreSQL cluster of this file's own (never the shared one): connections
 // killed, the server restarted, the pool exhausted, the database read-only, inserts that cannot

@@ -1,4 +1,5 @@
-import { type GlobalCursor, planAppend, type RecordedEvent, START, type StreamWrite } from '@eventcore/core'
+import { type GlobalCursor, type RecordedEvent, START, type StreamWrite } from '@eventcore/core'
+import { planAppend } from '@eventcore/core/store-kit'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PostgresEventStore } from './postgres-store.js'
@@ -33,9 +34,7 @@ describe.runIf(databaseUrl)('readAll on PostgreSQL under out-of-order commits', 
     return {
       async append(streamId: string, n: number) {
         const writes: StreamWrite[] = [{ streamId, events: [{ type: 'Numbered', data: { n } }] }]
-        const planned = planAppend(writes, undefined)
-        if (!planned.ok) throw planned.error
-        const result = await appendEvents(connection, store.schema, planned.plan)
+        const result = await appendEvents(connection, store.schema, planAppend(writes, undefined))
         if (!result.ok) throw result.error
       },
       takeTransactionId: () => client.query('SELECT pg_current_xact_id()'),

@@ -2,8 +2,8 @@ import { describeStoreContract } from '@eventcore/core/testing'
 import { afterAll, expect, it } from 'vitest'
 import { channelOf } from './notifier.js'
 import { pgliteStores } from './test-database.js'
+import { itOrdersByTransactionIdAsANumber } from './test-transaction-order.js'
 import { within } from './test-wait.js'
-import { itOrdersByTransactionIdAsANumber } from './transaction-order-contract.js'
 
 // One in-memory PGlite for the whole file (creating one takes seconds); each store gets a schema.
 const stores = pgliteStores(afterAll)

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { channelOf } from './notifier.js'
 import { openPostgresStore } from './postgres-store.js'
 import { databaseUrl, postgresStores } from './test-database.js'
+import { itOrdersByTransactionIdAsANumber } from './test-transaction-order.js'
 import { within } from './test-wait.js'
-import { itOrdersByTransactionIdAsANumber } from './transaction-order-contract.js'
 
 describe.runIf(databaseUrl)('PostgreSQL', () => {
   const stores = postgresStores(afterAll)

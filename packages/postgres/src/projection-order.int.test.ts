@@ -1,4 +1,5 @@
-import { planAppend, runProjection } from '@eventcore/core'
+import { runProjection } from '@eventcore/core'
+import { planAppend } from '@eventcore/core/store-kit'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { appendEvents } from './sql/append-events.js'
@@ -49,9 +50,8 @@ describe.runIf(databaseUrl)('a projection on PostgreSQL under out-of-order commi
           await client.query('BEGIN')
           if (n % 2 === 0) await client.query('SELECT pg_current_xact_id()') // id first, position later
           await new Promise((resolve) => setTimeout(resolve, Math.random() * (n % 50 === 0 ? 40 : 3)))
-          const planned = planAppend([{ streamId: `w-${n}`, events: [{ type: 'N', data: { n } }] }], undefined)
-          if (!planned.ok) throw planned.error
-          const result = await appendEvents(tx, store.schema, planned.plan)
+          const plan = planAppend([{ streamId: `w-${n}`, events: [{ type: 'N', data: { n } }] }], undefined)
+          const result = await appendEvents(tx, store.schema, plan)
           if (!result.ok) throw result.error
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 3))
           const outcome = n % 20 === 0 ? 'ROLLBACK' : 'COMMIT'

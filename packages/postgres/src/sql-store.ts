@@ -1,16 +1,5 @@
-import {
-  ANY_VERSION,
-  type AppendLimits,
-  ConcurrencyError,
-  checkReadAll,
-  checkReadStream,
-  checkStreamIds,
-  createUpcaster,
-  type EventStore,
-  planAppend,
-  type Upcaster,
-  ValidationError,
-} from '@eventcore/core'
+import { ANY_VERSION, ConcurrencyError, createUpcaster, type EventStore, type Upcaster } from '@eventcore/core'
+import { type AppendLimits, checkReadAll, checkReadStream, checkStreamIds, planAppend } from '@eventcore/core/store-kit'
 import { channelOf, createNotifier } from './notifier.js'
 import type { SchemaName } from './schema-name.js'
 import { appendEvents } from './sql/append-events.js'
@@ -73,30 +62,25 @@ export function createSqlStore(
     driver,
     schema,
     async append(writes, appendOptions) {
-      const planned = planAppend(writes, appendOptions, limits)
-      if (!planned.ok) return planned
+      const plan = planAppend(writes, appendOptions, limits)
       // A unique violation means a concurrent append took the same stream version (or event id)
       // first and has committed by now: running again reports the conflict, or succeeds for
       // streams appended without an expected version.
       for (let attempt = 1; ; attempt++) {
         try {
-          const result = await appendEvents(driver, schema, planned.plan)
+          const result = await appendEvents(driver, schema, plan)
           if (result.ok && !result.duplicate) {
             notifier.poke()
             if (listeners.size > 0) queueMicrotask(wakeAll)
           }
           return result
         } catch (error) {
-          if (!isUniqueViolation(error)) {
-            const failure = storeError('append', error)
-            // The database refused the data: the caller's input, reported like every other bad input.
-            if (failure instanceof ValidationError) return { ok: false, error: failure }
-            throw failure
-          }
+          // A ValidationError (the database refused the data) is thrown like every other bad input.
+          if (!isUniqueViolation(error)) throw storeError('append', error)
           if (attempt === MAX_UNIQUE_RETRIES) {
             // Still racing after several runs: name the written streams, with what was expected.
-            const expected = new Map(planned.plan.checks.map((c) => [c.streamId, c.expected]))
-            const moved = planned.plan.streams.map((streamId) => ({
+            const expected = new Map(plan.checks.map((c) => [c.streamId, c.expected]))
+            const moved = plan.streams.map((streamId) => ({
               streamId,
               expected: expected.get(streamId) ?? ANY_VERSION,
               actual: undefined,

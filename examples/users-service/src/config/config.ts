@@ -1,4 +1,4 @@
-import type { AuthOptions, CorsOptions, RateLimitOptions, SecurityOptions } from '@eventcore/http'
+import type { CorsOptions, RateLimitOptions, SecurityOptions, TokenChecks, TokenKey } from '@eventcore/http'
 import type { Static } from 'typebox'
 import type { LogLevelSchema, NodeEnvSchema } from './schema.js'
 
@@ -9,7 +9,7 @@ export type NodeEnv = Static<typeof NodeEnvSchema>
 export type LogLevel = Static<typeof LogLevelSchema>
 
 /** How tokens are verified: `AuthOptions` of `@eventcore/http` minus the service's role table. */
-export type JwtOptions = Omit<AuthOptions, 'roles'>
+export type JwtOptions = TokenKey & TokenChecks
 
 /** Where events live. */
 export interface DatabaseConfig {

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
+import type { TokenKey } from '@eventcore/http'
 import { Value } from 'typebox/value'
-import type { Config, ConfigResult, JwtOptions } from './config.js'
+import type { Config, ConfigResult } from './config.js'
 import { DEFAULTS, defaultHost } from './defaults.js'
 import { devSecret, MEMORY_DATA_DIR } from './dev-secret.js'
 import { type CreateFile, createPrivateFile, type ReadFile, readTextFile } from './files.js'
@@ -20,7 +21,7 @@ export interface LoadConfigOptions {
   readonly cwd?: string
 }
 
-function keyOptions(env: ParsedEnv): Pick<JwtOptions, 'secret' | 'jwksUrl' | 'publicKeyPem' | 'publicKeyAlgorithm'> {
+function keyOptions(env: ParsedEnv): TokenKey | undefined {
   if (env.EVENTCORE_JWT_JWKS_URL !== undefined) return { jwksUrl: env.EVENTCORE_JWT_JWKS_URL }
   if (env.EVENTCORE_JWT_PUBLIC_KEY !== undefined) {
     return {
@@ -28,10 +29,10 @@ function keyOptions(env: ParsedEnv): Pick<JwtOptions, 'secret' | 'jwksUrl' | 'pu
       publicKeyAlgorithm: env.EVENTCORE_JWT_ALGORITHM ?? DEFAULTS.EVENTCORE_JWT_ALGORITHM,
     }
   }
-  return env.EVENTCORE_JWT_SECRET === undefined ? {} : { secret: env.EVENTCORE_JWT_SECRET }
+  return env.EVENTCORE_JWT_SECRET === undefined ? undefined : { secret: env.EVENTCORE_JWT_SECRET }
 }
 
-function configOf(env: ParsedEnv, dataDir: string, key: JwtOptions, generatedSecret: boolean): Config {
+function configOf(env: ParsedEnv, dataDir: string, key: TokenKey, generatedSecret: boolean): Config {
   const production = env.NODE_ENV === 'production'
   return {
     env: env.NODE_ENV ?? DEFAULTS.NODE_ENV,
@@ -115,7 +116,7 @@ export function loadConfig(raw: RawEnv, options: LoadConfigOptions = {}): Config
   const dataDir =
     dataDirSetting === MEMORY_DATA_DIR || isAbsolute(dataDirSetting) ? dataDirSetting : resolve(cwd, dataDirSetting)
   const key = keyOptions(valid)
-  if (key.secret !== undefined || key.jwksUrl !== undefined || key.publicKeyPem !== undefined) {
+  if (key !== undefined) {
     return { ok: true, config: configOf(valid, dataDir, key, false), warnings }
   }
   const generated = devSecret(dataDir, { readFile, createFile })

@@ -52,6 +52,8 @@ function checkSelf(request: FastifyRequest, id: string, permission: string): voi
 export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, options) => {
   const { executor, store, newId } = options
   const load = async (id: string) => userFromStream(await store.readStream(userStream(id)))
+  // Each path's other methods are answered 405, from the routes below.
+  answerMethodNotAllowed(app)
 
   app.post(
     '/users',
@@ -192,12 +194,5 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       permissions: [...principal.permissions].sort(),
       user: user ? toBody(user) : null,
     }
-  })
-
-  answerMethodNotAllowed(app, {
-    '/users': ['GET', 'POST'],
-    '/users/:id': ['GET', 'PATCH'],
-    '/users/:id/deactivate': ['POST'],
-    '/me': ['GET'],
   })
 }

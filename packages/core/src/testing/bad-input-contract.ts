@@ -1,11 +1,12 @@
 import { expect, it } from 'vitest'
+import { ValidationError } from '../errors.js'
 import type { Event } from '../event.js'
 import type { EventStore } from '../event-store.js'
 import { countAll, opened, uniqueStream, write } from './contract-fixtures.js'
 
 /**
- * Bad input, refused as a validation error naming where, with nothing written: malformed writes,
- * data that is not plain JSON, and text no database can store (NUL, lone UTF-16 surrogates).
+ * Bad input, refused by a thrown validation error naming where, with nothing written: malformed
+ * writes, data that is not plain JSON, and text no database can store (NUL, lone UTF-16 surrogates).
  */
 export function describeBadInput(open: () => Promise<EventStore>): void {
   const cycle: Record<string, unknown> = {}
@@ -105,20 +106,25 @@ export function describeBadInput(open: () => Promise<EventStore>): void {
       const store = await open()
       const [writes, options] = args() as Parameters<EventStore['append']>
       const before = await countAll(store)
-      const result = await store.append(writes, options)
-      expect(result.ok).toBe(false)
-      if (result.ok) return
-      expect(result.error).toMatchObject({ kind: 'validation', code: 'ERR_EVENTCORE_VALIDATION' })
-      expect(result.error.message).toContain(path)
+      const refused = await store.append(writes, options).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      expect(refused).toBeInstanceOf(ValidationError)
+      expect(refused).toMatchObject({ kind: 'validation', code: 'ERR_EVENTCORE_VALIDATION' })
+      expect((refused as ValidationError).message).toContain(path)
       expect(await countAll(store)).toBe(before)
     })
   }
 
   it('lists every problem of an append at once', async () => {
     const store = await open()
-    const result = await store.append([write('', { type: '', data: { n: Number.POSITIVE_INFINITY } })])
-    if (result.ok || result.error.kind !== 'validation') throw new Error('expected a validation error')
-    expect(result.error.issues.map((i) => i.path)).toEqual([
+    const refused = await store.append([write('', { type: '', data: { n: Number.POSITIVE_INFINITY } })]).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    if (!(refused instanceof ValidationError)) throw new Error('expected a validation error')
+    expect(refused.issues.map((i) => i.path)).toEqual([
       'writes.0.streamId',
       'writes.0.events.0.type',
       'writes.0.events.0.data.n',

@@ -1,16 +1,14 @@
 import {
   ANY_VERSION,
-  type AppendPlan,
   type AppendResult,
   ConcurrencyError,
   type ExpectedVersion,
   NO_STREAM,
   type RecordedEvent,
-  reusedIdsError,
   STREAM_EXISTS,
   type StreamConflict,
-  versionsAfter,
 } from '@eventcore/core'
+import { type AppendPlan, reusedIdsError, versionsAfter } from '@eventcore/core/store-kit'
 import type { SchemaName } from '../schema-name.js'
 import type { SqlConnection } from '../sql-driver.js'
 import { appendAtKnownVersions, knownVersions } from './append-known.js'
@@ -161,13 +159,10 @@ export async function appendEvents(db: SqlConnection, schema: SchemaName, plan: 
   }
   if (status === 'reused') {
     const reused = new Set(rows.map((r) => r.event_id))
-    return {
-      ok: false,
-      error: reusedIdsError(
-        plan,
-        events.map((e) => (reused.has(e.eventId) ? e : undefined)),
-      ),
-    }
+    throw reusedIdsError(
+      plan,
+      events.map((e) => (reused.has(e.eventId) ? e : undefined)),
+    )
   }
   return success(plan, rows, status === 'duplicate')
 }

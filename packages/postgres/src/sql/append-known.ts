@@ -1,4 +1,5 @@
-import { type AppendPlan, NO_STREAM } from '@eventcore/core'
+import { NO_STREAM } from '@eventcore/core'
+import type { AppendPlan } from '@eventcore/core/store-kit'
 import type { SchemaName } from '../schema-name.js'
 import type { SqlConnection } from '../sql-driver.js'
 import { statementName } from './rows.js'

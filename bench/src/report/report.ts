@@ -1,0 +1,113 @@
+import { isMeasured, type Outcome } from '../measure/measurement.js'
+import type { LatencySummary } from '../measure/percentiles.js'
+import { type Column, formatMs, formatRate, formatRatio, formatSection, formatTable } from './table.js'
+
+/**
+ * What a contender is to the comparison: ours on PostgreSQL, the raw-SQL baseline, the peer, or
+ * an embedded store (PGlite, memory) that runs without the PostgreSQL server and so has no ratios.
+ */
+export type Role = 'us' | 'raw' | 'peer' | 'embedded'
+
+/** One line of a result table. */
+export interface ResultRow {
+  /** Rows with the same group (e.g. the number of clients) are compared with each other. */
+  readonly group: string
+  readonly contender: string
+  readonly role: Role
+  readonly outcome: Outcome
+  /** The contender "vs raw" divides by, instead of the group's first raw row. */
+  readonly vsRaw?: string
+}
+
+/** One table: an operation, its rows and what to read next to them. */
+export interface Section {
+  readonly title: string
+  /** Header of the rate column, e.g. 'appends/s'. */
+  readonly unit: string
+  /** Header of the group column, e.g. 'clients'. */
+  readonly groupHeader: string
+  readonly rows: readonly ResultRow[]
+  /** Adds a column with the retries per operation (commands). */
+  readonly showRetries?: boolean
+  /** Lines printed under the table: what exactly was measured. */
+  readonly notes?: readonly string[]
+  /** Targets with the measured value next to them (never asserted). */
+  readonly targets?: readonly string[]
+}
+
+/** The rate of the row with this role in a group, when it was measured. */
+export function rateOf(rows: readonly ResultRow[], group: string, role: Role): number | undefined {
+  const row = rows.find((r) => r.group === group && r.role === role)
+  return row && isMeasured(row.outcome) ? row.outcome.rate : undefined
+}
+
+/** The rate of a contender's row in a group, when it was measured. */
+export function rateOfContender(rows: readonly ResultRow[], group: string, contender: string): number | undefined {
+  const row = rows.find((r) => r.group === group && r.contender === contender)
+  return row && isMeasured(row.outcome) ? row.outcome.rate : undefined
+}
+
+/**
+ * The rate of a row divided by the rate of the row with `role` in its group (for `raw`, the row's
+ * own {@link ResultRow.vsRaw} when it names one); none for embedded rows.
+ */
+export function ratioTo(rows: readonly ResultRow[], row: ResultRow, role: Role): number | undefined {
+  if (row.role === 'embedded' || !isMeasured(row.outcome)) return undefined
+  const base =
+    role === 'raw' && row.vsRaw !== undefined
+      ? rateOfContender(rows, row.group, row.vsRaw)
+      : rateOf(rows, row.group, role)
+  return base ? row.outcome.rate / base : undefined
+}
+
+/** The latency columns of every table, filled by {@link latencyCells}. */
+export const LATENCY_COLUMNS: readonly Column[] = [
+  { header: 'p50 ms', align: 'right' },
+  { header: 'p95 ms', align: 'right' },
+  { header: 'p99 ms', align: 'right' },
+]
+
+/** A measurement's cells under {@link LATENCY_COLUMNS}. */
+export function latencyCells(latency: LatencySummary): string[] {
+  return [formatMs(latency.p50), formatMs(latency.p95), formatMs(latency.p99)]
+}
+
+/** Renders a section: title, table, notes and targets. */
+export function renderSection(section: Section): string {
+  const { title, unit, groupHeader, rows, showRetries = false, notes = [], targets = [] } = section
+  const columns: Column[] = [
+    { header: groupHeader, align: 'right' },
+    { header: 'store' },
+    { header: unit, align: 'right' },
+    { header: 'vs raw', align: 'right' },
+    { header: 'vs Emmett', align: 'right' },
+    ...LATENCY_COLUMNS,
+    ...(showRetries ? [{ header: 'retries', align: 'right' as const }] : []),
+    { header: 'note' },
+  ]
+  const cells = rows.map((row, i): string[] => {
+    const group = i > 0 && rows[i - 1]?.group === row.group ? '' : row.group
+    const { outcome } = row
+    if (!isMeasured(outcome)) {
+      return [group, row.contender, 'n/a', '', '', '', '', '', ...(showRetries ? [''] : []), outcome.missing]
+    }
+    const retries =
+      outcome.count > 0 ? `${formatRate(outcome.retries)} (${percentOf(outcome.retries, outcome.count)})` : ''
+    return [
+      group,
+      row.contender,
+      formatRate(outcome.rate),
+      formatRatio(ratioTo(rows, row, 'raw')),
+      formatRatio(ratioTo(rows, row, 'peer')),
+      ...latencyCells(outcome.latency),
+      ...(showRetries ? [retries] : []),
+      outcome.note ?? '',
+    ]
+  })
+  return formatSection({ title, table: formatTable(columns, cells), notes, targets })
+}
+
+function percentOf(part: number, whole: number): string {
+  const share = (part / whole) * 100
+  return `${share < 1 && share > 0 ? share.toFixed(2) : share.toFixed(1)} %`
+}
