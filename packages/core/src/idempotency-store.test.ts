@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createMemoryIdempotencyStore, type IdempotencyBeginInput } from './idempotency-store.js'
+import { createMemoryIdempotencyStore } from './idempotency-store.js'
 import { describeIdempotencyStoreContract } from './testing/idempotency-contract.js'
+import { idempotencyBeginInput } from './testing/idempotency-fixtures.js'
 
 describeIdempotencyStoreContract('the memory idempotency store', async () => createMemoryIdempotencyStore())
 
-const t0 = Date.parse('2030-01-01T00:00:00Z')
-
-function beginning(overrides: Partial<IdempotencyBeginInput> & { at?: number } = {}): IdempotencyBeginInput {
-  const { at = t0, ...rest } = overrides
-  return {
-    scope: 'ada',
-    key: 'k-1',
-    attempt: 'attempt-1',
-    fingerprint: 'f-1',
-    now: new Date(at),
-    expiresAt: new Date(at + 60_000),
-    staleBefore: new Date(at - 10_000),
-    ...rest,
-  }
-}
+const beginning = idempotencyBeginInput
 
 describe('the memory idempotency store', () => {
   it('forgets the oldest entry past maxEntries', async () => {

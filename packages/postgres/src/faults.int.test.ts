@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openPostgresStore, type PostgresEventStore } from './postgres-store.js'
 import { canCreateScratchCluster, createScratchCluster, type ScratchCluster } from './scratch-cluster.js'
 import { databaseUrl, uniqueSchema } from './test-database.js'
-import { appendPairsUntil, expectNoLossNoHalfWrites, expectNoUncaught, recoveryMs } from './test-fault-load.js'
+import {
+  appendPairsUntil,
+  expectNoLossNoHalfWrites,
+  expectNoUncaught,
+  loadFigures,
+  recoveryMs,
+} from './test-fault-load.js'
 
 // Fault tests on a PostgreSQL cluster of this file's own (never the shared one): connections
 // killed, the server restarted, the pool exhausted, the database read-only, inserts that cannot
@@ -62,10 +68,7 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the PostgreSQL store u
       expect(record.acked.length).toBeGreaterThan(0)
       figures.killedMidAppend = {
         kills,
-        appends: record.acked.length + record.failed.length,
-        acked: record.acked.length,
-        failures: Object.fromEntries(record.failures),
-        longestMs: Math.round(record.longestMs),
+        ...loadFigures(record),
         recoveryMs: recovered,
       }
     })
@@ -142,10 +145,7 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the PostgreSQL store u
       expect(record.longestMs).toBeLessThan(restartMs + 3000)
       figures.serverRestart = {
         restartMs,
-        appends: record.acked.length + record.failed.length,
-        acked: record.acked.length,
-        failures: Object.fromEntries(record.failures),
-        longestMs: Math.round(record.longestMs),
+        ...loadFigures(record),
         recoveryMs: recovered,
       }
     })
@@ -187,12 +187,7 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the PostgreSQL store u
       const record = await load
       await expectNoLossNoHalfWrites(store, record)
       expect(record.failures.get('store-unavailable') ?? 0).toBeGreaterThan(0)
-      figures.readOnly = {
-        appends: record.acked.length + record.failed.length,
-        acked: record.acked.length,
-        failures: Object.fromEntries(record.failures),
-        recoveryMs: recovered,
-      }
+      figures.readOnly = { ...loadFigures(record), recoveryMs: recovered }
     })
   })
 
@@ -218,13 +213,7 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the PostgreSQL store u
         loading = false
         const record = await load
         await expectNoLossNoHalfWrites(store, record)
-        figures.insertsTimedOut = {
-          appends: record.acked.length + record.failed.length,
-          acked: record.acked.length,
-          failures: Object.fromEntries(record.failures),
-          longestMs: Math.round(record.longestMs),
-          recoveryMs: recovered,
-        }
+        figures.insertsTimedOut = { ...loadFigures(record), recoveryMs: recovered }
       } finally {
         await blocker.end().catch(() => {})
       }

@@ -1,3 +1,4 @@
+import { appendEventsFunction, numberFromLatest } from './append-events-function.js'
 import { appendFunctionV4 } from './append-function-v4.js'
 import type { SchemaName } from './schema-name.js'
 import type { SqlDriver } from './sql-driver.js'
@@ -46,84 +47,7 @@ CREATE INDEX events_transaction_order ON ${s}.events (transaction_id, global_pos
 -- Two writers of one stream are kept apart by the unique (stream_id, stream_version): the second
 -- fails and the caller runs the append again, which then reports the conflict. Streams that are
 -- only read have no such guard, so an append that checks one locks all of its streams.
-CREATE FUNCTION ${s}.append_events(
-  check_streams text[], check_expected bigint[],
-  event_ids uuid[], event_streams text[], event_types text[], schema_versions integer[],
-  event_data text[], event_metadata text[], ids_supplied boolean
-) RETURNS TABLE (
-  status text, stream_id text, stream_version bigint, global_position bigint,
-  transaction_id text, recorded_at timestamptz, event_id uuid, expected bigint
-) LANGUAGE plpgsql
--- Every statement here is a keyed lookup. Generic plans skip planning on each call, and without
--- sequential scans a plan made while the tables were empty stays right as they grow.
-SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
-AS $fn$
-#variable_conflict use_column
-DECLARE
-  lock_key integer;
-  found_ids integer;
-BEGIN
-  IF ids_supplied THEN
-    SELECT count(*) INTO found_ids FROM ${s}.events e WHERE e.event_id = ANY (event_ids);
-  ELSE
-    found_ids := 0;
-  END IF;
-  IF found_ids > 0 THEN
-    IF found_ids = cardinality(event_ids) AND NOT EXISTS (
-      SELECT 1 FROM unnest(event_ids, event_streams, event_types, event_data) AS x(id, sid, typ, dat)
-      JOIN ${s}.events e ON e.event_id = x.id
-      WHERE e.stream_id <> x.sid OR e.type <> x.typ OR e.data <> x.dat::jsonb
-    ) AND (SELECT count(DISTINCT e.transaction_id) FROM ${s}.events e WHERE e.event_id = ANY (event_ids)) = 1 THEN
-      RETURN QUERY SELECT 'duplicate', e.stream_id, e.stream_version, e.global_position,
-          e.transaction_id::text, e.recorded_at, e.event_id, NULL::bigint
-        FROM unnest(event_ids) WITH ORDINALITY AS x(id, n) JOIN ${s}.events e ON e.event_id = x.id ORDER BY x.n;
-    ELSE
-      RETURN QUERY SELECT 'reused', e.stream_id, e.stream_version, e.global_position,
-          e.transaction_id::text, e.recorded_at, e.event_id, NULL::bigint
-        FROM ${s}.events e WHERE e.event_id = ANY (event_ids);
-    END IF;
-    RETURN;
-  END IF;
-
-  -- Lock in one global order (hash order) so that two appends never deadlock. A lock on a hash
-  -- also covers a stream that does not exist yet; a collision only costs waiting.
-  IF EXISTS (SELECT 1 FROM unnest(check_streams) AS c WHERE c <> ALL (event_streams)) THEN
-    FOR lock_key IN
-      SELECT DISTINCT hashtext(x) FROM unnest(check_streams || event_streams) AS x ORDER BY 1
-    LOOP
-      PERFORM pg_advisory_xact_lock(${LOCK_NAMESPACE}, lock_key);
-    END LOOP;
-  END IF;
-
-  RETURN QUERY
-    SELECT 'conflict', c.sid, c.actual, NULL::bigint, NULL::text, NULL::timestamptz, NULL::uuid, c.exp
-    FROM (
-      SELECT sid, exp, coalesce((SELECT max(e.stream_version) FROM ${s}.events e WHERE e.stream_id = sid), 0) AS actual
-      FROM unnest(check_streams, check_expected) AS u(sid, exp)
-    ) AS c
-    WHERE CASE WHEN c.exp = -1 THEN false WHEN c.exp = -2 THEN c.actual = 0 ELSE c.actual <> c.exp END;
-  IF FOUND THEN
-    RETURN;
-  END IF;
-
-  RETURN QUERY
-    WITH input AS (
-      SELECT x.*, coalesce((SELECT max(e.stream_version) FROM ${s}.events e WHERE e.stream_id = x.sid), 0)
-          + row_number() OVER (PARTITION BY x.sid ORDER BY x.n) AS ver
-      FROM unnest(event_ids, event_streams, event_types, schema_versions, event_data, event_metadata)
-        WITH ORDINALITY AS x(id, sid, typ, sv, dat, meta, n)
-    ), inserted AS (
-      INSERT INTO ${s}.events AS e (event_id, stream_id, stream_version, type, schema_version, data, metadata)
-      SELECT i.id, i.sid, i.ver, i.typ, i.sv, i.dat::jsonb, i.meta::jsonb FROM input i ORDER BY i.n
-      RETURNING e.event_id, e.stream_id, e.stream_version, e.global_position, e.transaction_id, e.recorded_at
-    )
-    SELECT 'ok', r.stream_id, r.stream_version, r.global_position, r.transaction_id::text, r.recorded_at,
-      r.event_id, NULL::bigint
-    FROM inserted r ORDER BY r.global_position;
-END
-$fn$;
-`,
+${appendEventsFunction({ quoted: s }, { create: 'CREATE FUNCTION', lockNamespace: LOCK_NAMESPACE, numbering: numberFromLatest })}`,
   },
   {
     version: 2,

@@ -1,25 +1,11 @@
-import type { IdempotencyBeginInput } from '@eventcore/core/idempotency'
-import { describeIdempotencyStoreContract } from '@eventcore/core/testing'
+import { describeIdempotencyStoreContract, IDEMPOTENCY_T0, idempotencyBeginInput } from '@eventcore/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqlIdempotencyStore } from './sql-idempotency.js'
 import type { SqlEventStore } from './sql-store.js'
 import { databaseUrl, pgliteStores, postgresStores } from './test-database.js'
 
-const t0 = Date.parse('2030-01-01T00:00:00Z')
-
-function beginning(overrides: Partial<IdempotencyBeginInput> & { at?: number } = {}): IdempotencyBeginInput {
-  const { at = t0, ...rest } = overrides
-  return {
-    scope: 'ada',
-    key: 'k-1',
-    attempt: 'attempt-1',
-    fingerprint: 'f-1',
-    now: new Date(at),
-    expiresAt: new Date(at + 60_000),
-    staleBefore: new Date(at - 10_000),
-    ...rest,
-  }
-}
+const t0 = IDEMPOTENCY_T0
+const beginning = idempotencyBeginInput
 
 // The contract every idempotency store honours, then what only the SQL one does: clean up.
 function describeSqlIdempotency(name: string, open: () => Promise<SqlEventStore>) {

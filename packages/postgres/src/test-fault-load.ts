@@ -52,6 +52,16 @@ export async function appendPairsUntil(
   return record
 }
 
+/** What a fault test reports of a load: appends sent and acknowledged, failures by kind, the longest. */
+export function loadFigures(record: LoadRecord): Record<string, unknown> {
+  return {
+    appends: record.acked.length + record.failed.length,
+    acked: record.acked.length,
+    failures: Object.fromEntries(record.failures),
+    longestMs: Math.round(record.longestMs),
+  }
+}
+
 /**
  * Every acknowledged pair is stored, no pair is half-written, and every failure was
  * store-unavailable.

@@ -18,6 +18,7 @@ export {
 } from './bank.js'
 export { commandSpec, type SpecHistory, SpecificationError } from './command-spec.js'
 export { describeIdempotencyStoreContract } from './idempotency-contract.js'
+export { IDEMPOTENCY_T0, idempotencyBeginInput } from './idempotency-fixtures.js'
 export {
   describeProjectionContract,
   type ProjectionFixture,
