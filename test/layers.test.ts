@@ -12,6 +12,7 @@ const LAYER: Readonly<Record<string, number>> = {
   '@eventcore/postgres': 1,
   '@eventcore/http': 2,
   '@eventcore/service': 3,
+  '@eventcore/cli': 4,
 }
 
 interface Manifest {

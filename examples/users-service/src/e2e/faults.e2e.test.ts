@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { canCreateScratchCluster, createScratchCluster, type ScratchCluster } from '@eventcore/postgres/testing'
 import { mintToken } from '@eventcore/service'
+import { assertBuilt, type ChildService, spawnService } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, type ChildService, spawnService } from './child-service.js'
 import { type Outcome, register, registerUntil, tally } from './faults-load.js'
 import { databaseUrl, TEST_SECRET } from './harness.js'
+import { MAIN_SCRIPT } from './main-script.js'
 
 // The built service as a child process on a PostgreSQL cluster of this file's own: backends killed
 // and the server restarted and stopped while registrations run. Every 2xx-answered user must be
@@ -32,11 +33,11 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('the users service unde
   const sql = <Row>(text: string, values?: unknown[]) => cluster.sql<Row>(text, values)
 
   beforeAll(async () => {
-    assertBuilt()
+    assertBuilt(MAIN_SCRIPT)
     const started = performance.now()
     cluster = await createScratchCluster()
     const clusterMs = Math.round(performance.now() - started)
-    service = await spawnService({
+    service = await spawnService(MAIN_SCRIPT, {
       EVENTCORE_JWT_SECRET: TEST_SECRET,
       EVENTCORE_DATA_DIR: 'memory://',
       EVENTCORE_DATABASE_URL: cluster.url({ applicationName: 'eventcore_service' }),

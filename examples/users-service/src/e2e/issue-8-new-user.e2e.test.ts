@@ -2,10 +2,10 @@
 // look-alike addresses and personal data in the logs.
 
 import { mintToken } from '@eventcore/service'
+import { assertBuilt, type ChildService, spawnService } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UserBody } from '../http/schemas.js'
 import { emailStream } from '../users/index.js'
-import { assertBuilt, type ChildService, spawnService } from './child-service.js'
 import { eventCount } from './event-count.js'
 import {
   bodyOf,
@@ -18,6 +18,7 @@ import {
   type TestService,
   uniqueEmail,
 } from './harness.js'
+import { MAIN_SCRIPT } from './main-script.js'
 
 const cursorOf = (text: string) => Buffer.from(text, 'utf8').toString('base64url')
 
@@ -95,8 +96,8 @@ describe('a development service started as a new user would', () => {
   let service: ChildService
   // Started in the hook: the embedded database may take a while to start on a busy machine.
   beforeAll(async () => {
-    assertBuilt()
-    service = await spawnService({
+    assertBuilt(MAIN_SCRIPT)
+    service = await spawnService(MAIN_SCRIPT, {
       EVENTCORE_JWT_SECRET: TEST_SECRET,
       EVENTCORE_DATA_DIR: 'memory://',
       EVENTCORE_LOG_LEVEL: 'info',

@@ -5,9 +5,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { mintToken } from '@eventcore/service'
+import { assertBuilt, type ChildService, spawnService } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, type ChildService, spawnService } from './child-service.js'
 import { eventually, TEST_SECRET } from './harness.js'
+import { MAIN_SCRIPT } from './main-script.js'
 
 const LIMIT = 3
 const WARNING = /"level":40[^\n]*EVENTCORE_REDIS_URL/g
@@ -52,9 +53,9 @@ describe('a service whose Redis is down', () => {
   let redis: ChildProcess | undefined
   let token: string
   beforeAll(async () => {
-    assertBuilt()
+    assertBuilt(MAIN_SCRIPT)
     port = await freePort()
-    service = await spawnService({
+    service = await spawnService(MAIN_SCRIPT, {
       EVENTCORE_JWT_SECRET: TEST_SECRET,
       EVENTCORE_DATA_DIR: 'memory://',
       EVENTCORE_LOG_LEVEL: 'info',

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openPgliteStore, openPostgresStore, type SqlEventStore } from '@eventcore/postgres'
 import { mintToken } from '@eventcore/service'
+import { assertBuilt, type ChildService, runToExit, spawnService } from '@eventcore/service/testing'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { emailStream, isUserEvent, userStream } from '../users/index.js'
-import { assertBuilt, type ChildService, runToExit, spawnService } from './child-service.js'
 import { databaseUrl, STORES } from './harness.js'
+import { MAIN_SCRIPT } from './main-script.js'
 
 const SECRET = 'a-shutdown-e2e-secret-of-at-least-32-bytes'
 const SHUTDOWN_TIMEOUT_MS = 5000
@@ -38,12 +39,12 @@ const tempDir = () => {
   return dir
 }
 async function start(env: Readonly<Record<string, string>>): Promise<ChildService> {
-  const service = await spawnService({ EVENTCORE_JWT_SECRET: SECRET, ...env })
+  const service = await spawnService(MAIN_SCRIPT, { EVENTCORE_JWT_SECRET: SECRET, ...env })
   started.push(service)
   return service
 }
 
-beforeAll(assertBuilt)
+beforeAll(() => assertBuilt(MAIN_SCRIPT))
 afterEach(async () => {
   await Promise.all(started.splice(0).map((service) => service.kill()))
 })
@@ -350,7 +351,10 @@ const DEV_TOKEN = /^ {2}(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m
 
 describe('the built service at start-up', () => {
   it('exits 1 listing every configuration problem, without the secret', async () => {
-    const { code, stdout, stderr } = await runToExit({ EVENTCORE_PORT: 'abc', EVENTCORE_JWT_SECRET: 'tooShortSecret' })
+    const { code, stdout, stderr } = await runToExit(MAIN_SCRIPT, {
+      EVENTCORE_PORT: 'abc',
+      EVENTCORE_JWT_SECRET: 'tooShortSecret',
+    })
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
     expect(stderr).toContain('The configuration has 2 problems')
     expect(stderr).toMatch(/^ {2}- EVENTCORE_PORT .*'abc'$/m)
@@ -369,7 +373,7 @@ describe('the built service at start-up', () => {
       body: JSON.stringify({ email, first_name: 'Kept', last_name: 'Safe' }),
     })
     expect(created.status).toBe(201)
-    const second = await runToExit({ EVENTCORE_JWT_SECRET: SECRET, EVENTCORE_DATA_DIR: dataDir })
+    const second = await runToExit(MAIN_SCRIPT, { EVENTCORE_JWT_SECRET: SECRET, EVENTCORE_DATA_DIR: dataDir })
     expect(second.code).toBe(1)
     expect(second.stderr).toMatch(/is in use by process \d+; stop it, or set another data directory/)
     const { id } = (await created.json()) as { id: string }
@@ -379,7 +383,7 @@ describe('the built service at start-up', () => {
   }, 60_000)
 
   it('refuses insecure settings in production, naming each', async () => {
-    const { code, stdout, stderr } = await runToExit({
+    const { code, stdout, stderr } = await runToExit(MAIN_SCRIPT, {
       NODE_ENV: 'production',
       EVENTCORE_DATA_DIR: 'memory://',
       EVENTCORE_CORS_ORIGINS: '*',
@@ -401,7 +405,7 @@ describe('the built service at start-up', () => {
       const dataDir = join(tempDir(), 'data')
       const notice = `Creating the embedded PostgreSQL database in ${dataDir}: the first start takes several seconds`
       for (const first of [true, false]) {
-        const service = await spawnService({ ...secret, EVENTCORE_DATA_DIR: dataDir })
+        const service = await spawnService(MAIN_SCRIPT, { ...secret, EVENTCORE_DATA_DIR: dataDir })
         started.push(service)
         await service.waitForStdout(end)
         // A request answered means main() has run to its end (signal handlers included): this test is
@@ -418,7 +422,7 @@ describe('the built service at start-up', () => {
   )
 
   it('prints an admin token in development without a secret, which the running server accepts', async () => {
-    const service = await spawnService({ EVENTCORE_DATA_DIR: join(tempDir(), 'data') })
+    const service = await spawnService(MAIN_SCRIPT, { EVENTCORE_DATA_DIR: join(tempDir(), 'data') })
     started.push(service)
     await service.waitForStdout(DEV_TOKEN)
     const token = DEV_TOKEN.exec(service.output().stdout)?.[1]
@@ -428,7 +432,7 @@ describe('the built service at start-up', () => {
     expect(await response.json()).toMatchObject({ subject: 'dev-admin', roles: ['admin'] })
   }, 60_000)
   it('shuts down gracefully on a SIGTERM as soon as it says where it listens, before the development token', async () => {
-    const service = await spawnService({ EVENTCORE_DATA_DIR: join(tempDir(), 'data') })
+    const service = await spawnService(MAIN_SCRIPT, { EVENTCORE_DATA_DIR: join(tempDir(), 'data') })
     started.push(service)
     service.signal('SIGTERM')
     expect(await service.exited).toEqual({ code: 0, signal: null })

@@ -1,11 +1,7 @@
-// Test support for the e2e tests of the built service (not exported): `dist/main.js` as a child
-// process, the way `npm start` and a container run it, with its output and exit at hand.
+// Test support for tests of a built service (`@eventcore/service/testing`): its main script as a
+// child process, the way `npm start` and a container run it, with its output and exit at hand.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-
-/** The built entry point; `npm test` builds it (tsc -b) before vitest runs. */
-export const MAIN_SCRIPT = join(import.meta.dirname, '../../dist/main.js')
 
 // The banner line, not the JSON log line that says the same ("…listening at http://…\"}").
 const LISTENING = /listening at (http:\/\/[^\s"]+)\n/
@@ -38,9 +34,14 @@ export interface ChildService {
   kill(): Promise<Exit>
 }
 
-/** Throws a clear error when the service has not been built. */
-export function assertBuilt(): void {
-  if (!existsSync(MAIN_SCRIPT)) throw new Error(`${MAIN_SCRIPT} is missing: build first (npx tsc -b)`)
+/**
+ * Throws a clear error when the service's main script (e.g. `dist/main.js`) has not been built.
+ *
+ * @example
+ * beforeAll(() => assertBuilt(MAIN_SCRIPT))
+ */
+export function assertBuilt(script: string): void {
+  if (!existsSync(script)) throw new Error(`${script} is missing: build first (npx tsc -b)`)
 }
 
 // Only what the test names, so a developer's own EVENTCORE_* variables cannot leak in.
@@ -52,9 +53,9 @@ const baseEnv = (env: Readonly<Record<string, string>>): NodeJS.ProcessEnv => ({
   ...env,
 })
 
-function launch(env: Readonly<Record<string, string>>) {
-  assertBuilt()
-  const child: ChildProcess = spawn(process.execPath, [MAIN_SCRIPT], {
+function launch(script: string, env: Readonly<Record<string, string>>) {
+  assertBuilt(script)
+  const child: ChildProcess = spawn(process.execPath, [script], {
     env: baseEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -89,16 +90,16 @@ function launch(env: Readonly<Record<string, string>>) {
 }
 
 /**
- * Runs `dist/main.js` with `env` (on top of 127.0.0.1, port 0 and log level warn) until it prints
- * where it listens.
+ * Runs the main script `script` with `env` (on top of 127.0.0.1, port 0 and log level warn) until it
+ * prints where it listens.
  *
  * @example
- * const service = await spawnService({ EVENTCORE_JWT_SECRET: secret, EVENTCORE_DATA_DIR: 'memory://' })
+ * const service = await spawnService(MAIN_SCRIPT, { EVENTCORE_JWT_SECRET: secret, EVENTCORE_DATA_DIR: 'memory://' })
  * service.signal('SIGTERM')
  * expect(await service.exited).toEqual({ code: 0, signal: null })
  */
-export async function spawnService(env: Readonly<Record<string, string>>): Promise<ChildService> {
-  const { child, text, exited, waitForStdout } = launch(env)
+export async function spawnService(script: string, env: Readonly<Record<string, string>>): Promise<ChildService> {
+  const { child, text, exited, waitForStdout } = launch(script, env)
   await waitForStdout(LISTENING)
   const url = LISTENING.exec(text.stdout)?.[1]
   if (url === undefined) throw new Error(`no URL in the service's output:\n${text.stdout}`)
@@ -120,11 +121,15 @@ export async function spawnService(env: Readonly<Record<string, string>>): Promi
 }
 
 /**
- * Runs `dist/main.js` with `env` to its end, for start-ups that must fail; a service that starts
- * listening instead is killed and reported as such.
+ * Runs the main script `script` with `env` to its end, for start-ups that must fail; a service that
+ * starts listening instead is killed and reported as such.
+ *
+ * @example
+ * const run = await runToExit(MAIN_SCRIPT, { NODE_ENV: 'production' })
+ * expect(run.code).toBe(1)
  */
-export async function runToExit(env: Readonly<Record<string, string>>): Promise<FinishedRun> {
-  const { child, text, exited, waitForStdout } = launch(env)
+export async function runToExit(script: string, env: Readonly<Record<string, string>>): Promise<FinishedRun> {
+  const { child, text, exited, waitForStdout } = launch(script, env)
   const listening = waitForStdout(LISTENING).then(
     () => child.kill('SIGKILL'),
     () => undefined,

@@ -1,0 +1,127 @@
+// The program itself, run as the built binary: help, usage errors, exit codes, --json, colour.
+import { type AddressInfo, createServer } from 'node:net'
+import type { ChildService } from '@eventcore/service/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is looked for
+const ANSI = /\u001b\[/
+
+describe('eventcore-cli', () => {
+  let service: ChildService
+  /** A port nothing listens on: bound once, then closed. */
+  let closedPort: number
+  beforeAll(async () => {
+    service = await startUsersService()
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    closedPort = (probe.address() as AddressInfo).port
+    await new Promise((resolve) => probe.close(resolve))
+  })
+  afterAll(async () => {
+    await service?.kill()
+  })
+
+  it('prints its help, commands and exit codes with exit 0', async () => {
+    const run = await runBuiltCli(['--help'])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('health-check')
+    expect(run.stdout).toMatch(/Exit codes:\n\s+0 .*\n\s+1 .*\n\s+2 /)
+  })
+
+  it('answers an unknown command with one line and exit 2', async () => {
+    const run = await runBuiltCli(['no-such-command'])
+    expect(run.code).toBe(2)
+    expect(run.stderr.split('\n')[0]).toBe("error: unknown command 'no-such-command'")
+  })
+
+  it('answers a bad flag value with exit 2', async () => {
+    const run = await runBuiltCli(['--timeout', 'soon', 'health-check', 'app', '--url', service.url])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--timeout')
+  })
+
+  it('checks a running service: /health, /ready with its checks, /metrics', async () => {
+    const run = await runBuiltCli(['health-check', 'app', '--url', service.url])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/✅ GET \/health [\d.]+ ms — HTTP 200/)
+    expect(run.stdout).toMatch(/✅ {3}ready: database/)
+    expect(run.stdout).toMatch(/✅ GET \/metrics .* \d+ eventcore_\* metric families/)
+    expect(run.stdout).not.toMatch(ANSI)
+  })
+
+  it('prints the same as one JSON document with --json', async () => {
+    const run = await runBuiltCli(['health-check', 'app', '--url', service.url, '--json'])
+    expect(run.code).toBe(0)
+    const report = JSON.parse(run.stdout) as { url: string; checks: { name: string; status: string }[] }
+    expect(report.url).toBe(service.url)
+    expect(report.checks.map((check) => check.status)).not.toContain('fail')
+    expect(report.checks.map((check) => check.name)).toEqual(expect.arrayContaining(['GET /health', 'GET /ready']))
+  })
+
+  it('reports a service that does not answer as a connection error: one line, exit 2', async () => {
+    const run = await runBuiltCli([
+      'health-check',
+      'app',
+      '--url',
+      `http://127.0.0.1:${closedPort}`,
+      '--timeout',
+      '2000',
+    ])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(
+      new RegExp(`^error: GET http://127\\.0\\.0\\.1:${closedPort}/health: .*ECONNREFUSED.*\\n$`),
+    )
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('prints the error as JSON too with --json, and a stack only with --verbose', async () => {
+    const json = await runBuiltCli(['health-check', 'app', '--url', 'ftp://x', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout)).toEqual({ error: { kind: 'usage', message: expect.stringContaining('--url') } })
+    const verbose = await runBuiltCli(['health-check', 'app', '--url', `http://127.0.0.1:${closedPort}`, '--verbose'])
+    expect(verbose.stderr).toMatch(/\n\s+at /)
+  })
+
+  it('reports a URL that does not answer within --timeout', async () => {
+    // A listening socket that never answers: connect succeeds, the response never comes.
+    const silent = createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      const started = performance.now()
+      const run = await runBuiltCli(['health-check', 'app', '--url', `http://127.0.0.1:${port}`, '--timeout', '300'])
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain('no answer within 300 ms (--timeout)')
+      expect(performance.now() - started).toBeLessThan(10_000)
+    } finally {
+      silent.close()
+    }
+  })
+
+  it('makes a token the service accepts, and refuses what it cannot sign', async () => {
+    const env = { EVENTCORE_JWT_SECRET: TEST_SECRET }
+    const run = await runBuiltCli(['token', 'create', '--sub', 'cli-test', '--role', 'user', '--ttl', '60'], env)
+    expect(run.code).toBe(0)
+    const token = run.stdout.trim()
+    const me = await fetch(`${service.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })
+    expect(me.status).toBe(200)
+    expect(((await me.json()) as { subject: string }).subject).toBe('cli-test')
+
+    const tooLong = await runBuiltCli(['token', 'create', '--sub', 'x', '--role', 'user', '--ttl', '999999'], env)
+    expect(tooLong.code).toBe(2)
+    expect(tooLong.stderr).toMatch(/^error: --ttl 999999 is above the maximum token age/)
+    const noRole = await runBuiltCli(['token', 'create', '--sub', 'x'], env)
+    expect(noRole.code).toBe(2)
+    expect(noRole.stdout).toBe('')
+  })
+
+  it('never prints the secret', async () => {
+    const run = await runBuiltCli(['token', 'create', '--sub', 'x', '--role', 'user', '--json'], {
+      EVENTCORE_JWT_SECRET: TEST_SECRET,
+    })
+    expect(run.code).toBe(0)
+    expect(run.stdout + run.stderr).not.toContain(TEST_SECRET)
+  })
+})

@@ -1,0 +1,56 @@
+import { Command, Option } from 'commander'
+import { healthCheckCommand } from './commands/health-check.js'
+import { tokenCommand } from './commands/token.js'
+import { DEFAULT_TIMEOUT_MS, positiveInteger, type Shell } from './shell.js'
+
+/** The version printed by `--version`: this package's. */
+export const CLI_VERSION = '0.1.0'
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  every check passed (or the command did what it was asked)
+  1  a check ran and failed
+  2  the command could not run: bad usage or configuration, or a database or URL that did not answer
+
+Configuration: the same EVENTCORE_* variables as the service (see docs/configuration.md); flags win.
+Colour only on a terminal, never with NO_COLOR set or --json.
+
+Examples:
+  eventcore-cli health-check database
+  eventcore-cli checklist --url http://127.0.0.1:8080
+  eventcore-cli audit --url https://api.example.com --format sarif --fail-on high
+`
+
+/**
+ * The `eventcore-cli` program: global options and every command. Commands run in `shell`, which
+ * collects the exit code.
+ */
+export function createProgram(shell: Shell): Command {
+  const program = new Command('eventcore-cli')
+    .description("EventCore's production checklist, automated: health checks, smoke test, audit, validators and admin.")
+    .version(CLI_VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .addOption(new Option('--json', 'print one JSON document instead of text'))
+    .addOption(new Option('--verbose', 'print stack traces with errors'))
+    .addOption(
+      new Option('--timeout <ms>', 'longest wait for any one network operation')
+        .default(DEFAULT_TIMEOUT_MS)
+        .argParser(positiveInteger),
+    )
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: shell.io.stdout, writeErr: shell.io.stderr })
+    .exitOverride()
+  for (const command of [healthCheckCommand(shell), tokenCommand(shell)]) {
+    // Subcommands report through the shell too, and answer bad usage with exit 2 as the program does.
+    program.addCommand(inherit(command, shell))
+  }
+  return program
+}
+
+function inherit(command: Command, shell: Shell): Command {
+  command.configureOutput({ writeOut: shell.io.stdout, writeErr: shell.io.stderr }).exitOverride()
+  command.showHelpAfterError('(add --help for usage)')
+  for (const sub of command.commands) inherit(sub, shell)
+  return command
+}
