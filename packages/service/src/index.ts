@@ -44,7 +44,7 @@ export {
 } from './config/index.js'
 export { exitOnSignals } from './exit-on-signals.js'
 export { type OpenedStore, openStore } from './open-store.js'
-export { runService } from './run-service.js'
+export { runService, runServiceMigrations } from './run-service.js'
 export type { DevToken, ServiceDefinition, ServiceProjection, ServiceRouteOptions } from './service-definition.js'
 export { migrateService, type RunningService, type StartOptions, startService } from './start-service.js'
 export { type MintTokenInput, mintToken, runTokenCli, type TokenCliOptions } from './token.js'
