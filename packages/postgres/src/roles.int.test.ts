@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { EventStore } from '@eventcore/core'
 import {
   describeIdempotencyStoreContract,
@@ -143,6 +145,12 @@ describe('rolesSql', () => {
     expect(() => rolesSql({ migrator: 'Robert"; DROP', app: 'app' })).toThrow(/not a valid role name/)
     expect(() => rolesSql({ migrator: 'same', app: 'same' })).toThrow(/must not be the migrator/)
     expect(() => rolesSql({ schema: 'Bad-Schema' })).toThrow(/not a valid schema name/)
+  })
+
+  it('is what docs/database-security.md shows, word for word', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/database-security.md'), 'utf8')
+    const shown = /<!-- rolesSql\(\) -->\n```sql\n([\s\S]*?)```/.exec(doc)?.[1]
+    expect(shown).toBe(rolesSql())
   })
 
   it('sets no password and gives the application no UPDATE, DELETE or TRUNCATE on events', () => {

@@ -48,14 +48,17 @@ export function roleDatabase(databaseUrl: string, afterAll: AfterAll): RoleDatab
   }
   // A client, not a pool: its end() waits for the connection to close, so the DROP DATABASE below
   // never ends a connection that has no one to hear about it.
-  const adminClient = new pg.Client({ connectionString: at() })
-  const admin = () => adminClient
+  let adminClient: pg.Client | undefined
+  const admin = () => {
+    adminClient ??= new pg.Client({ connectionString: at() })
+    return adminClient
+  }
   const opened: PostgresEventStore[] = []
   let created: Promise<void> | undefined
   const ready = () => {
     created ??= (async () => {
       await server.query(`CREATE DATABASE ${database}`)
-      await adminClient.connect()
+      await admin().connect()
       await admin().query(rolesSql({ migrator, app }))
       for (const role of [migrator, app]) await admin().query(`ALTER ROLE ${role} PASSWORD '${password}'`)
     })()
@@ -68,7 +71,7 @@ export function roleDatabase(databaseUrl: string, afterAll: AfterAll): RoleDatab
     await closeOpened()
     if (created) {
       await created.catch(() => {})
-      await adminClient.end()
+      await admin().end()
       await server.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
       // The roles' grants and default privileges lived in that database; nothing else holds them.
       await server.query(`DROP ROLE IF EXISTS ${migrator}`)
