@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { chown, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -24,7 +25,7 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('TLS to PostgreSQL', ()
     const key = join(cluster.configDir, 'server.key')
     await writeFile(crt, certs.serverCert)
     await writeFile(key, certs.serverKey, { mode: 0o600 })
-    const postgres = await pgUser()
+    const postgres = pgUser()
     await chown(crt, postgres.uid, postgres.gid)
     await chown(key, postgres.uid, postgres.gid)
     await cluster.sql(`ALTER SYSTEM SET ssl_cert_file = '${crt}'`)
@@ -114,8 +115,8 @@ describe.runIf(databaseUrl && canCreateScratchCluster())('TLS to PostgreSQL', ()
   }
 })
 
-async function pgUser(): Promise<{ uid: number; gid: number }> {
-  const { execFileSync } = await import('node:child_process')
+// The server reads its key only when the postgres user owns it (and no one else may read it).
+function pgUser(): { uid: number; gid: number } {
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim())
   return { uid: id('-u'), gid: id('-g') }
 }

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path'
+import { ValidationError } from '@eventcore/core'
 import { resolvePostgresTls } from '@eventcore/postgres'
 import type { DatabaseTls } from './config.js'
 import { type ReadFile, reasonOf } from './files.js'
@@ -11,11 +12,13 @@ export interface DatabaseTlsResult {
   readonly warnings: readonly string[]
 }
 
-const FILES = {
-  ca: { name: 'EVENTCORE_DATABASE_SSL_CA_FILE', pem: /-----BEGIN CERTIFICATE-----/ },
-  cert: { name: 'EVENTCORE_DATABASE_SSL_CERT_FILE', pem: /-----BEGIN CERTIFICATE-----/ },
-  key: { name: 'EVENTCORE_DATABASE_SSL_KEY_FILE', pem: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
-} as const
+const CERTIFICATE = { pattern: /-----BEGIN CERTIFICATE-----/, kind: 'certificate' } as const
+const PRIVATE_KEY = { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, kind: 'private key' } as const
+const FILES = [
+  { field: 'ca', name: 'EVENTCORE_DATABASE_SSL_CA_FILE', pem: CERTIFICATE },
+  { field: 'cert', name: 'EVENTCORE_DATABASE_SSL_CERT_FILE', pem: CERTIFICATE },
+  { field: 'key', name: 'EVENTCORE_DATABASE_SSL_KEY_FILE', pem: PRIVATE_KEY },
+] as const
 
 /**
  * Reads the `EVENTCORE_DATABASE_SSL_*_FILE` certificates (relative paths from `cwd`) and checks
@@ -34,8 +37,8 @@ export function readDatabaseTls(
   const problems: string[] = []
   const warnings: string[] = []
   const ssl: { ca?: string; cert?: string; key?: string } = {}
-  for (const [field, { name, pem }] of Object.entries(FILES) as [keyof typeof FILES, (typeof FILES)['ca']][]) {
-    const path = env[name as keyof ParsedEnv] as string | undefined
+  for (const { field, name, pem } of FILES) {
+    const path = env[name]
     if (path === undefined) continue
     const absolute = isAbsolute(path) ? path : resolve(cwd, path)
     let text: string
@@ -45,8 +48,8 @@ export function readDatabaseTls(
       problems.push(`${name}: cannot read '${absolute}' (${reasonOf(error)})`)
       continue
     }
-    if (!pem.test(text)) {
-      problems.push(`${name}: '${absolute}' is not a PEM ${field === 'key' ? 'private key' : 'certificate'}`)
+    if (!pem.pattern.test(text)) {
+      problems.push(`${name}: '${absolute}' is not a PEM ${pem.kind}`)
       continue
     }
     ssl[field] = text
@@ -60,12 +63,11 @@ export function readDatabaseTls(
   try {
     resolvePostgresTls(env.EVENTCORE_DATABASE_URL, given)
   } catch (error) {
-    const issues = (error as { issues?: readonly { path: string; message: string }[] }).issues ?? []
-    for (const issue of issues) {
+    if (!(error instanceof ValidationError)) throw error
+    for (const issue of error.issues) {
       const variable = issue.path === 'connectionString' ? 'EVENTCORE_DATABASE_URL' : 'EVENTCORE_DATABASE_SSL_*_FILE'
       problems.push(`${variable}: ${issue.message}`)
     }
-    if (issues.length === 0) problems.push(`EVENTCORE_DATABASE_URL: ${(error as Error).message}`)
   }
   return { ssl: problems.length > 0 ? undefined : given, problems, warnings }
 }
