@@ -73,8 +73,10 @@ export function resolvePostgresTls(
   if (mode === 'verify-ca' && !files.ca)
     issues.push({ path: 'ssl', message: 'sslmode=verify-ca needs a CA certificate (ssl.ca or sslrootcert)' })
   if (issues.length > 0) throw new ValidationError(issues)
+  // Rebuilt only when it carried TLS parameters: anything else reaches pg as written.
+  const carried = url !== undefined && TLS_PARAMS.some((name) => url.searchParams.has(name))
   for (const name of TLS_PARAMS) url?.searchParams.delete(name)
-  const stripped = url ? url.toString() : connectionString
+  const stripped = carried ? url.toString() : connectionString
   if (mode === undefined) return { connectionString: stripped, ssl: undefined, mode }
   if (mode === 'disable') return { connectionString: stripped, ssl: false, mode }
   const given: ConnectionOptions = {
