@@ -593,7 +593,7 @@ describe.runIf(databaseUrl)('on PostgreSQL', () => {
 
   it('refuses to start on a schema that was not migrated, then starts once it is', async () => {
     const url = databaseUrl as string
-    await expect(openWithoutMigrating(url, schema)).rejects.toThrow('run the migrations first')
+    await expect(openWithoutMigrating(url, schema)).rejects.toThrow(/is not migrated .*\(eventcore-cli migrate\)/)
     const driver = pgDriver(admin, { ownsPool: false })
     expect(await migrate(driver, schemaName(schema))).toEqual({ applied: migrations.map((m) => m.version) })
     const store = await openWithoutMigrating(url, schema)

@@ -27,6 +27,13 @@ export {
   type PostgresPoolOptions,
   type PostgresStoreOptions,
 } from './postgres-store.js'
+export {
+  type PostgresSslMode,
+  type PostgresTlsOptions,
+  type ResolvedPostgresTls,
+  resolvePostgresTls,
+} from './postgres-tls.js'
+export { type RolesSqlOptions, rolesSql } from './roles-sql.js'
 export { type SchemaName, schemaName } from './schema-name.js'
 export type { SqlConnection } from './sql-driver.js'
 export {

@@ -1,8 +1,10 @@
+import { StoreUnavailableError } from '@eventcore/core'
 import { appendEventsFunction, numberFromLatest } from './append-events-function.js'
 import { appendFunctionV4 } from './append-function-v4.js'
 import type { SchemaName } from './schema-name.js'
 import type { SqlDriver } from './sql-driver.js'
 import { storeError } from './store-errors.js'
+import { privilegeCeilingSql } from './table-privileges.js'
 
 /** One versioned step of the schema. Never edit a released one: add the next. */
 export interface Migration {
@@ -120,12 +122,20 @@ export const LATEST_VERSION = migrations.at(-1)?.version ?? 0
 /**
  * Brings a schema up to date in one transaction: every missing migration runs and is recorded in
  * `<schema>.migrations`, or none is. Safe from many processes at once: a transaction-level advisory
- * lock lets one in at a time, and the next one finds the work done.
+ * lock lets one in at a time, and the next one finds the work done. Then, in the same transaction,
+ * no role but a table's owner keeps more on EventCore's tables than the stores need (events
+ * insert-only: see APP_TABLE_PRIVILEGES in table-privileges.ts).
  */
 export async function migrate(driver: SqlDriver, schema: SchemaName): Promise<{ applied: number[] }> {
   return driver.transaction(async (db) => {
     await db.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_NAMESPACE, 0])
-    await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema.quoted}`)
+    // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+    // schema exists, which a migrator that was given its schema (see rolesSql) does not have.
+    const [found] = await db.query<{ exists: boolean }>(
+      'SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS exists',
+      [schema.name],
+    )
+    if (!found?.exists) await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema.quoted}`)
     await db.query(
       `CREATE TABLE IF NOT EXISTS ${schema.quoted}.migrations (
         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
@@ -143,6 +153,7 @@ export async function migrate(driver: SqlDriver, schema: SchemaName): Promise<{ 
       ])
       applied.push(migration.version)
     }
+    await db.query(privilegeCeilingSql(schema))
     return { applied }
   })
 }
@@ -155,6 +166,28 @@ export async function migrateOrClose(driver: SqlDriver, schema: SchemaName): Pro
     await driver.close()
     throw storeError('migrate', error)
   }
+}
+
+/**
+ * For a store that does not migrate (`migrate: false`): the schema must already be at
+ * {@link LATEST_VERSION}, else the store closes its driver and says how to migrate it. This is
+ * also the store's first connection, so a connection or TLS failure surfaces here.
+ */
+export async function requireMigratedOrClose(driver: SqlDriver, schema: SchemaName): Promise<void> {
+  let applied: number[]
+  try {
+    applied = await appliedMigrations(driver, schema)
+  } catch (error) {
+    await driver.close()
+    throw storeError('open', error)
+  }
+  const missing = migrations.filter((m) => !applied.includes(m.version)).map((m) => m.version)
+  if (missing.length === 0) return
+  await driver.close()
+  throw new StoreUnavailableError(
+    `schema ${schema.quoted} is not migrated (missing version${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${LATEST_VERSION}) and this store does not migrate: run the migrations as the schema's owner first (eventcore-cli migrate)`,
+    { transient: false },
+  )
 }
 
 /** The versions recorded in a schema; empty when it was never migrated. */

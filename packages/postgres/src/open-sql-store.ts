@@ -1,5 +1,5 @@
 import { createUpcaster } from '@eventcore/core'
-import { migrateOrClose } from './migrations.js'
+import { migrateOrClose, requireMigratedOrClose } from './migrations.js'
 import { schemaName } from './schema-name.js'
 import type { SqlDriver } from './sql-driver.js'
 import { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-store.js'
@@ -7,7 +7,7 @@ import { createSqlStore, type SqlEventStore, type SqlStoreOptions } from './sql-
 /**
  * What opening a SQL store is, with PostgreSQL or PGlite: refuse a bad schema name or upcaster
  * before anything is opened, connect, migrate (closing the driver when that fails), and build the
- * store. `connect` gives the driver and what the store shows besides it (its pool, its PGlite).
+ * store (or, not migrating, check the schema is up to date). `connect` gives the driver and what the store shows besides it (its pool, its PGlite).
  */
 export async function openSqlStore<Handle extends object>(
   options: SqlStoreOptions,
@@ -17,5 +17,6 @@ export async function openSqlStore<Handle extends object>(
   createUpcaster(options.upcasters ?? [])
   const { driver, handle } = await connect()
   if (options.migrate ?? true) await migrateOrClose(driver, schema)
+  else await requireMigratedOrClose(driver, schema)
   return { ...createSqlStore(driver, schema, options), ...handle }
 }

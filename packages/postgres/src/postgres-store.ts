@@ -2,6 +2,7 @@ import { ValidationError, type ValidationIssue } from '@eventcore/core'
 import pg from 'pg'
 import { openSqlStore } from './open-sql-store.js'
 import { pgDriver } from './pg-driver.js'
+import { type PostgresTlsOptions, resolvePostgresTls } from './postgres-tls.js'
 import type { SqlEventStore, SqlStoreOptions } from './sql-store.js'
 
 /** Options of {@link openPostgresStore} whichever way it gets its pool. */
@@ -25,6 +26,12 @@ export interface PostgresConnectionOptions extends PostgresCommonOptions {
   readonly connectTimeoutMs?: number
   /** Server-side limit per statement, in milliseconds; 0 for none. @default 30000 */
   readonly statementTimeoutMs?: number
+  /**
+   * TLS certificates (PEM texts). The URL's `sslmode` says how they are used (`verify-full` checks
+   * the CA and the host name, `verify-ca` the CA, `require` only encrypts); with `ssl` and no
+   * `sslmode`, `verify-full`. See {@link resolvePostgresTls}. @default the URL's settings alone
+   */
+  readonly ssl?: PostgresTlsOptions
 }
 
 /** The store uses a pool you made: `close()` does not end it, and watching it while idle is yours. */
@@ -34,6 +41,7 @@ export interface PostgresPoolOptions extends PostgresCommonOptions {
   readonly poolSize?: never
   readonly connectTimeoutMs?: never
   readonly statementTimeoutMs?: never
+  readonly ssl?: never
 }
 
 /** Options of {@link openPostgresStore}: a connection string (the store's own pool) or a pool of yours. */
@@ -45,11 +53,13 @@ export interface PostgresEventStore extends SqlEventStore {
 }
 
 // The settings of a pool the store makes; with a pool of yours they would be silently ignored.
-const OWN_POOL_SETTINGS = ['connectionString', 'poolSize', 'connectTimeoutMs', 'statementTimeoutMs'] as const
+const OWN_POOL_SETTINGS = ['connectionString', 'poolSize', 'connectTimeoutMs', 'statementTimeoutMs', 'ssl'] as const
 
 /**
- * Opens the PostgreSQL store: a `pg` pool, migrations applied under an advisory lock, one round
- * trip per append.
+ * Opens the PostgreSQL store: a `pg` pool, migrations applied under an advisory lock (or, with
+ * `migrate: false`, the schema checked to be up to date), one round trip per append. A bad TLS
+ * setting is refused before connecting; a certificate the server or client rejects fails the open
+ * with a store-unavailable error naming TLS and the cause.
  *
  * @example
  * const store = await openPostgresStore({ connectionString: process.env.EVENTCORE_DATABASE_URL })
@@ -60,9 +70,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const { poolWaitMs = 5000 } = options
     if (options.pool)
       return { driver: pgDriver(options.pool, { ownsPool: false, poolWaitMs }), handle: { pool: options.pool } }
-    const { connectionString, poolSize = 10, connectTimeoutMs = 5000, statementTimeoutMs = 30_000 } = options
+    const { poolSize = 10, connectTimeoutMs = 5000, statementTimeoutMs = 30_000 } = options
+    const { connectionString, ssl } = resolvePostgresTls(options.connectionString, options.ssl)
     const pool = new pg.Pool({
       connectionString,
+      ...(ssl === undefined ? {} : { ssl }),
       max: poolSize,
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs || undefined,

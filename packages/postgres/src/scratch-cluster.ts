@@ -18,6 +18,8 @@ export interface ScratchCluster {
   readonly name: string
   readonly version: string
   readonly port: number
+  /** Where its `postgresql.conf` and `pg_hba.conf` are (Debian keeps them apart from the data); removed by `drop()`. */
+  readonly configDir: string
   /** A `postgres://` URL for `database` (default `postgres`), with `application_name` when given. */
   url(options?: { database?: string; applicationName?: string }): string
   /** Runs one statement as the superuser on a connection of its own. */
@@ -27,6 +29,8 @@ export interface ScratchCluster {
   stop(): Promise<void>
   start(): Promise<void>
   restart(): Promise<void>
+  /** Rereads the configuration files (`pg_hba.conf`, `ALTER SYSTEM` settings such as `ssl`) without a restart. */
+  reload(): Promise<void>
   /** Stops and removes the cluster and its data. Safe to call twice. */
   drop(): Promise<void>
 }
@@ -92,15 +96,16 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
   const pgCtl = `/usr/lib/postgresql/${version}/bin/pg_ctl`
   const asOwner = (args: string[]): [string, string[]] =>
     process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', pgCtl, ...args]] : [pgCtl, args]
-  const ctl = async (action: 'start' | 'stop' | 'restart') => {
+  const configDir = `/etc/postgresql/${version}/${name}`
+  const ctl = async (action: 'start' | 'stop' | 'restart' | 'reload') => {
     const log = `/var/log/postgresql/postgresql-${version}-${name}.log`
     const [command, args] = asOwner([
       '-D',
-      `/etc/postgresql/${version}/${name}`,
-      '-w',
+      configDir,
       '-s',
-      ...(action === 'start' ? [] : ['-m', 'fast']),
-      ...(action === 'stop' ? [] : ['-l', log]),
+      ...(action === 'reload' ? [] : ['-w']),
+      ...(action === 'stop' || action === 'restart' ? ['-m', 'fast'] : []),
+      ...(action === 'start' || action === 'restart' ? ['-l', log] : []),
       action,
     ])
     await run(command, args)
@@ -122,6 +127,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
     name,
     version,
     port,
+    configDir,
     url,
     sql,
     terminateBackends: async ({ database, applicationName } = {}) => {
@@ -136,6 +142,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
     stop: () => ctl('stop'),
     start: () => ctl('start'),
     restart: () => ctl('restart'),
+    reload: () => ctl('reload'),
     drop: async () => {
       if (dropped) return
       dropped = true

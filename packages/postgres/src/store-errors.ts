@@ -63,6 +63,11 @@ export function storeError(operation: string, error: unknown): StoreUnavailableE
       { path: '', message: `the database refused the data (${code}) in ${operation}: ${serverMessage(error)}` },
     ])
   const detail = error instanceof Error ? error.message : String(error)
+  if (isTlsError(error))
+    return new StoreUnavailableError(
+      `${operation} failed: TLS to PostgreSQL failed${code ? ` (${code})` : ''}: ${detail}; check the CA certificate, the client certificate and sslmode`,
+      { transient: false, cause: error },
+    )
   return new StoreUnavailableError(`${operation} failed${code ? ` (${code})` : ''}: ${detail}`, {
     transient: isTransient(error),
     cause: error,
@@ -82,6 +87,19 @@ export async function withStoreErrors<T>(operation: string, work: () => Promise<
   } catch (error) {
     throw storeError(operation, error)
   }
+}
+
+// Node's certificate checks (codes like SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED,
+// ERR_TLS_CERT_ALTNAME_INVALID), OpenSSL's (ERR_SSL_…) and pg's own word that the server has no TLS.
+// None is transient: the configuration must change.
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_|SELF_SIGNED_)/
+const TLS_MESSAGES = /does not support SSL connections|error establishing an SSL connection/
+
+/** True when a connection failed on TLS: a certificate refused, or TLS not offered. */
+export function isTlsError(error: unknown): boolean {
+  const code = codeOf(error)
+  if (code !== undefined && TLS_CODES.test(code)) return true
+  return TLS_MESSAGES.test(error instanceof Error ? error.message : '')
 }
 
 function codeOf(error: unknown): string | undefined {

@@ -19,7 +19,15 @@
  * @module
  */
 export { type AppDependencies, buildApp } from './build-app.js'
-export type { Config, ConfigResult, DatabaseConfig, JwtOptions, LogLevel, NodeEnv } from './config/index.js'
+export type {
+  Config,
+  ConfigResult,
+  DatabaseConfig,
+  DatabaseTls,
+  JwtOptions,
+  LogLevel,
+  NodeEnv,
+} from './config/index.js'
 export {
   type CreateFile,
   DEFAULTS,
@@ -35,7 +43,8 @@ export {
   SECRET_NAMES,
 } from './config/index.js'
 export { exitOnSignals } from './exit-on-signals.js'
-export { runService } from './run-service.js'
+export { type OpenedStore, openStore } from './open-store.js'
+export { runService, runServiceMigrations } from './run-service.js'
 export type { DevToken, ServiceDefinition, ServiceProjection, ServiceRouteOptions } from './service-definition.js'
-export { type RunningService, type StartOptions, startService } from './start-service.js'
+export { migrateService, type RunningService, type StartOptions, startService } from './start-service.js'
 export { type MintTokenInput, mintToken, runTokenCli, type TokenCliOptions } from './token.js'

@@ -11,14 +11,22 @@ export interface OpenedStore {
 }
 
 /**
- * Opens PostgreSQL when `EVENTCORE_DATABASE_URL` is set, else the embedded PGlite in
- * `EVENTCORE_DATA_DIR`, calling `onFirstStart` before a new one is created (it takes seconds).
+ * Opens the store a service runs on, as its configuration says: PostgreSQL when
+ * `EVENTCORE_DATABASE_URL` is set (with the `EVENTCORE_DATABASE_SSL_*_FILE` certificates), else
+ * the embedded PGlite in `EVENTCORE_DATA_DIR`, calling `onFirstStart` before a new one is created
+ * (it takes seconds). It migrates unless `EVENTCORE_DATABASE_MIGRATE=false`; then it fails when
+ * the schema is not up to date, naming `eventcore-cli migrate`. Tools (the CLI) open the same store
+ * the service would; `close()` the store when done.
+ *
+ * @example
+ * const loaded = loadConfig(process.env)
+ * if (loaded.ok) {
+ *   const { store } = await openStore(loaded.config)
+ *   await store.close()
+ * }
  */
-export async function openStore(
-  config: Config,
-  onFirstStart: ((dataDir: string) => void) | undefined,
-): Promise<OpenedStore> {
-  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs, poolWaitMs } = config.database
+export async function openStore(config: Config, onFirstStart?: (dataDir: string) => void): Promise<OpenedStore> {
+  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs, poolWaitMs, ssl, migrate } = config.database
   if (url) {
     const store = await openPostgresStore({
       connectionString: url,
@@ -27,6 +35,8 @@ export async function openStore(
       connectTimeoutMs,
       statementTimeoutMs,
       poolWaitMs,
+      migrate,
+      ...(ssl === undefined ? {} : { ssl }),
     })
     return { store, pool: store.pool }
   }
@@ -34,5 +44,5 @@ export async function openStore(
   if (config.dataDir !== MEMORY_DATA_DIR && !existsSync(join(config.dataDir, 'PG_VERSION'))) {
     onFirstStart?.(config.dataDir)
   }
-  return { store: await openPgliteStore({ dataDir: config.dataDir, schema }), pool: undefined }
+  return { store: await openPgliteStore({ dataDir: config.dataDir, schema, migrate }), pool: undefined }
 }

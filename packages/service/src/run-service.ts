@@ -1,7 +1,7 @@
 import { type Config, formatProblems, loadConfig, type RawEnv } from './config/index.js'
 import { exitOnSignals } from './exit-on-signals.js'
 import type { ServiceDefinition } from './service-definition.js'
-import { type RunningService, startService } from './start-service.js'
+import { migrateService, type RunningService, startService } from './start-service.js'
 import { mintToken } from './token.js'
 
 const DEV_TOKEN_TTL_SECONDS = 3600
@@ -72,4 +72,34 @@ export async function runService(service: ServiceDefinition, env: RawEnv = proce
     )
     process.exit(1)
   }
+}
+
+/**
+ * The whole process of a service's migration step, for its `migrate.ts` (a migration Job, or a
+ * deploy step before the replicas start with `EVENTCORE_DATABASE_MIGRATE=false`): loads the
+ * configuration from `env` (`EVENTCORE_DATABASE_URL` naming the migrator), applies EventCore's
+ * migrations and the service's own DDL ({@link migrateService}), prints one line and returns; a
+ * bad configuration or a failure prints why and exits 1.
+ *
+ * @example
+ * // migrate.ts
+ * await runServiceMigrations(usersService)
+ */
+export async function runServiceMigrations(service: ServiceDefinition, env: RawEnv = process.env): Promise<void> {
+  const loaded = loadConfig(env)
+  if (!loaded.ok) {
+    process.stderr.write(`${formatProblems(loaded.problems)}\n`)
+    process.exit(1)
+  }
+  const { config } = loaded
+  try {
+    await migrateService(config, service)
+  } catch (error) {
+    process.stderr.write(
+      `the ${service.name} failed to migrate: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
+    process.exit(1)
+  }
+  const store = config.database.url ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`
+  process.stdout.write(`${service.name}: schema ${config.database.schema} on ${store} is migrated\n`)
 }

@@ -27,6 +27,25 @@ export interface RunningService {
   close(): Promise<void>
 }
 
+/**
+ * What the migrator runs before a service that does not migrate (`EVENTCORE_DATABASE_MIGRATE=false`)
+ * starts: opens the store as `config` says, but migrating whatever that setting, runs the service's
+ * own DDL ({@link ServiceDefinition.prepare}: its read models' tables) and closes. Run it as the
+ * role that owns the schema; it is safe to run again, and from several processes at once.
+ *
+ * @example
+ * const loaded = loadConfig(process.env) // EVENTCORE_DATABASE_URL names the migrator
+ * if (loaded.ok) await migrateService(loaded.config, usersService)
+ */
+export async function migrateService(config: Config, service: ServiceDefinition): Promise<void> {
+  const { store } = await openStore({ ...config, database: { ...config.database, migrate: true } })
+  try {
+    await service.prepare?.(store)
+  } finally {
+    await store.close()
+  }
+}
+
 /** Hooks for what the process around the service wants to know. */
 export interface StartOptions {
   /** Called once before a new embedded database is created (it takes several seconds). */
@@ -35,7 +54,8 @@ export interface StartOptions {
 
 /**
  * Starts `service` as `config` says: opens the store (PostgreSQL when `EVENTCORE_DATABASE_URL` is
- * set, else the embedded PGlite) behind a circuit breaker, prepares it, runs the projections,
+ * set, else the embedded PGlite) behind a circuit breaker, prepares it (unless
+ * `EVENTCORE_DATABASE_MIGRATE=false`: see {@link migrateService}), runs the projections,
  * connects the shared Redis, and listens (with `/metrics` on a port of its own when
  * `EVENTCORE_METRICS_PORT` is set). Installs no signal handlers: see {@link exitOnSignals}.
  *
@@ -73,7 +93,9 @@ export async function startService(
     await store.close()
   }
   try {
-    await service.prepare?.(store)
+    // The service's own DDL is a migration: with EVENTCORE_DATABASE_MIGRATE=false the migrator ran
+    // it (migrateService), and the application role may not.
+    if (config.database.migrate) await service.prepare?.(store)
     const projections = createSqlProjectionStore(store)
     // They wait out outages themselves; one ends early only on what no retry can fix. Say so, once.
     let logStopped = (name: string, error: unknown): void => {

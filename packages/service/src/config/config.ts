@@ -22,6 +22,20 @@ export interface DatabaseConfig {
   readonly statementTimeoutMs: number
   /** The longest a request waits for a free pool connection before it is answered 503. */
   readonly poolWaitMs: number
+  /** TLS certificates read from `EVENTCORE_DATABASE_SSL_*_FILE` (PEM texts); the URL's `sslmode` says how they are used. */
+  readonly ssl?: DatabaseTls
+  /**
+   * Migrate the schema (and run the service's own DDL, its `prepare`) at start. False: the schema
+   * belongs to a migrator role; the service checks it is up to date and never runs DDL.
+   */
+  readonly migrate: boolean
+}
+
+/** The PEM texts of `EVENTCORE_DATABASE_SSL_CA_FILE`, `…_CERT_FILE` and `…_KEY_FILE`, those set. */
+export interface DatabaseTls {
+  readonly ca?: string
+  readonly cert?: string
+  readonly key?: string
 }
 
 /** The service's configuration, validated and with every default applied. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-export type { Config, ConfigResult, DatabaseConfig, JwtOptions, LogLevel, NodeEnv } from './config.js'
+export type { Config, ConfigResult, DatabaseConfig, DatabaseTls, JwtOptions, LogLevel, NodeEnv } from './config.js'
 export { DEFAULTS } from './defaults.js'
 export { DEV_SECRET_FILE, MEMORY_DATA_DIR } from './dev-secret.js'
 export type { CreateFile, ReadFile } from './files.js'

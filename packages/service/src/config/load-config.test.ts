@@ -48,6 +48,7 @@ describe('loadConfig defaults', () => {
         connectTimeoutMs: 5000,
         statementTimeoutMs: 30_000,
         poolWaitMs: 2000,
+        migrate: true,
       },
       dataDir: '/srv/users/data',
       auth: {
@@ -96,6 +97,7 @@ describe('loadConfig values', () => {
       EVENTCORE_DATABASE_CONNECT_TIMEOUT_MS: '2000',
       EVENTCORE_DATABASE_STATEMENT_TIMEOUT_MS: '15000',
       EVENTCORE_DATABASE_POOL_WAIT_MS: '750',
+      EVENTCORE_DATABASE_MIGRATE: 'false',
       EVENTCORE_DATA_DIR: '/var/lib/users',
       EVENTCORE_JWT_ISSUER: 'https://id.example.com',
       EVENTCORE_JWT_AUDIENCE: 'users-api',
@@ -128,6 +130,7 @@ describe('loadConfig values', () => {
         connectTimeoutMs: 2000,
         statementTimeoutMs: 15_000,
         poolWaitMs: 750,
+        migrate: false,
       },
       dataDir: '/var/lib/users',
       auth: {

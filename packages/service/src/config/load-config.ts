@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path'
 import type { TokenKey } from '@eventcore/http'
 import { Value } from 'typebox/value'
-import type { Config, ConfigResult } from './config.js'
+import type { Config, ConfigResult, DatabaseTls } from './config.js'
+import { readDatabaseTls } from './database-tls.js'
 import { DEFAULTS, defaultHost } from './defaults.js'
 import { devSecret, MEMORY_DATA_DIR } from './dev-secret.js'
 import { type CreateFile, createPrivateFile, type ReadFile, readTextFile } from './files.js'
@@ -13,7 +14,7 @@ import { resolveSecretFiles } from './secret-files.js'
 
 /** File access and paths of {@link loadConfig}, injectable so tests use a temporary directory. */
 export interface LoadConfigOptions {
-  /** Reads the `*_FILE` variables and the development secret. @default fs.readFileSync(path, 'utf8') */
+  /** Reads the `*_FILE` variables (secrets, TLS certificates) and the development secret. @default fs.readFileSync(path, 'utf8') */
   readonly readFile?: ReadFile
   /** Writes a new development secret (0600), failing if it exists. @default mkdir + writeFile with flag 'wx' */
   readonly createFile?: CreateFile
@@ -32,7 +33,13 @@ function keyOptions(env: ParsedEnv): TokenKey | undefined {
   return env.EVENTCORE_JWT_SECRET === undefined ? undefined : { secret: env.EVENTCORE_JWT_SECRET }
 }
 
-function configOf(env: ParsedEnv, dataDir: string, key: TokenKey, generatedSecret: boolean): Config {
+function configOf(
+  env: ParsedEnv,
+  dataDir: string,
+  key: TokenKey,
+  generatedSecret: boolean,
+  ssl: DatabaseTls | undefined,
+): Config {
   const production = env.NODE_ENV === 'production'
   return {
     env: env.NODE_ENV ?? DEFAULTS.NODE_ENV,
@@ -46,6 +53,8 @@ function configOf(env: ParsedEnv, dataDir: string, key: TokenKey, generatedSecre
       statementTimeoutMs:
         env.EVENTCORE_DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULTS.EVENTCORE_DATABASE_STATEMENT_TIMEOUT_MS,
       poolWaitMs: env.EVENTCORE_DATABASE_POOL_WAIT_MS ?? DEFAULTS.EVENTCORE_DATABASE_POOL_WAIT_MS,
+      ...(ssl === undefined ? {} : { ssl }),
+      migrate: env.EVENTCORE_DATABASE_MIGRATE ?? DEFAULTS.EVENTCORE_DATABASE_MIGRATE,
     },
     dataDir,
     auth: {
@@ -108,21 +117,22 @@ export function loadConfig(raw: RawEnv, options: LoadConfigOptions = {}): Config
   // Always true: only variables the schema accepted are left. The guard is what types them.
   if (!Value.Check(EnvSchema, valid)) return { ok: false, problems: ['the configuration could not be checked'] }
   const rules = checkRules(valid, (name: EnvName) => isSet(secrets.env[name]))
-  const problems = [...secrets.problems, ...checked.problems, ...rules.problems]
+  const tls = readDatabaseTls(valid, { readFile, cwd })
+  const problems = [...secrets.problems, ...checked.problems, ...rules.problems, ...tls.problems]
   if (problems.length > 0) return { ok: false, problems }
 
-  const warnings = [...rules.warnings]
+  const warnings = [...rules.warnings, ...tls.warnings]
   const dataDirSetting = valid.EVENTCORE_DATA_DIR ?? DEFAULTS.EVENTCORE_DATA_DIR
   const dataDir =
     dataDirSetting === MEMORY_DATA_DIR || isAbsolute(dataDirSetting) ? dataDirSetting : resolve(cwd, dataDirSetting)
   const key = keyOptions(valid)
   if (key !== undefined) {
-    return { ok: true, config: configOf(valid, dataDir, key, false), warnings }
+    return { ok: true, config: configOf(valid, dataDir, key, false, tls.ssl), warnings }
   }
   const generated = devSecret(dataDir, { readFile, createFile })
   if (!generated.ok) return { ok: false, problems: [generated.problem] }
   warnings.push(
     `no JWT key is configured: using a generated development secret${generated.path === undefined ? ' kept in memory' : ` stored in ${generated.path}`} (set EVENTCORE_JWT_SECRET or another key source; refused in production)`,
   )
-  return { ok: true, config: configOf(valid, dataDir, { secret: generated.secret }, true), warnings }
+  return { ok: true, config: configOf(valid, dataDir, { secret: generated.secret }, true, tls.ssl), warnings }
 }

@@ -21,8 +21,11 @@ function keyMismatch(pem: string, algorithm: 'RS256' | 'ES256'): string | undefi
   return `EVENTCORE_JWT_PUBLIC_KEY is an ${kind} key, which EVENTCORE_JWT_ALGORITHM=${algorithm} cannot verify (RS256 needs RSA, ES256 needs EC P-256)`
 }
 
-const hasTls = (url: string) => {
+// A CA or client certificate without sslmode means verify-full (see resolvePostgresTls).
+const hasTls = (env: ParsedEnv, url: string) => {
   const sslmode = new URL(url).searchParams.get('sslmode')
+  if (sslmode === null)
+    return env.EVENTCORE_DATABASE_SSL_CA_FILE !== undefined || env.EVENTCORE_DATABASE_SSL_CERT_FILE !== undefined
   return sslmode === 'require' || sslmode === 'verify-ca' || sslmode === 'verify-full'
 }
 
@@ -84,9 +87,9 @@ export function checkRules(env: ParsedEnv, isSet: (name: EnvName) => boolean): R
       'HTTPS is enforced but EVENTCORE_TRUST_PROXY is false: behind a TLS-terminating proxy every request looks like plain HTTP',
     )
   }
-  if (production && env.EVENTCORE_DATABASE_URL !== undefined && !hasTls(env.EVENTCORE_DATABASE_URL)) {
+  if (production && env.EVENTCORE_DATABASE_URL !== undefined && !hasTls(env, env.EVENTCORE_DATABASE_URL)) {
     warnings.push(
-      'EVENTCORE_DATABASE_URL has no sslmode=require, verify-ca or verify-full: the connection to PostgreSQL is not encrypted',
+      'EVENTCORE_DATABASE_URL has no sslmode=require, verify-ca or verify-full (nor EVENTCORE_DATABASE_SSL_CA_FILE): the connection to PostgreSQL is not encrypted',
     )
   }
 

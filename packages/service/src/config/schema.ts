@@ -13,6 +13,11 @@ const trimmed = () =>
 
 const boolean = () => Type.Optional(Type.Boolean({ description: 'true, false, 1 or 0' }))
 
+const filePath = () =>
+  Type.Optional(
+    Type.String({ pattern: '^\\S(.*\\S)?$', description: 'a file path without leading or trailing spaces' }),
+  )
+
 const oneOf = <const Values extends string[]>(values: readonly [...Values]) =>
   Type.Enum(values, { description: `one of ${values.map((value) => `'${value}'`).join(', ')}` })
 
@@ -84,6 +89,10 @@ export const EnvSchema = Type.Object({
   EVENTCORE_DATABASE_CONNECT_TIMEOUT_MS: integer(100, 120_000),
   EVENTCORE_DATABASE_POOL_WAIT_MS: integer(10, 120_000),
   EVENTCORE_DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000),
+  EVENTCORE_DATABASE_SSL_CA_FILE: filePath(),
+  EVENTCORE_DATABASE_SSL_CERT_FILE: filePath(),
+  EVENTCORE_DATABASE_SSL_KEY_FILE: filePath(),
+  EVENTCORE_DATABASE_MIGRATE: boolean(),
   EVENTCORE_DATA_DIR: Type.Optional(
     Type.Refine(
       Type.String({ description: 'a directory path or memory://' }),
