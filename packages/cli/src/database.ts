@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { openPgliteStore, openPostgresStore, type SqlEventStore } from '@eventcore/postgres'
-import { type Config, MEMORY_DATA_DIR } from '@eventcore/service'
+import type { SqlEventStore } from '@eventcore/postgres'
+import { type Config, MEMORY_DATA_DIR, openStore } from '@eventcore/service'
 import { CliError, messageOf } from './cli-error.js'
 
 /** What {@link openDatabase} opens: the store, and which kind it is for reports. */
@@ -14,8 +14,12 @@ export interface OpenedDatabase {
 
 /** What {@link openDatabase} may do besides connecting. */
 export interface OpenDatabaseOptions {
-  /** Apply pending migrations (only `migrate` does); every other command reads the schema as it is. */
-  readonly migrate: boolean
+  /**
+   * `true`: apply pending migrations (only `migrate` does). `'inspect'`: open the schema as it is,
+   * migrated or not, for commands that report its state. `false`: refuse a schema that is not up to
+   * date, naming `eventcore-cli migrate`.
+   */
+  readonly migrate: boolean | 'inspect'
   readonly timeoutMs: number
 }
 
@@ -31,44 +35,35 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Opens the store the service would use with `config` (PostgreSQL at `EVENTCORE_DATABASE_URL`, else
- * PGlite in `EVENTCORE_DATA_DIR`), without migrating unless asked. A PGlite directory must already
- * hold a database: the CLI inspects one, it does not create one. Failing to connect within
- * `timeoutMs` is a `connection` error (exit 2).
+ * Opens the store the service would open with `config` (`openStore` of `@eventcore/service`:
+ * PostgreSQL at `EVENTCORE_DATABASE_URL` with its TLS files, else PGlite in `EVENTCORE_DATA_DIR`),
+ * migrating only when asked. A PGlite directory must already hold a database: the CLI inspects
+ * one, it does not create one. Failing to connect within `timeoutMs` is a `connection` error (exit 2).
  *
  * @example
- * const { store } = await openDatabase(config, { migrate: false, timeoutMs: 10_000 })
+ * const { store } = await openDatabase(config, { migrate: 'inspect', timeoutMs: 10_000 })
  */
 export async function openDatabase(config: Config, options: OpenDatabaseOptions): Promise<OpenedDatabase> {
-  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs, poolWaitMs } = config.database
   const { migrate, timeoutMs } = options
-  if (url) {
-    const location = redactUrl(url)
-    const store = await connecting(location, timeoutMs, () =>
-      openPostgresStore({
-        connectionString: url,
-        schema,
-        poolSize: Math.min(poolSize, 4),
-        connectTimeoutMs: Math.min(connectTimeoutMs, timeoutMs),
-        statementTimeoutMs,
-        poolWaitMs,
-        migrate,
-      }),
-    )
-    return { store, kind: 'postgres', location }
-  }
-  const dir = config.dataDir
-  if (dir !== MEMORY_DATA_DIR && !existsSync(join(dir, 'PG_VERSION'))) {
+  const { url, poolSize, connectTimeoutMs } = config.database
+  if (!url && config.dataDir !== MEMORY_DATA_DIR && !existsSync(join(config.dataDir, 'PG_VERSION'))) {
     throw new CliError(
       'connection',
-      `no embedded database in ${dir} (EVENTCORE_DATA_DIR): start the service once, or set EVENTCORE_DATABASE_URL`,
+      `no embedded database in ${config.dataDir} (EVENTCORE_DATA_DIR): start the service once, or set EVENTCORE_DATABASE_URL`,
     )
   }
-  const store = await connecting(dir, timeoutMs, () => openPgliteStore({ dataDir: dir, schema, migrate }))
-  return { store, kind: 'pglite', location: dir }
+  // A tool needs few connections, and no connection attempt may outlast --timeout.
+  const database = {
+    ...config.database,
+    poolSize: Math.min(poolSize, 4),
+    connectTimeoutMs: Math.min(connectTimeoutMs, timeoutMs),
+  }
+  const location = url ? redactUrl(url) : config.dataDir
+  const { store } = await connecting(location, timeoutMs, () => openStore({ ...config, database }, { migrate }))
+  return { store, kind: url ? 'postgres' : 'pglite', location }
 }
 
-async function connecting<T extends { close(): Promise<void> }>(
+async function connecting<T extends { store: { close(): Promise<void> } }>(
   location: string,
   timeoutMs: number,
   open: () => Promise<T>,
@@ -85,7 +80,7 @@ async function connecting<T extends { close(): Promise<void> }>(
     return await Promise.race([opening, late])
   } catch (error) {
     // Opened after all, too late: close it so the process can end.
-    void opening.then((store) => store.close()).catch(() => {})
+    void opening.then(({ store }) => store.close()).catch(() => {})
     if (error instanceof CliError) throw error
     throw new CliError('connection', `${location}: ${messageOf(error)}`, { cause: error })
   } finally {

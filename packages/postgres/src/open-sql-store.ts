@@ -16,7 +16,8 @@ export async function openSqlStore<Handle extends object>(
   const schema = schemaName(options.schema ?? 'eventcore')
   createUpcaster(options.upcasters ?? [])
   const { driver, handle } = await connect()
-  if (options.migrate ?? true) await migrateOrClose(driver, schema)
-  else await requireMigratedOrClose(driver, schema)
+  const migrate = options.migrate ?? true
+  if (migrate === true) await migrateOrClose(driver, schema)
+  else if (migrate === false) await requireMigratedOrClose(driver, schema)
   return { ...createSqlStore(driver, schema, options), ...handle }
 }

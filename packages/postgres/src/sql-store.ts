@@ -20,8 +20,12 @@ export interface SqlStoreOptions {
   readonly pageSize?: number
   /** Bring old events up to their current shape on every read. @default [] */
   readonly upcasters?: readonly Upcaster[]
-  /** Apply pending migrations on open. Turn off when a separate migrator role runs them. @default true */
-  readonly migrate?: boolean
+  /**
+   * `true`: apply pending migrations on open. `false` (a separate migrator role runs them): check the
+   * schema is up to date and refuse to open otherwise. `'inspect'`: neither, for tools that report
+   * the schema's state (e.g. `eventcore-cli health-check database`). @default true
+   */
+  readonly migrate?: boolean | 'inspect'
 }
 
 /** An EventStore on SQL, with the driver and schema it uses (for projections and tools). */

@@ -43,7 +43,7 @@ export {
   SECRET_NAMES,
 } from './config/index.js'
 export { exitOnSignals } from './exit-on-signals.js'
-export { type OpenedStore, openStore } from './open-store.js'
+export { type OpenedStore, type OpenStoreOptions, openStore } from './open-store.js'
 export { runService, runServiceMigrations } from './run-service.js'
 export type { DevToken, ServiceDefinition, ServiceProjection, ServiceRouteOptions } from './service-definition.js'
 export { migrateService, type RunningService, type StartOptions, startService } from './start-service.js'

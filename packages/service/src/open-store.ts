@@ -10,6 +10,17 @@ export interface OpenedStore {
   readonly pool: PostgresEventStore['pool'] | undefined
 }
 
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** Called before a new PGlite database is created (it takes seconds). */
+  readonly onFirstStart?: (dataDir: string) => void
+  /**
+   * Overrides `EVENTCORE_DATABASE_MIGRATE`: `'inspect'` neither migrates nor checks the schema, for
+   * tools that report its state. @default config.database.migrate
+   */
+  readonly migrate?: boolean | 'inspect'
+}
+
 /**
  * Opens the store a service runs on, as its configuration says: PostgreSQL when
  * `EVENTCORE_DATABASE_URL` is set (with the `EVENTCORE_DATABASE_SSL_*_FILE` certificates), else
@@ -25,8 +36,9 @@ export interface OpenedStore {
  *   await store.close()
  * }
  */
-export async function openStore(config: Config, onFirstStart?: (dataDir: string) => void): Promise<OpenedStore> {
-  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs, poolWaitMs, ssl, migrate } = config.database
+export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const { onFirstStart, migrate = config.database.migrate } = options
+  const { url, schema, poolSize, connectTimeoutMs, statementTimeoutMs, poolWaitMs, ssl } = config.database
   if (url) {
     const store = await openPostgresStore({
       connectionString: url,

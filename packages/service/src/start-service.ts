@@ -38,7 +38,7 @@ export interface RunningService {
  * if (loaded.ok) await migrateService(loaded.config, usersService)
  */
 export async function migrateService(config: Config, service: ServiceDefinition): Promise<void> {
-  const { store } = await openStore({ ...config, database: { ...config.database, migrate: true } })
+  const { store } = await openStore(config, { migrate: true })
   try {
     await service.prepare?.(store)
   } finally {
@@ -68,7 +68,7 @@ export async function startService(
   service: ServiceDefinition,
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const opened = await openStore(config, options.onFirstStart)
+  const opened = await openStore(config, { onFirstStart: options.onFirstStart })
   const metrics = service.metrics?.() ?? createMetrics()
   watchStore(metrics, opened)
   // One breaker for the store, shared by every caller: when the database keeps failing, requests
