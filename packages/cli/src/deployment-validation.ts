@@ -76,9 +76,10 @@ async function certificateCheck(url: URL, minDays: number, timeoutMs: number, no
 }
 
 /**
- * What the checklist's `deployment-validation.sh` checks, without kubectl: `/health` 200, `/metrics`
- * 200, `/ready` 200 with its database check passing, the smoke test ({@link smokeTest}), the TLS
- * certificate (trusted, days to expiry) when the URL is https, and sane response headers.
+ * What the checklist's `deployment-validation.sh` checks, without kubectl: the TLS certificate
+ * (trusted, days to expiry) when the URL is https — an untrusted one ends the run there — then
+ * `/health` 200, `/metrics` 200, `/ready` 200 with its database check passing, sane response
+ * headers, and the smoke test ({@link smokeTest}).
  *
  * @example
  * const results = await validateDeployment({ baseUrl: 'https://api.example.com', credentials, timeoutMs: 5000 })
@@ -86,7 +87,10 @@ async function certificateCheck(url: URL, minDays: number, timeoutMs: number, no
 export async function validateDeployment(options: DeploymentOptions): Promise<CheckResult[]> {
   const { baseUrl, credentials, timeoutMs, minCertificateDays = 14, smoke = {}, now = () => new Date() } = options
   const url = new URL(baseUrl)
-  const results: CheckResult[] = []
+  const certificate = await certificateCheck(url, minCertificateDays, timeoutMs, now())
+  // An untrusted certificate ends the run: nothing else can be asked without trusting it.
+  if (certificate.status === 'fail' && certificate.detail.startsWith('not trusted')) return [certificate]
+  const results: CheckResult[] = [certificate]
   const health = await httpRequest(`${baseUrl}/health`, { timeoutMs })
   results.push(status200('GET /health', health))
   const metrics = await httpRequest(options.metricsUrl ?? `${baseUrl}/metrics`, { timeoutMs })
@@ -101,7 +105,6 @@ export async function validateDeployment(options: DeploymentOptions): Promise<Ch
     detail:
       database === undefined ? '/ready reports no database check' : database.ok ? 'ok' : (database.error ?? 'failing'),
   })
-  results.push(await certificateCheck(url, minCertificateDays, timeoutMs, now()))
   results.push(...headerChecks(health, url.protocol === 'https:'))
   const smokeResults = await smokeTest({ baseUrl, credentials, timeoutMs, ...smoke })
   results.push(...smokeResults.map((result) => ({ ...result, name: `smoke: ${result.name}` })))

@@ -100,14 +100,17 @@ async function prometheusApi(prometheusUrl: string, path: string, timeoutMs: num
   return body
 }
 
-/** A PromQL selector of every series of a family: a histogram's are `_bucket`, `_sum` and `_count`. */
-const seriesOf = (name: string, job: string | undefined): string =>
-  `{__name__=~"${name}(_bucket|_sum|_count)?"${job === undefined ? '' : `,job="${job.replaceAll('"', '\\"')}"`}}`
+const jobMatcher = (job: string): string => `job="${job.replaceAll('"', '\\"')}"`
+
+/** A PromQL selector of one series name, of one job when given. */
+const selectorOf = (series: string, job: string | undefined): string =>
+  `{__name__="${series}"${job === undefined ? '' : `,${jobMatcher(job)}`}}`
 
 /**
  * Checks, through Prometheus's HTTP API, that each required family is scraped and fresh: its newest
- * sample (`max(timestamp(…))`, in the last 5 minutes Prometheus looks back) is at most `maxAgeSeconds`
- * old. A family Prometheus knows but has no recent sample of is reported as stale.
+ * sample (`max(timestamp(…))`, within the 5 minutes Prometheus looks back) is at most `maxAgeSeconds`
+ * old. A family Prometheus has seen but holds no current sample of (its target went down: Prometheus
+ * marks its series stale) fails as such; one it never saw fails as never scraped.
  *
  * @example
  * const results = await validateMetricsInPrometheus({ prometheusUrl, maxAgeSeconds: 60, job: 'eventcore', timeoutMs: 5000 })
@@ -122,18 +125,25 @@ export async function validateMetricsInPrometheus(options: {
   readonly now?: () => Date
 }): Promise<CheckResult[]> {
   const { prometheusUrl, maxAgeSeconds, job, timeoutMs, businessMetrics, now = () => new Date() } = options
-  const known = (await prometheusApi(prometheusUrl, '/api/v1/label/__name__/values', timeoutMs)).data
+  const scope = job === undefined ? '' : `?match[]=${encodeURIComponent(`{${jobMatcher(job)}}`)}`
+  const known = (await prometheusApi(prometheusUrl, `/api/v1/label/__name__/values${scope}`, timeoutMs)).data
   const names = new Set(Array.isArray(known) ? (known as string[]) : [])
   const results: CheckResult[] = []
   for (const { name, group, source } of requiredMetrics(businessMetrics)) {
-    const query = encodeURIComponent(`max(timestamp(${seriesOf(name, job)}))`)
+    // A histogram is stored as `_bucket`, `_sum` and `_count` series: its `_count` stands for it.
+    const series = [name, `${name}_count`].find((candidate) => names.has(candidate))
+    const scoped = job === undefined ? '' : ` (job="${job}")`
+    if (series === undefined) {
+      results.push({ name, status: 'fail', detail: `never scraped${scoped} (${group}; ${source})` })
+      continue
+    }
+    const query = encodeURIComponent(`max(timestamp(${selectorOf(series, job)}))`)
     const answer = await prometheusApi(prometheusUrl, `/api/v1/query?query=${query}`, timeoutMs)
     const vector = answer.data as { result?: { value?: [number, string] }[] } | undefined
     const newest = Number(vector?.result?.[0]?.value?.[1])
-    const everSeen = names.has(name) || names.has(`${name}_bucket`)
     if (!Number.isFinite(newest)) {
-      const why = everSeen ? 'stale: no sample in the last 5 minutes' : 'never scraped'
-      results.push({ name, status: 'fail', detail: `${why}${job ? ` (job="${job}")` : ''} (${group}; ${source})` })
+      const why = 'no current sample: its target is down or gone, or was silent for 5 minutes'
+      results.push({ name, status: 'fail', detail: `${why}${scoped} (${group}; ${source})` })
       continue
     }
     const age = Math.max(0, roundMs(now().getTime() / 1000 - newest))

@@ -73,3 +73,12 @@ export function secretFile(dir: string, secret: string): string {
   writeFileSync(path, `${secret}\n`, { mode: 0o600 })
   return path
 }
+
+/** An exposition missing most of what a service must export. */
+export const PARTIAL_EXPOSITION = `# HELP eventcore_commands_total Commands run.
+# TYPE eventcore_commands_total counter
+eventcore_commands_total{command="register",outcome="ok"} 3
+# HELP process_resident_memory_bytes Resident memory size in bytes.
+# TYPE process_resident_memory_bytes gauge
+process_resident_memory_bytes 52428800
+`
