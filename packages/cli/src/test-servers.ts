@@ -1,7 +1,9 @@
 // Test support (not built): small real servers to put in front of, or in place of, the users
 // service, so the validators can be shown a service broken in one way at a time.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -82,3 +84,47 @@ eventcore_commands_total{command="register",outcome="ok"} 3
 # TYPE process_resident_memory_bytes gauge
 process_resident_memory_bytes 52428800
 `
+
+/** A self-signed certificate for 127.0.0.1 (openssl), valid `days` days: its PEM files in `dir`. */
+export function selfSignedCertificate(dir: string, days: number): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days)].concat([
+      '-subj',
+      '/CN=eventcore-test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]),
+    { stdio: 'ignore' },
+  )
+  return { cert, key }
+}
+
+/** An HTTPS reverse proxy to `target` with the certificate `tls`: the service behind TLS termination. */
+export async function httpsProxy(target: string, tls: { cert: string; key: string }): Promise<TestServer> {
+  const upstream = new URL(target)
+  const server = createHttpsServer(
+    { cert: readFileSync(tls.cert), key: readFileSync(tls.key) },
+    (incoming, outgoing) => {
+      const forwarded = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(outgoing)
+        },
+      )
+      forwarded.on('error', () => outgoing.writeHead(502).end())
+      incoming.pipe(forwarded)
+    },
+  )
+  const listening = await listen(server)
+  return { ...listening, url: listening.url.replace('http:', 'https:') }
+}

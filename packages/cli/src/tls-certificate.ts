@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { connect, type PeerCertificate } from 'node:tls'
 import { CliError, messageOf } from './cli-error.js'
 
@@ -13,7 +14,7 @@ export interface PresentedCertificate {
 }
 
 /**
- * Connects to `host:port` with TLS (SNI `host`) and reads the server's certificate, verified
+ * Connects to `host:port` with TLS (SNI `host` unless an IP address) and reads the server's certificate, verified
  * against Node's CA store (plus `NODE_EXTRA_CA_CERTS`) and the host name. An untrusted one is
  * still returned, with why; no answer at all is a `connection` error.
  *
@@ -23,7 +24,9 @@ export interface PresentedCertificate {
 export function presentedCertificate(host: string, port: number, timeoutMs: number): Promise<PresentedCertificate> {
   return new Promise((resolve, reject) => {
     // rejectUnauthorized off so an untrusted certificate can be read and reported, not only refused.
-    const socket = connect({ host, port, servername: host, rejectUnauthorized: false, timeout: timeoutMs }, () => {
+    // SNI carries host names only (RFC 6066); an IP address is verified against the certificate's IP SANs.
+    const sni = isIP(host) === 0 ? { servername: host } : {}
+    const socket = connect({ host, port, ...sni, rejectUnauthorized: false, timeout: timeoutMs }, () => {
       const peer: PeerCertificate = socket.getPeerCertificate()
       const name = (fields: PeerCertificate['subject'] | undefined) =>
         [fields?.CN ?? fields?.O ?? 'unknown'].flat().join(', ')

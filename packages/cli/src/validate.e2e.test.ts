@@ -3,7 +3,15 @@
 import type { ChildService } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
-import { metricsServer, PARTIAL_EXPOSITION, scratchDir, secretFile, type TestServer } from './test-servers.js'
+import {
+  httpsProxy,
+  metricsServer,
+  PARTIAL_EXPOSITION,
+  scratchDir,
+  secretFile,
+  selfSignedCertificate,
+  type TestServer,
+} from './test-servers.js'
 
 interface Report {
   readonly checks: readonly { readonly name: string; readonly status: string; readonly detail: string }[]
@@ -142,6 +150,46 @@ describe('eventcore-cli validate', () => {
       expect(run.stdout).toMatch(/^✅ headers: X-Content-Type-Options nosniff/m)
       expect(run.stdout).toMatch(/^✅ smoke: core: deactivate it /m)
       expect(run.stdout).not.toContain('❌')
+    })
+
+    describe('over HTTPS (a TLS-terminating proxy with a self-signed certificate valid 30 days)', () => {
+      let proxy: TestServer
+      let cert: string
+      beforeAll(async () => {
+        const tls = selfSignedCertificate(scratch.path, 30)
+        cert = tls.cert
+        proxy = await httpsProxy(service.url, tls)
+      })
+      afterAll(async () => {
+        await proxy?.close()
+      })
+
+      it('fails an untrusted certificate, and stops there', async () => {
+        const run = await runBuiltCli(['validate', 'deployment', '--url', proxy.url, '--jwt-secret-file', secret])
+        expect(run.code).toBe(1)
+        expect(run.stdout).toMatch(
+          /^❌ TLS certificate (29|30) days to expiry \(limit 14 days to expiry\) — not trusted: DEPTH_ZERO_SELF_SIGNED_CERT \(eventcore-test, /m,
+        )
+        expect(run.stdout.trim().split('\n')).toHaveLength(1)
+      })
+
+      it('passes a trusted one (NODE_EXTRA_CA_CERTS) with its days to expiry, fails it under --min-cert-days, and asks for HSTS', async () => {
+        const env = { NODE_EXTRA_CA_CERTS: cert }
+        const args = ['validate', 'deployment', '--url', proxy.url, '--jwt-secret-file', secret]
+        const trusted = await runBuiltCli(args, env)
+        expect(trusted.stdout).toMatch(
+          /^✅ TLS certificate (29|30) days to expiry \(limit 14 days to expiry\) — trusted \(eventcore-test, /m,
+        )
+        expect(trusted.stdout).toMatch(/^✅ smoke: core: deactivate it /m)
+        // The service sends no HSTS unless configured to, and this proxy adds none: over HTTPS that fails.
+        expect(trusted.stdout).toMatch(/^❌ headers: Strict-Transport-Security — absent over HTTPS$/m)
+        expect(trusted.code).toBe(1)
+        const soon = await runBuiltCli([...args, '--min-cert-days', '60'], env)
+        expect(soon.code).toBe(1)
+        expect(soon.stdout).toMatch(
+          /^❌ TLS certificate (29|30) days to expiry \(limit 60 days to expiry\) — expires too soon/m,
+        )
+      })
     })
 
     it('fails on a server that answers /health and /metrics but is no users service', async () => {
