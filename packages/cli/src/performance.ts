@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import autocannon from 'autocannon'
 import type { CheckResult, Figure } from './checks.js'
 import { CliError, messageOf } from './cli-error.js'
-import { sampleValue } from './exposition.js'
-import { httpRequest, jsonBody } from './http-client.js'
 import { percentile, roundMs } from './latency.js'
+import { requestMix, seedUsers } from './load-mix.js'
+import { sampleMemory } from './memory-sampler.js'
 
 /** The targets of a load run; each one not given is measured and reported as `skip` ("no target"). */
 export interface PerformanceTargets {
@@ -29,121 +29,6 @@ export interface PerformanceOptions {
   readonly metricsUrl?: string
   /** Makes the unique part of each registered address. @default randomUUID */
   readonly newId?: () => string
-}
-
-const USERS = '/api/v1/users'
-/** Users registered before the run, read by every connection. */
-const SEEDED = 5
-const MEMORY_SAMPLE_MS = 250
-const MB = 1024 * 1024
-
-interface ConnectionContext {
-  id?: string
-  etag?: string
-}
-
-/**
- * The request mix of one connection, repeated: register a user (a new address each time), read a
- * seeded user, rename the user this connection registered (`If-Match` its ETag), read a seeded user
- * again, list a page. Renames touch only their own connection's user, so no 412 is expected: every
- * answer outside 2xx counts as an error.
- */
-function requestMix(token: string, seeded: readonly string[], newId: () => string): autocannon.Request[] {
-  const authorization = `Bearer ${token}`
-  let reads = 0
-  const readSeeded: autocannon.Request = {
-    method: 'GET',
-    path: USERS,
-    headers: { authorization },
-    setupRequest: (request) => {
-      reads += 1
-      return { ...request, path: `${USERS}/${seeded[reads % seeded.length]}` }
-    },
-  }
-  return [
-    {
-      method: 'POST',
-      path: USERS,
-      headers: { authorization, 'content-type': 'application/json' },
-      setupRequest: (request) => ({
-        ...request,
-        body: JSON.stringify({ email: `load+${newId()}@example.com`, first_name: 'Load', last_name: 'Test' }),
-      }),
-      onResponse: (status, body, context: ConnectionContext, headers) => {
-        if (status !== 201) return
-        const id = (JSON.parse(body) as { id?: unknown }).id
-        if (typeof id === 'string') context.id = id
-        context.etag = headers?.etag
-      },
-    },
-    readSeeded,
-    {
-      method: 'PATCH',
-      path: USERS,
-      headers: { authorization, 'content-type': 'application/json' },
-      setupRequest: (request, context: ConnectionContext) => ({
-        ...request,
-        // Without a registration of its own (it failed), the connection renames a seeded user, any version.
-        path: `${USERS}/${context.id ?? seeded[0]}`,
-        headers: { ...request.headers, 'if-match': context.id === undefined ? '*' : (context.etag ?? '*') },
-        body: JSON.stringify({ first_name: `Renamed${Date.now() % 1000}` }),
-      }),
-      onResponse: (status, _body, context: ConnectionContext, headers) => {
-        if (status === 200 && headers?.etag) context.etag = headers.etag
-      },
-    },
-    readSeeded,
-    { method: 'GET', path: `${USERS}?limit=20`, headers: { authorization } },
-  ]
-}
-
-async function seedUsers(baseUrl: string, token: string, timeoutMs: number, newId: () => string): Promise<string[]> {
-  const ids: string[] = []
-  for (let n = 0; n < SEEDED; n += 1) {
-    const created = await httpRequest(`${baseUrl}${USERS}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      body: { email: `load-seed+${newId()}@example.com`, first_name: 'Seed', last_name: 'User' },
-      timeoutMs,
-    })
-    const id = (jsonBody(created) as { id?: unknown } | undefined)?.id
-    if (created.status !== 201 || typeof id !== 'string') {
-      throw new CliError(
-        'connection',
-        `cannot prepare the load: POST ${USERS} answered ${created.status}: ${created.body.slice(0, 200)}`,
-      )
-    }
-    ids.push(id)
-  }
-  return ids
-}
-
-/** Reads `process_resident_memory_bytes` every few hundred ms until stopped; resolves to the samples in MB. */
-function sampleMemory(metricsUrl: string, timeoutMs: number): { stop: () => Promise<number[] | string> } {
-  const samples: number[] = []
-  let problem = ''
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      try {
-        const response = await httpRequest(metricsUrl, { timeoutMs })
-        const bytes = response.status === 200 ? sampleValue(response.body, 'process_resident_memory_bytes') : undefined
-        if (bytes === undefined)
-          problem = `${metricsUrl} answered ${response.status} without process_resident_memory_bytes`
-        else samples.push(bytes / MB)
-      } catch (error) {
-        problem = messageOf(error)
-      }
-      await new Promise((resolve) => setTimeout(resolve, MEMORY_SAMPLE_MS))
-    }
-  })()
-  return {
-    stop: async () => {
-      running = false
-      await loop
-      return samples.length > 0 ? samples : problem || 'no sample'
-    },
-  }
 }
 
 interface Load {
