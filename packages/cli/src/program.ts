@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander'
 import { healthCheckCommand } from './commands/health-check.js'
+import { testCommand } from './commands/test.js'
 import { tokenCommand } from './commands/token.js'
+import { validateCommand } from './commands/validate.js'
 import { DEFAULT_TIMEOUT_MS, positiveInteger, type Shell } from './shell.js'
 
 /** The version printed by `--version`: this package's. */
@@ -41,7 +43,7 @@ export function createProgram(shell: Shell): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: shell.io.stdout, writeErr: shell.io.stderr })
     .exitOverride()
-  for (const command of [healthCheckCommand(shell), tokenCommand(shell)]) {
+  for (const command of [healthCheckCommand(shell), tokenCommand(shell), testCommand(shell), validateCommand(shell)]) {
     // Subcommands report through the shell too, and answer bad usage with exit 2 as the program does.
     program.addCommand(inherit(command, shell))
   }
