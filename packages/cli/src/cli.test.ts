@@ -1,5 +1,6 @@
 // The program itself, run as the built binary: help, usage errors, exit codes, --json, colour.
 import { type AddressInfo, createServer } from 'node:net'
+import { rolesSql } from '@eventcore/postgres'
 import type { ChildService } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
@@ -123,5 +124,16 @@ describe('eventcore-cli', () => {
     })
     expect(run.code).toBe(0)
     expect(run.stdout + run.stderr).not.toContain(TEST_SECRET)
+  })
+
+  it('prints the SQL of the two roles, and refuses a role name that would need quoting', async () => {
+    const run = await runBuiltCli(['db', 'roles', '--print-sql', '--schema', 'shop', '--app', 'shop_app'])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(`${rolesSql({ schema: 'shop', app: 'shop_app' }).trimEnd()}\n`)
+    const bad = await runBuiltCli(['db', 'roles', '--print-sql', '--app', 'App; DROP'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^error: .*app/)
+    const none = await runBuiltCli(['db', 'roles'])
+    expect(none.code).toBe(2)
   })
 })

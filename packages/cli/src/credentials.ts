@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { mintToken, type RawEnv } from '@eventcore/service'
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { DEFAULTS, DEV_SECRET_FILE, MEMORY_DATA_DIR, mintToken, type RawEnv } from '@eventcore/service'
 import { CliError, messageOf } from './cli-error.js'
 import { loadCliConfig } from './config.js'
 import type { CliIo } from './io.js'
@@ -37,8 +38,8 @@ const withoutKeys = (env: RawEnv): RawEnv =>
 /**
  * The credentials the flags and the `EVENTCORE_*` configuration give: `--token` as is; with
  * `--jwt-secret-file`, tokens minted with that secret (and the configured issuer/audience); else
- * the configured `EVENTCORE_JWT_SECRET` (or `_FILE`); else none (a generated development secret
- * is not shared with the service).
+ * the configured `EVENTCORE_JWT_SECRET` (or `_FILE`), or the development secret a service generated
+ * in the same `EVENTCORE_DATA_DIR`; else none.
  *
  * @example
  * const credentials = resolveCredentials(io, { jwtSecretFile: '/run/secrets/jwt' })
@@ -60,14 +61,20 @@ export function resolveCredentials(io: CliIo, flags: CredentialFlags): Credentia
     const scoped: CliIo = { ...io, env: { ...withoutKeys(io.env), EVENTCORE_JWT_SECRET_FILE: flags.jwtSecretFile } }
     return minting(io, loadCliConfig(scoped).auth.options)
   }
-  // Only a configured secret is shared with the service; loading a configuration without one would
-  // generate (and write) a development secret that the service has never seen.
+  // A configured secret is shared with the service, and so is the development secret a service
+  // generated in the same data directory (`npm start` next door). Loading a configuration with
+  // neither would generate (and write) a development secret that no service has seen.
   const configured = ['EVENTCORE_JWT_SECRET', 'EVENTCORE_JWT_SECRET_FILE'].some((name) => io.env[name] !== undefined)
-  const config = configured ? loadCliConfig(io) : undefined
-  if (config?.auth.options.secret === undefined || config.auth.generatedSecret) {
+  const config = configured || devSecretExists(io) ? loadCliConfig(io) : undefined
+  if (config?.auth.options.secret === undefined) {
     return { kind: 'none', why: 'no token: give --token or --jwt-secret-file (or set EVENTCORE_JWT_SECRET)' }
   }
   return minting(io, config.auth.options)
+}
+
+function devSecretExists(io: CliIo): boolean {
+  const dataDir = io.env.EVENTCORE_DATA_DIR ?? DEFAULTS.EVENTCORE_DATA_DIR
+  return dataDir !== MEMORY_DATA_DIR && existsSync(join(resolve(io.cwd, dataDir), DEV_SECRET_FILE))
 }
 
 interface SigningOptions {

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { dbCommand } from './commands/db.js'
 import { healthCheckCommand } from './commands/health-check.js'
 import { testCommand } from './commands/test.js'
 import { tokenCommand } from './commands/token.js'
@@ -43,7 +44,13 @@ export function createProgram(shell: Shell): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: shell.io.stdout, writeErr: shell.io.stderr })
     .exitOverride()
-  for (const command of [healthCheckCommand(shell), tokenCommand(shell), testCommand(shell), validateCommand(shell)]) {
+  for (const command of [
+    healthCheckCommand(shell),
+    testCommand(shell),
+    validateCommand(shell),
+    dbCommand(shell),
+    tokenCommand(shell),
+  ]) {
     // Subcommands report through the shell too, and answer bad usage with exit 2 as the program does.
     program.addCommand(inherit(command, shell))
   }
