@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { auditCommand } from './commands/audit.js'
 import { healthCheckCommand } from './commands/health-check.js'
 import { tokenCommand } from './commands/token.js'
 import { DEFAULT_TIMEOUT_MS, positiveInteger, type Shell } from './shell.js'
@@ -41,7 +42,7 @@ export function createProgram(shell: Shell): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: shell.io.stdout, writeErr: shell.io.stderr })
     .exitOverride()
-  for (const command of [healthCheckCommand(shell), tokenCommand(shell)]) {
+  for (const command of [healthCheckCommand(shell), tokenCommand(shell), auditCommand(shell)]) {
     // Subcommands report through the shell too, and answer bad usage with exit 2 as the program does.
     program.addCommand(inherit(command, shell))
   }
