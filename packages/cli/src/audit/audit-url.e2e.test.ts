@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { ChildService } from '@eventcore/service/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runBuiltCli, startUsersService, TEST_SECRET } from '../test-cli.js'
-import { runAudit } from './test-audit.js'
+import { runAudit, sarifErrors } from './test-audit.js'
 
 const HEADER_RULES = ['EC-NET-022', 'EC-NET-023', 'EC-NET-024', 'EC-NET-025', 'EC-DATA-020']
 
@@ -130,6 +130,15 @@ describe('eventcore-cli audit --url', () => {
         /answered 500 showing "at JSON\.parse|answered 500 showing ".*:\d+/,
       )
       expect(run.find('EC-AUTH-020')?.description).toContain('40 requests')
+      const sarif = await runBuiltCli(
+        ['audit', '--no-config', '--url', bad.url, '--flood-max', '5', '--format', 'sarif'],
+        {
+          EVENTCORE_DATA_DIR: 'memory://',
+          EVENTCORE_JWT_SECRET: TEST_SECRET,
+        },
+      )
+      expect(sarifErrors(JSON.parse(sarif.stdout))).toEqual([])
+      expect(sarif.stdout).toContain(`"uri": "${bad.url}/"`)
     } finally {
       await bad.close()
     }
