@@ -1,8 +1,10 @@
 // `audit` through the built binary: the configuration source, the text, JSON and SARIF outputs,
 // --fail-on and the exit codes.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runBuiltCli, TEST_SECRET } from '../test-cli.js'
-import { RULE_IDS } from './rules.js'
+import { RULE_IDS, RULES } from './rules.js'
 import { runAudit, sarifErrors } from './test-audit.js'
 
 const RANDOM_SECRET = 'q3V9xT2mL7pK4wZ8rN1bH6cJ5fD0gS8yA2eU7iO4tR9='
@@ -137,5 +139,31 @@ describe('eventcore-cli audit', () => {
       expect(run.code).toBe(2)
       expect(run.stderr).toMatch(/^error: option '--(format|fail-on) <\w+>' argument '\w+' is invalid/)
     }
+  })
+
+  it('shows its flags, sources and exit codes in --help', async () => {
+    const run = await runBuiltCli(['audit', '--help'])
+    expect(run.code).toBe(0)
+    for (const flag of [
+      '--url',
+      '--database-url',
+      '--data-dir',
+      '--no-config',
+      '--no-database',
+      '--token',
+      '--format',
+      '--fail-on',
+      '--flood-max',
+    ]) {
+      expect(run.stdout).toContain(flag)
+    }
+    expect(run.stdout).toMatch(
+      /Exit codes: 0 no finding at or above --fail-on \(default high\), 1 some finding is, 2 bad usage/,
+    )
+  })
+
+  it('documents every rule with its severity in docs/cli.md', () => {
+    const docs = readFileSync(join(import.meta.dirname, '../../../../docs/cli.md'), 'utf8')
+    for (const id of RULE_IDS) expect(docs).toMatch(new RegExp(`\\| ${id} +\\| ${RULES[id].severity} +\\|`))
   })
 })
