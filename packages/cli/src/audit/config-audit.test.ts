@@ -151,6 +151,11 @@ describe('auditConfig', () => {
     expect(audit(withGood(url('?sslmode=disable'))).ids).toEqual(['EC-ENC-003'])
     expect(audit(withGood(url('?sslmode=require'))).ids).toEqual(['EC-ENC-004'])
     expect(audit(withGood(url('?sslmode=verify-full'))).ids).toEqual([])
+    // A CA (EVENTCORE_DATABASE_SSL_CA_FILE or sslrootcert) makes require check the certificate, and no sslmode verify-full.
+    expect(
+      audit(withGood({ ...url('?sslmode=require'), EVENTCORE_DATABASE_SSL_CA_FILE: '/run/secrets/ca.pem' })).ids,
+    ).toEqual([])
+    expect(audit(withGood(url('?sslrootcert=/run/secrets/ca.pem'))).ids).toEqual([])
     expect(
       audit(withGood({ EVENTCORE_DATABASE_URL_FILE: '', EVENTCORE_DATABASE_URL: 'postgres://app@127.0.0.1/app' })).ids,
     ).toEqual([])

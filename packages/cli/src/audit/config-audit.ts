@@ -42,7 +42,9 @@ function databaseFindings(url: string, env: RawEnv): Finding[] {
   const findings: Finding[] = []
   const parsed = new URL(url)
   const host = parsed.searchParams.get('host') ?? parsed.hostname
-  const sslmode = parsed.searchParams.get('sslmode')
+  const hasCa = set(env.EVENTCORE_DATABASE_SSL_CA_FILE) || parsed.searchParams.has('sslrootcert')
+  // With a CA and no sslmode, the store verifies the server fully (as libpq's verify-full).
+  const sslmode = parsed.searchParams.get('sslmode') ?? (hasCa ? 'verify-full' : null)
   if (!isLocalHost(host)) {
     if (sslmode === null || sslmode === 'disable' || sslmode === 'allow' || sslmode === 'prefer') {
       findings.push(
@@ -53,12 +55,12 @@ function databaseFindings(url: string, env: RawEnv): Finding[] {
           'EVENTCORE_DATABASE_URL',
         ),
       )
-    } else if (sslmode === 'require' && !set(env.EVENTCORE_DATABASE_SSL_CA_FILE)) {
+    } else if ((sslmode === 'require' || sslmode === 'no-verify') && !hasCa) {
       findings.push(
         finding(
           'EC-ENC-004',
           'config',
-          `EVENTCORE_DATABASE_URL connects to ${host} with sslmode=require and no CA: any certificate is accepted`,
+          `EVENTCORE_DATABASE_URL connects to ${host} with sslmode=${sslmode} and no CA: any certificate is accepted`,
           'EVENTCORE_DATABASE_URL',
         ),
       )
