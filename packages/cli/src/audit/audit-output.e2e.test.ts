@@ -52,6 +52,8 @@ describe('eventcore-cli audit', () => {
     const headings = run.stdout.split('\n').filter((line) => /^[A-Z]+ \(\d+\)$/.test(line))
     expect(headings).toEqual(['CRITICAL (2)', 'HIGH (2)', 'MEDIUM (1)'])
     expect(run.stdout).toContain('❌ config — 5 findings')
+    // No database URL: the embedded PGlite, which has nothing of the database rules to audit.
+    expect(run.stdout).toContain('⏭️  database — skipped: embedded PGlite: no network, TLS, roles or pg_hba.conf')
     expect(run.stdout).toMatch(
       /CRITICAL \(2\)\n {2}EC-ENC-001 .*\n.*\n.*\n {2}EC-NET-001 CORS allows any origin \[network-security, config\]/,
     )
