@@ -46,10 +46,14 @@ describe('eventcore-cli audit of an https URL', () => {
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  async function serve(hsts: string | undefined, work: (url: string) => Promise<void>): Promise<void> {
+  async function serve(
+    hsts: string | undefined,
+    work: (url: string) => Promise<void>,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
     let limited = 0
     const server: Server = createServer(tls, (request, response) => {
-      for (const [name, value] of Object.entries(GOOD_HEADERS)) response.setHeader(name, value)
+      for (const [name, value] of Object.entries({ ...GOOD_HEADERS, ...extra })) response.setHeader(name, value)
       if (hsts !== undefined) response.setHeader('strict-transport-security', hsts)
       limited += request.headers.authorization ? 1 : 0
       response.statusCode = request.url === '/metrics' ? 404 : limited > 5 ? 429 : 401
@@ -83,5 +87,19 @@ describe('eventcore-cli audit of an https URL', () => {
       expect(run.ids).toEqual([])
       expect(run.code).toBe(0)
     })
+  })
+
+  it('reports Access-Control-Allow-Origin: * (not a reflection, still any page)', async () => {
+    await serve(
+      'max-age=31536000',
+      async (url) => {
+        const run = await audit(url)
+        expect(run.ids).toEqual(['EC-NET-021'])
+        expect(run.find('EC-NET-021')?.description).toBe(
+          'preflight OPTIONS and GET with Origin: https://evil.example answered Access-Control-Allow-Origin: *',
+        )
+      },
+      { 'access-control-allow-origin': '*' },
+    )
   })
 })

@@ -45,7 +45,7 @@ export function revealedInternals(body: string): string | undefined {
   return undefined
 }
 
-type Headers = Readonly<Record<string, string>>
+type ProbeHeaders = Readonly<Record<string, string>>
 
 const header = (response: HttpResponse, name: string): string | undefined => response.headers.get(name) ?? undefined
 
@@ -111,7 +111,7 @@ async function plainHttp(base: string, timeoutMs: number): Promise<Finding[]> {
   ]
 }
 
-async function cors(url: string, timeoutMs: number, proxied: Headers): Promise<Finding[]> {
+async function cors(url: string, timeoutMs: number, proxied: ProbeHeaders): Promise<Finding[]> {
   const preflight = await httpRequest(url, {
     method: 'OPTIONS',
     timeoutMs,
@@ -164,7 +164,7 @@ async function metrics(base: string, timeoutMs: number): Promise<Finding[]> {
   return []
 }
 
-async function malformedBody(url: string, options: UrlAuditOptions, proxied: Headers): Promise<Finding[]> {
+async function malformedBody(url: string, options: UrlAuditOptions, proxied: ProbeHeaders): Promise<Finding[]> {
   const headers: Record<string, string> = { ...proxied, 'content-type': 'application/json' }
   if (options.token) headers.authorization = `Bearer ${options.token}`
   const answer = await httpRequest(url, { method: 'POST', timeoutMs: options.timeoutMs, headers, body: MALFORMED_JSON })
@@ -186,7 +186,7 @@ async function malformedBody(url: string, options: UrlAuditOptions, proxied: Hea
 }
 
 /** Sends bad-token requests until one is answered 429; how many that took, or none within the bound. */
-async function flood(url: string, options: UrlAuditOptions, proxied: Headers): Promise<Finding[]> {
+async function flood(url: string, options: UrlAuditOptions, proxied: ProbeHeaders): Promise<Finding[]> {
   const { timeoutMs, floodMax = 300, onNote } = options
   const send = () => httpRequest(url, { timeoutMs, headers: { ...proxied, authorization: 'Bearer audit.bad.token' } })
   const first = await send()
@@ -241,7 +241,7 @@ export async function auditUrl(baseUrl: string, options: UrlAuditOptions): Promi
   const api = `${base}${options.apiPath ?? '/api/v1/users'}`
   // Over http:// the audit stands where a TLS-terminating proxy would: its probes say they came
   // over https (believed only where the service trusts the proxy), except the one that tests plain HTTP.
-  const proxied: Headers = base.startsWith('http:') ? { 'x-forwarded-proto': 'https' } : {}
+  const proxied: ProbeHeaders = base.startsWith('http:') ? { 'x-forwarded-proto': 'https' } : {}
   const root = await httpRequest(`${base}/`, { timeoutMs: options.timeoutMs, headers: proxied })
   return [
     ...headerFindings(`${base}/`, root),
