@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { auditCommand } from './commands/audit.js'
 import { dbCommand } from './commands/db.js'
 import { healthCheckCommand } from './commands/health-check.js'
 import { testCommand } from './commands/test.js'
@@ -48,6 +49,7 @@ export function createProgram(shell: Shell): Command {
     healthCheckCommand(shell),
     testCommand(shell),
     validateCommand(shell),
+    auditCommand(shell),
     dbCommand(shell),
     tokenCommand(shell),
   ]) {
