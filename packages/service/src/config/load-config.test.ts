@@ -198,3 +198,36 @@ describe('formatProblems', () => {
     ])
   })
 })
+
+describe('loadConfig for tools that use no token (keyless)', () => {
+  const production = {
+    NODE_ENV: 'production',
+    EVENTCORE_DATABASE_URL: 'postgres://app@db.internal:5432/app?sslmode=verify-full',
+    EVENTCORE_TRUST_PROXY: '1',
+  }
+
+  it('needs no JWT key in production, and reads or writes no development secret', () => {
+    expect(loadConfig(production, noFiles).ok).toBe(false)
+    const result = loadConfig(production, { ...noFiles, keyless: true })
+    if (!result.ok) throw new Error(formatProblems(result.problems))
+    expect(result.config.auth.generatedSecret).toBe(true)
+    expect(Buffer.byteLength(result.config.auth.options.secret ?? '')).toBeGreaterThanOrEqual(32)
+    expect(result.warnings.join('\n')).not.toContain('development secret')
+  })
+
+  it('keeps a configured key, and every other rule', () => {
+    const keyed = loadConfig(
+      { ...production, EVENTCORE_JWT_SECRET: SECRET, EVENTCORE_JWT_AUDIENCE: 'api' },
+      {
+        ...noFiles,
+        keyless: true,
+      },
+    )
+    expect(keyed.ok && keyed.config.auth).toEqual({
+      options: expect.objectContaining({ secret: SECRET }),
+      generatedSecret: false,
+    })
+    const cors = loadConfig({ ...production, EVENTCORE_CORS_ORIGINS: '*' }, { ...noFiles, keyless: true })
+    expect(cors.ok).toBe(false)
+  })
+})

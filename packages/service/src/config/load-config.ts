@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { isAbsolute, resolve } from 'node:path'
 import type { TokenKey } from '@eventcore/http'
 import { Value } from 'typebox/value'
@@ -20,6 +21,13 @@ export interface LoadConfigOptions {
   readonly createFile?: CreateFile
   /** Relative `EVENTCORE_DATA_DIR` and `*_FILE` paths resolve from here. @default process.cwd() */
   readonly cwd?: string
+  /**
+   * For tools that never verify or sign a token (the CLI's database commands, a migration Job): no
+   * JWT key is required, even in production, and no development secret is read or written;
+   * without a key, `config.auth` holds a random secret kept in memory (`generatedSecret: true`).
+   * @default false
+   */
+  readonly keyless?: boolean
 }
 
 function keyOptions(env: ParsedEnv): TokenKey | undefined {
@@ -108,7 +116,7 @@ function configOf(
  * const app = await buildApp(result.config)
  */
 export function loadConfig(raw: RawEnv, options: LoadConfigOptions = {}): ConfigResult {
-  const { readFile = readTextFile, createFile = createPrivateFile, cwd = process.cwd() } = options
+  const { readFile = readTextFile, createFile = createPrivateFile, cwd = process.cwd(), keyless = false } = options
   const secrets = resolveSecretFiles(raw, { readFile, cwd })
   const parsed = parseEnv(secrets.env)
   const checked = schemaProblems(parsed, secrets.env, secrets.fromFile)
@@ -116,7 +124,7 @@ export function loadConfig(raw: RawEnv, options: LoadConfigOptions = {}): Config
   const valid = Object.fromEntries(Object.entries(parsed).filter(([name]) => !invalid.has(name)))
   // Always true: only variables the schema accepted are left. The guard is what types them.
   if (!Value.Check(EnvSchema, valid)) return { ok: false, problems: ['the configuration could not be checked'] }
-  const rules = checkRules(valid, (name: EnvName) => isSet(secrets.env[name]))
+  const rules = checkRules(valid, (name: EnvName) => isSet(secrets.env[name]), { keyRequired: !keyless })
   const tls = readDatabaseTls(valid, { readFile, cwd })
   const problems = [...secrets.problems, ...checked.problems, ...rules.problems, ...tls.problems]
   if (problems.length > 0) return { ok: false, problems }
@@ -128,6 +136,10 @@ export function loadConfig(raw: RawEnv, options: LoadConfigOptions = {}): Config
   const key = keyOptions(valid)
   if (key !== undefined) {
     return { ok: true, config: configOf(valid, dataDir, key, false, tls.ssl), warnings }
+  }
+  if (keyless) {
+    const unused = { secret: randomBytes(32).toString('base64url') }
+    return { ok: true, config: configOf(valid, dataDir, unused, true, tls.ssl), warnings }
   }
   const generated = devSecret(dataDir, { readFile, createFile })
   if (!generated.ok) return { ok: false, problems: [generated.problem] }

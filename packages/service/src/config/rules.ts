@@ -33,13 +33,18 @@ const hasTls = (env: ParsedEnv, url: string) => {
  * The checks a schema cannot express: one JWT key source at most; with `NODE_ENV=production`, what
  * the security audit rates critical (no JWT key, CORS `*`, HTTPS not enforced) is refused. `env`
  * holds the valid variables only; `isSet` tells whether a variable was given at all (valid or not),
- * so a bad value is not also reported as missing.
+ * so a bad value is not also reported as missing. `keyRequired: false` drops the JWT key requirement
+ * for tools that never verify or sign a token.
  *
  * @example
  * checkRules({ NODE_ENV: 'production' }, () => false).problems
  * // → ['NODE_ENV=production needs a JWT key: set EVENTCORE_JWT_SECRET (or _FILE), …']
  */
-export function checkRules(env: ParsedEnv, isSet: (name: EnvName) => boolean): RuleFindings {
+export function checkRules(
+  env: ParsedEnv,
+  isSet: (name: EnvName) => boolean,
+  { keyRequired = true }: { readonly keyRequired?: boolean } = {},
+): RuleFindings {
   const problems: string[] = []
   const warnings: string[] = []
   const production = env.NODE_ENV === 'production'
@@ -49,7 +54,7 @@ export function checkRules(env: ParsedEnv, isSet: (name: EnvName) => boolean): R
     const listed = `${keySources.slice(0, -1).join(', ')} and ${keySources.at(-1)}`
     problems.push(`set only one JWT key source: ${listed} are set`)
   }
-  if (production && keySources.length === 0) {
+  if (production && keyRequired && keySources.length === 0) {
     problems.push(
       'NODE_ENV=production needs a JWT key: set EVENTCORE_JWT_SECRET (or _FILE), EVENTCORE_JWT_JWKS_URL or EVENTCORE_JWT_PUBLIC_KEY (or _FILE)',
     )
