@@ -1,5 +1,9 @@
 import { Command, Option } from 'commander'
+import { eventsCommand } from './commands/events.js'
 import { healthCheckCommand } from './commands/health-check.js'
+import { migrateCommand } from './commands/migrate.js'
+import { projectionsCommand } from './commands/projections.js'
+import { streamsCommand } from './commands/streams.js'
 import { tokenCommand } from './commands/token.js'
 import { DEFAULT_TIMEOUT_MS, positiveInteger, type Shell } from './shell.js'
 
@@ -41,7 +45,14 @@ export function createProgram(shell: Shell): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: shell.io.stdout, writeErr: shell.io.stderr })
     .exitOverride()
-  for (const command of [healthCheckCommand(shell), tokenCommand(shell)]) {
+  for (const command of [
+    healthCheckCommand(shell),
+    migrateCommand(shell),
+    projectionsCommand(shell),
+    streamsCommand(shell),
+    eventsCommand(shell),
+    tokenCommand(shell),
+  ]) {
     // Subcommands report through the shell too, and answer bad usage with exit 2 as the program does.
     program.addCommand(inherit(command, shell))
   }

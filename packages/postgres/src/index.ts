@@ -27,6 +27,16 @@ export {
   type PostgresPoolOptions,
   type PostgresStoreOptions,
 } from './postgres-store.js'
+export {
+  type CheckpointMove,
+  cursorAtPosition,
+  type DeadLetterRetry,
+  type DeadLetterSelection,
+  dropDeadLetters,
+  type MoveCheckpointOptions,
+  moveProjectionCheckpoint,
+  retryDeadLetters,
+} from './projection-admin.js'
 export { type SchemaName, schemaName } from './schema-name.js'
 export type { SqlConnection } from './sql-driver.js'
 export {
