@@ -104,6 +104,12 @@ describe.runIf(databaseUrl)('projections of a users service running on PostgreSQ
       ],
     })
 
+    const byVersion = await cli(['status', 'users@1', '--json'])
+    expect(JSON.parse(byVersion.stdout)).toEqual(JSON.parse(status.stdout))
+    const noVersion = await cli(['status', 'users@9'])
+    expect(noVersion.code).toBe(2)
+    expect(noVersion.stderr).toBe("error: projection 'users' has no version 9; known: 1\n")
+
     const unknown = await cli(['status', 'nope'])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/^error: unknown projection 'nope'; known: [\w, ]*users/)

@@ -19,12 +19,10 @@ import {
   requireParked,
   retryParked,
 } from '../projection-admin.js'
-import { action, type CommandContext, type Outcome, positiveInteger, type Shell } from '../shell.js'
+import { action, type CommandContext, type Outcome, type Shell } from '../shell.js'
 import { renderTable } from '../table.js'
 
-interface TargetOptions extends DatabaseFlags {
-  readonly version?: number
-}
+type TargetOptions = DatabaseFlags
 
 interface ResetOptions extends TargetOptions {
   readonly toPosition?: number
@@ -42,10 +40,14 @@ function wholeNumber(text: string): number {
   return Number(text)
 }
 
-const versionOption = () =>
-  new Option('--version <v>', 'the projection version (default: the active one, else the highest)').argParser(
-    positiveInteger,
-  )
+/**
+ * `users` or `users@2`: the program's `-V, --version` is taken on every command line (commander
+ * reads global options after the command too), so a version goes with the name, as output shows it.
+ */
+function projectionArg(text: string | undefined): [name: string, version: number | undefined] {
+  const match = /^(.+)@(\d+)$/.exec(text ?? '')
+  return match ? [match[1] ?? '', Number(match[2])] : [text ?? '', undefined]
+}
 
 /** Opens the database, checks the schema, and runs `work` on the store with the projection checkpoints. */
 function onStore<T>(
@@ -96,6 +98,9 @@ const deadLetterRows = (parked: readonly DeadLetter[]) =>
   )
 
 const HELP = `
+A projection is named as the output shows it: users, or users@2 for a version (default: the active
+version, else the highest).
+
 What each does (the CLI has no projection code, so it never touches a read model itself):
   list          every projection version: name, version, active, state, processed, position
                 (the global position of the last event it passed).
@@ -125,7 +130,7 @@ after the reset. Mutations ask for --yes; without it they print what they would 
 Examples:
   eventcore-cli projections status
   eventcore-cli projections reset users --to-position 1200 --yes
-  eventcore-cli projections rebuild users --yes
+  eventcore-cli projections rebuild users@2 --yes
   eventcore-cli projections dead-letters users
   eventcore-cli projections dead-letters retry users --event 0190f3c2-7d1e-7a4b-9c1d-2f3e4a5b6c7d
 `
@@ -155,68 +160,51 @@ export function projectionsCommand(shell: Shell): Command {
   withDatabaseFlags(
     command
       .command('status')
-      .argument('[name]', 'one projection (default: all)')
+      .argument('[name]', 'one projection: name, or name@version (default: all)')
       .description('Each projection version with its lag, dead letters and last error; exit 1 when one has failed.'),
+  ).action(
+    action<TargetOptions>(shell, async (context, args, options) =>
+      onStore(context, options, async (store) => {
+        let reports = await projectionReports(store, { now: context.io.now })
+        if (args[0] !== undefined) {
+          const [name, version] = projectionArg(args[0])
+          findProjection(reports, name, version)
+          reports = reports.filter((r) => r.name === name && (version ?? r.version) === r.version)
+        }
+        const rows = reports.map((p) => [
+          ...listRow(p),
+          behindText(p),
+          p.secondsBehind.toFixed(1),
+          String(p.deadLetters),
+        ])
+        const errors = reports
+          .filter((p) => p.lastError)
+          .map(
+            (p) =>
+              `${p.name}@${p.version} last error at ${p.lastError?.at.toISOString()} (event ${p.lastError?.eventId ?? '?'}): ${p.lastError?.message}\n`,
+          )
+        return {
+          exitCode: reports.some((p) => p.state === 'failed') ? EXIT.failed : EXIT.ok,
+          json: { projections: reports.map(reportJson) },
+          text:
+            reports.length === 0
+              ? 'no projections\n'
+              : renderTable(
+                  ['NAME', 'VERSION', 'ACTIVE', 'STATE', 'PROCESSED', 'POSITION', 'BEHIND', 'SECONDS', 'DEAD LETTERS'],
+                  rows,
+                ) + errors.join(''),
+        }
+      }),
+    ),
   )
-    .addOption(versionOption())
-    .action(
-      action<TargetOptions>(shell, async (context, args, options) =>
-        onStore(context, options, async (store) => {
-          let reports = await projectionReports(store, { now: context.io.now })
-          const name = args[0]
-          if (name !== undefined) {
-            findProjection(reports, name, options.version)
-            reports = reports.filter((r) => r.name === name && (options.version ?? r.version) === r.version)
-          }
-          const rows = reports.map((p) => [
-            ...listRow(p),
-            behindText(p),
-            p.secondsBehind.toFixed(1),
-            String(p.deadLetters),
-          ])
-          const errors = reports
-            .filter((p) => p.lastError)
-            .map(
-              (p) =>
-                `${p.name}@${p.version} last error at ${p.lastError?.at.toISOString()} (event ${p.lastError?.eventId ?? '?'}): ${p.lastError?.message}\n`,
-            )
-          return {
-            exitCode: reports.some((p) => p.state === 'failed') ? EXIT.failed : EXIT.ok,
-            json: { projections: reports.map(reportJson) },
-            text:
-              reports.length === 0
-                ? 'no projections\n'
-                : renderTable(
-                    [
-                      'NAME',
-                      'VERSION',
-                      'ACTIVE',
-                      'STATE',
-                      'PROCESSED',
-                      'POSITION',
-                      'BEHIND',
-                      'SECONDS',
-                      'DEAD LETTERS',
-                    ],
-                    rows,
-                  ) + errors.join(''),
-          }
-        }),
-      ),
-    )
 
   const resetLike = (sub: CommandType, rebuild: boolean) =>
     withDatabaseFlags(sub)
-      .addOption(versionOption())
       .addOption(new Option('--yes', 'do it (without: print what would happen, exit 2)'))
       .action(
         action<ResetOptions>(shell, async (context, args, options) =>
           onStore(context, options, async (store) => {
-            const checkpoint = findProjection(
-              await createSqlProjectionStore(store).list(),
-              args[0] ?? '',
-              options.version,
-            )
+            const checkpoint = findProjection(await createSqlProjectionStore(store).list(), ...projectionArg(args[0]))
             const target: ResetTarget =
               options.toPosition === undefined || options.toPosition === 0
                 ? { kind: 'start' }
@@ -230,7 +218,7 @@ export function projectionsCommand(shell: Shell): Command {
   resetLike(
     command
       .command('reset')
-      .argument('<name>', 'the projection')
+      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
       .description(
         "Moves a projection version's checkpoint (default: to the start) and clears a failed state, so its runner resumes there. The read model is not cleared (see projections --help).",
       )
@@ -244,7 +232,7 @@ export function projectionsCommand(shell: Shell): Command {
   resetLike(
     command
       .command('rebuild')
-      .argument('<name>', 'the projection')
+      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
       .description(
         'Replays a projection version from the start: reset to the start, failed state cleared, processed count from 0. For a read model whose shape changed, deploy a new projection version instead (see projections --help).',
       ),
@@ -254,49 +242,38 @@ export function projectionsCommand(shell: Shell): Command {
   const deadLetters = withDatabaseFlags(
     command
       .command('dead-letters')
-      .argument('<name>', 'the projection')
+      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
       .description('Lists the events a projection version parked, with their errors; retry or drop them.'),
+  ).action(
+    action<TargetOptions>(shell, async (context, args, options) =>
+      onStore(context, options, async (store) => {
+        const checkpoint = findProjection(await createSqlProjectionStore(store).list(), ...projectionArg(args[0]))
+        const parked = await deadLettersOf(store, checkpoint)
+        return {
+          exitCode: EXIT.ok,
+          json: { name: checkpoint.name, version: checkpoint.version, deadLetters: parked.map(deadLetterJson) },
+          text:
+            parked.length === 0
+              ? `${checkpoint.name}@${checkpoint.version}: no dead letters\n`
+              : `${checkpoint.name}@${checkpoint.version}: ${parked.length} dead letter(s)\n${deadLetterRows(parked)}`,
+        }
+      }),
+    ),
   )
-    .addOption(versionOption())
-    .action(
-      action<TargetOptions>(shell, async (context, args, options) =>
-        onStore(context, options, async (store) => {
-          const checkpoint = findProjection(
-            await createSqlProjectionStore(store).list(),
-            args[0] ?? '',
-            options.version,
-          )
-          const parked = await deadLettersOf(store, checkpoint)
-          return {
-            exitCode: EXIT.ok,
-            json: { name: checkpoint.name, version: checkpoint.version, deadLetters: parked.map(deadLetterJson) },
-            text:
-              parked.length === 0
-                ? `${checkpoint.name}@${checkpoint.version}: no dead letters\n`
-                : `${checkpoint.name}@${checkpoint.version}: ${parked.length} dead letter(s)\n${deadLetterRows(parked)}`,
-          }
-        }),
-      ),
-    )
 
   withDatabaseFlags(
     deadLetters
       .command('retry')
-      .argument('<name>', 'the projection')
+      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
       .description(
         'Removes dead letters (all, or --event and those after it) and moves the checkpoint back to just before the earliest, so the runner applies it, and every event after it, again.',
       ),
   )
-    .addOption(versionOption())
     .addOption(new Option('--event <id>', 'only this event (and the parked events after it, replayed anyway)'))
     .action(
       action<DeadLetterOptions>(shell, async (context, args, options) =>
         onStore(context, options, async (store) => {
-          const checkpoint = findProjection(
-            await createSqlProjectionStore(store).list(),
-            args[0] ?? '',
-            options.version,
-          )
+          const checkpoint = findProjection(await createSqlProjectionStore(store).list(), ...projectionArg(args[0]))
           requireParked(await deadLettersOf(store, checkpoint), checkpoint, options.event)
           const { retried, move } = await retryParked(store, checkpoint, options.event)
           const label = `${checkpoint.name}@${checkpoint.version}`
@@ -315,20 +292,15 @@ export function projectionsCommand(shell: Shell): Command {
   withDatabaseFlags(
     deadLetters
       .command('drop')
-      .argument('<name>', 'the projection')
+      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
       .description('Discards dead letters (all, or --event) for good; the projection never applies those events.'),
   )
-    .addOption(versionOption())
     .addOption(new Option('--event <id>', 'only this event'))
     .addOption(new Option('--yes', 'do it (without: print what would happen, exit 2)'))
     .action(
       action<DeadLetterOptions>(shell, async (context, args, options) =>
         onStore(context, options, async (store) => {
-          const checkpoint = findProjection(
-            await createSqlProjectionStore(store).list(),
-            args[0] ?? '',
-            options.version,
-          )
+          const checkpoint = findProjection(await createSqlProjectionStore(store).list(), ...projectionArg(args[0]))
           const parked = await deadLettersOf(store, checkpoint)
           requireParked(parked, checkpoint, options.event)
           const label = `${checkpoint.name}@${checkpoint.version}`
