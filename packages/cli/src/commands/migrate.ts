@@ -23,9 +23,11 @@ const listed = (steps: readonly Step[]) => steps.map((step) => `  ${step.version
 /** `eventcore-cli migrate [--dry-run]`: applies the pending migrations of the schema, or lists them. */
 export function migrateCommand(shell: Shell): Command {
   return withDatabaseFlags(
-    new Command('migrate').description(
-      "Brings the schema up to this binary's latest migration, in one transaction under an advisory lock (safe while services run; several migrators take turns). Prints the versions before and after and each one applied; running it again applies nothing.",
-    ),
+    new Command('migrate')
+      .summary('Applies the pending schema migrations (--dry-run lists them).')
+      .description(
+        "Brings the schema up to this binary's latest migration, in one transaction under an advisory lock (safe while services run; several migrators take turns). Prints the versions before and after and each one applied; running it again applies nothing.",
+      ),
   )
     .addOption(new Option('--dry-run', 'list the pending migrations without applying them'))
     .addHelpText(
