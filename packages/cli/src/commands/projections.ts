@@ -1,26 +1,22 @@
-import type { DeadLetter } from '@eventcore/core'
 import { createSqlProjectionStore, type SqlEventStore } from '@eventcore/postgres'
 import { Command, type Command as CommandType, InvalidArgumentError, Option } from 'commander'
-import { type DatabaseFlags, requireMigrated, withDatabase, withDatabaseFlags } from '../database-command.js'
+import { type DatabaseFlags, withDatabaseFlags } from '../database-command.js'
 import { EXIT } from '../exit-code.js'
 import {
   applyReset,
   BEHIND_CAP,
-  deadLettersOf,
   describeReset,
-  dropParked,
   findProjection,
   type ProjectionReport,
   planReset,
-  positionText,
   projectionReports,
   REPLAY_NOTE,
   type ResetTarget,
-  requireParked,
-  retryParked,
 } from '../projection-admin.js'
-import { action, type CommandContext, type Outcome, type Shell } from '../shell.js'
+import { action, type Outcome, type Shell } from '../shell.js'
 import { renderTable } from '../table.js'
+import { deadLettersCommand } from './projection-dead-letters.js'
+import { dryRun, onStore, projectionArg } from './projection-shell.js'
 
 type TargetOptions = DatabaseFlags
 
@@ -29,36 +25,10 @@ interface ResetOptions extends TargetOptions {
   readonly yes?: boolean
 }
 
-interface DeadLetterOptions extends TargetOptions {
-  readonly event?: string
-  readonly yes?: boolean
-}
-
 function wholeNumber(text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
     throw new InvalidArgumentError('expected a whole number ≥ 0')
   return Number(text)
-}
-
-/**
- * `users` or `users@2`: the program's `-V, --version` is taken on every command line (commander
- * reads global options after the command too), so a version goes with the name, as output shows it.
- */
-function projectionArg(text: string | undefined): [name: string, version: number | undefined] {
-  const match = /^(.+)@(\d+)$/.exec(text ?? '')
-  return match ? [match[1] ?? '', Number(match[2])] : [text ?? '', undefined]
-}
-
-/** Opens the database, checks the schema, and runs `work` on the store with the projection checkpoints. */
-function onStore<T>(
-  context: CommandContext,
-  flags: DatabaseFlags,
-  work: (store: SqlEventStore) => Promise<T>,
-): Promise<T> {
-  return withDatabase(context, flags, { migrate: false }, async (opened) => {
-    await requireMigrated(opened)
-    return work(opened.store)
-  })
 }
 
 const listRow = (p: ProjectionReport) => [
@@ -88,14 +58,6 @@ function reportJson(p: ProjectionReport) {
     lastError: p.lastError ? { ...p.lastError, at: p.lastError.at.toISOString() } : null,
   }
 }
-
-const deadLetterJson = (d: DeadLetter) => ({ ...d, failedAt: d.failedAt.toISOString() })
-
-const deadLetterRows = (parked: readonly DeadLetter[]) =>
-  renderTable(
-    ['EVENT', 'POSITION', 'ATTEMPTS', 'FAILED AT', 'ERROR'],
-    parked.map((d) => [d.eventId, String(d.globalPosition), String(d.attempts), d.failedAt.toISOString(), d.error]),
-  )
 
 const HELP = `
 A projection is named as the output shows it: users, or users@2 for a version (default: the active
@@ -239,99 +201,13 @@ export function projectionsCommand(shell: Shell): Command {
     true,
   )
 
-  const deadLetters = withDatabaseFlags(
-    command
-      .command('dead-letters')
-      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
-      .description('Lists the events a projection version parked, with their errors; retry or drop them.'),
-  ).action(
-    action<TargetOptions>(shell, async (context, args, options) =>
-      onStore(context, options, async (store) => {
-        const checkpoint = findProjection(await createSqlProjectionStore(store).list(), ...projectionArg(args[0]))
-        const parked = await deadLettersOf(store, checkpoint)
-        return {
-          exitCode: EXIT.ok,
-          json: { name: checkpoint.name, version: checkpoint.version, deadLetters: parked.map(deadLetterJson) },
-          text:
-            parked.length === 0
-              ? `${checkpoint.name}@${checkpoint.version}: no dead letters\n`
-              : `${checkpoint.name}@${checkpoint.version}: ${parked.length} dead letter(s)\n${deadLetterRows(parked)}`,
-        }
-      }),
-    ),
-  )
-
-  withDatabaseFlags(
-    deadLetters
-      .command('retry')
-      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
-      .description(
-        'Removes dead letters (all, or --event and those after it) and moves the checkpoint back to just before the earliest, so the runner applies it, and every event after it, again.',
-      ),
-  )
-    .addOption(new Option('--event <id>', 'only this event (and the parked events after it, replayed anyway)'))
-    .action(
-      action<DeadLetterOptions>(shell, async (context, args, options) =>
-        onStore(context, options, async (store) => {
-          const checkpoint = findProjection(await createSqlProjectionStore(store).list(), ...projectionArg(args[0]))
-          requireParked(await deadLettersOf(store, checkpoint), checkpoint, options.event)
-          const { retried, move } = await retryParked(store, checkpoint, options.event)
-          const label = `${checkpoint.name}@${checkpoint.version}`
-          return {
-            exitCode: EXIT.ok,
-            json: { name: checkpoint.name, version: checkpoint.version, retried: retried.map(deadLetterJson), move },
-            text:
-              retried.length === 0 || !move
-                ? `${label}: no dead letters to retry\n`
-                : `${label}: ${retried.length} dead letter(s) removed (${retried.map((d) => d.eventId).join(', ')}); checkpoint moved from ${positionText(move.from)} to ${positionText(move.to)}, so the runner applies the event at position ${retried[0]?.globalPosition} and every later one again.\n${REPLAY_NOTE}\n`,
-          }
-        }),
-      ),
-    )
-
-  withDatabaseFlags(
-    deadLetters
-      .command('drop')
-      .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
-      .description('Discards dead letters (all, or --event) for good; the projection never applies those events.'),
-  )
-    .addOption(new Option('--event <id>', 'only this event'))
-    .addOption(new Option('--yes', 'do it (without: print what would happen, exit 2)'))
-    .action(
-      action<DeadLetterOptions>(shell, async (context, args, options) =>
-        onStore(context, options, async (store) => {
-          const checkpoint = findProjection(await createSqlProjectionStore(store).list(), ...projectionArg(args[0]))
-          const parked = await deadLettersOf(store, checkpoint)
-          requireParked(parked, checkpoint, options.event)
-          const label = `${checkpoint.name}@${checkpoint.version}`
-          const chosen = options.event === undefined ? parked : parked.filter((d) => d.eventId === options.event)
-          if (!options.yes)
-            return dryRun(`${label}: would discard ${chosen.length} dead letter(s)`, {
-              wouldDrop: chosen.map(deadLetterJson),
-            })
-          const dropped = await dropParked(store, checkpoint, options.event)
-          return {
-            exitCode: EXIT.ok,
-            json: { name: checkpoint.name, version: checkpoint.version, dropped: dropped.map(deadLetterJson) },
-            text: `${label}: ${dropped.length} dead letter(s) discarded\n`,
-          }
-        }),
-      ),
-    )
+  command.addCommand(deadLettersCommand(shell))
   return command
 }
 
 function planJson(plan: Awaited<ReturnType<typeof planReset>>) {
   const { name, version, cursor, state } = plan.checkpoint
   return { name, version, state, from: cursor, to: plan.to, rebuild: plan.rebuild }
-}
-
-function dryRun(what: string, json: object): Outcome {
-  return {
-    exitCode: EXIT.error,
-    json: { dryRun: true, ...json },
-    text: `${what}.\nNothing done: add --yes to do it.\n`,
-  }
 }
 
 async function reported(store: SqlEventStore, plan: Awaited<ReturnType<typeof planReset>>): Promise<Outcome> {
