@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '@eventcore/core'
 import { appliedMigrations, LATEST_VERSION } from '@eventcore/postgres'
 import type { Config } from '@eventcore/service'
 import { type Command, Option } from 'commander'
@@ -23,7 +24,8 @@ export function withDatabaseFlags(command: Command): Command {
 
 /**
  * Loads the configuration with the flags applied, opens the database (migrating only when asked),
- * runs `work`, and closes it. No message leaves with the URL's password in it, even a driver's.
+ * runs `work`, and closes it. A store that cannot answer is a `connection` error (exit 2) naming
+ * the location. No message leaves with the URL's password in it, even a driver's.
  */
 export async function withDatabase<T>(
   { io, global }: CommandContext,
@@ -37,6 +39,11 @@ export async function withDatabase<T>(
     const opened = await openDatabase(config, { migrate, timeoutMs: global.timeoutMs })
     try {
       return await work(opened, config)
+    } catch (error) {
+      // PostgreSQL connects on the first query: a store that cannot answer is a connection error.
+      if (error instanceof StoreUnavailableError)
+        throw new CliError('connection', `${opened.location}: ${messageOf(error)}`, { cause: error })
+      throw error
     } finally {
       await opened.store.close().catch(() => {})
     }

@@ -155,6 +155,21 @@ describe('a database that does not answer', () => {
     expect(run.stdout + run.stderr).not.toContain(password)
   })
 
+  it('is a connection error for every database command, naming the place without the password', async () => {
+    const url = `postgres://app:${password}@127.0.0.1:${closedPort}/app`
+    for (const args of [['migrate'], ['projections', 'list'], ['streams', 'show', 'x'], ['events', 'tail']]) {
+      const run = await runBuiltCli([...args, '--database-url', url, '--json'], { EVENTCORE_JWT_SECRET: TEST_SECRET })
+      expect(run.code, args.join(' ')).toBe(2)
+      expect(JSON.parse(run.stdout), args.join(' ')).toEqual({
+        error: {
+          kind: 'connection',
+          message: expect.stringMatching(/^postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/app: /),
+        },
+      })
+      expect(run.stdout + run.stderr).not.toContain(password)
+    }
+  })
+
   it('is one line and exit 2 within --timeout when it hangs', async () => {
     const started = performance.now()
     const run = await runBuiltCli(
