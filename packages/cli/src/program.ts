@@ -1,7 +1,11 @@
 import { Command, Option } from 'commander'
 import { auditCommand } from './commands/audit.js'
 import { dbCommand } from './commands/db.js'
+import { eventsCommand } from './commands/events.js'
 import { healthCheckCommand } from './commands/health-check.js'
+import { migrateCommand } from './commands/migrate.js'
+import { projectionsCommand } from './commands/projections.js'
+import { streamsCommand } from './commands/streams.js'
 import { testCommand } from './commands/test.js'
 import { tokenCommand } from './commands/token.js'
 import { validateCommand } from './commands/validate.js'
@@ -51,6 +55,10 @@ export function createProgram(shell: Shell): Command {
     validateCommand(shell),
     auditCommand(shell),
     dbCommand(shell),
+    migrateCommand(shell),
+    projectionsCommand(shell),
+    streamsCommand(shell),
+    eventsCommand(shell),
     tokenCommand(shell),
   ]) {
     // Subcommands report through the shell too, and answer bad usage with exit 2 as the program does.

@@ -28,6 +28,8 @@ export interface Outcome {
   readonly json: unknown
   /** Printed otherwise. */
   readonly text: string
+  /** The command printed as it went (`events tail --follow`): neither `json` nor `text` is printed. */
+  readonly streamed?: boolean
 }
 
 /** What commands share: the process's io, and the exit code the run ends with. */
@@ -78,7 +80,7 @@ export function action<Options extends object>(
     const context: CommandContext = { io: shell.io, global, output: createOutput(shell.io, global) }
     try {
       const outcome = await work(context, command.args, command.opts() as Options)
-      shell.io.stdout(global.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text)
+      if (!outcome.streamed) shell.io.stdout(global.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text)
       shell.exitCode = outcome.exitCode
     } catch (error) {
       const kind = isCliError(error) ? error.kind : 'internal'

@@ -33,6 +33,16 @@ export {
   type ResolvedPostgresTls,
   resolvePostgresTls,
 } from './postgres-tls.js'
+export {
+  type CheckpointMove,
+  cursorAtPosition,
+  type DeadLetterRetry,
+  type DeadLetterSelection,
+  dropDeadLetters,
+  type MoveCheckpointOptions,
+  moveProjectionCheckpoint,
+  retryDeadLetters,
+} from './projection-admin.js'
 export { type RolesSqlOptions, rolesSql } from './roles-sql.js'
 export { type SchemaName, schemaName } from './schema-name.js'
 export type { SqlConnection } from './sql-driver.js'

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 // auditConfig over configurations loaded by the service's own loader: each rule fires on the bad
 // setting and stays silent on the good production configuration.
 import { loadConfig, type RawEnv } from '@eventcore/service'
@@ -5,8 +8,15 @@ import { describe, expect, it } from 'vitest'
 import { auditConfig, estimatedBits, isLocalHost } from './config-audit.js'
 
 const RANDOM_SECRET = 'q3V9xT2mL7pK4wZ8rN1bH6cJ5fD0gS8yA2eU7iO4tR9='
+// A URL's sslrootcert is read from disk when the configuration loads.
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+const CA_FILE = join(mkdtempSync(join(tmpdir(), 'eventcore-audit-')), 'ca.pem')
+writeFileSync(CA_FILE, PEM)
+
 const SECRET_FILES: Readonly<Record<string, string>> = {
   '/run/secrets/database-url': 'postgres://app:s3cret@db.internal:5432/app?sslmode=verify-full',
+  // Read (and checked to be PEM) at load time; the audit looks only at whether a CA is given.
+  '/run/secrets/ca.pem': PEM,
 }
 
 /** A production configuration the audit has nothing to say about. */
@@ -155,7 +165,7 @@ describe('auditConfig', () => {
     expect(
       audit(withGood({ ...url('?sslmode=require'), EVENTCORE_DATABASE_SSL_CA_FILE: '/run/secrets/ca.pem' })).ids,
     ).toEqual([])
-    expect(audit(withGood(url('?sslrootcert=/run/secrets/ca.pem'))).ids).toEqual([])
+    expect(audit(withGood(url(`?sslrootcert=${CA_FILE}`))).ids).toEqual([])
     expect(
       audit(withGood({ EVENTCORE_DATABASE_URL_FILE: '', EVENTCORE_DATABASE_URL: 'postgres://app@127.0.0.1/app' })).ids,
     ).toEqual([])

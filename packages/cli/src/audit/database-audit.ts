@@ -122,7 +122,7 @@ async function hbaRules(store: SqlEventStore): Promise<Finding[]> {
  * is not migrated.
  *
  * @example
- * const { store, kind } = await openDatabase(config, { migrate: false, timeoutMs })
+ * const { store, kind } = await openDatabase(config, { migrate: 'inspect', timeoutMs })
  * const findings = await auditDatabase(store, { kind })
  */
 export async function auditDatabase(store: SqlEventStore, options: DatabaseAuditOptions): Promise<Finding[]> {

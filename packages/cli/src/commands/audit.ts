@@ -82,10 +82,13 @@ export function auditCommand(shell: Shell): Command {
     .action(
       action<AuditOptions>(shell, async ({ io, global, output }, _args, options) => {
         const base = options.url === undefined ? undefined : parseBaseUrl(options.url)
-        const config = loadCliConfig(io, {
-          EVENTCORE_DATABASE_URL: options.databaseUrl,
-          EVENTCORE_DATA_DIR: options.dataDir,
-        })
+        // Keyless: a missing JWT key is a finding to report, not a reason to stop, and an audit
+        // never writes a development secret.
+        const config = loadCliConfig(
+          io,
+          { EVENTCORE_DATABASE_URL: options.databaseUrl, EVENTCORE_DATA_DIR: options.dataDir },
+          { keyless: true },
+        )
         const findings: Finding[] = []
         const sources: SourceReport[] = []
         const audited = (source: SourceReport['source'], found: readonly Finding[], notes: readonly string[] = []) => {
@@ -100,7 +103,10 @@ export function auditCommand(shell: Shell): Command {
         else if (config.database.url === undefined)
           sources.push({ source: 'database', status: 'skipped', reason: PGLITE_NOT_APPLICABLE })
         else {
-          const { store, kind, location } = await openDatabase(config, { migrate: false, timeoutMs: global.timeoutMs })
+          const { store, kind, location } = await openDatabase(config, {
+            migrate: 'inspect',
+            timeoutMs: global.timeoutMs,
+          })
           try {
             audited('database', await output.spin(`auditing ${location}`, () => auditDatabase(store, { kind })))
           } catch (error) {

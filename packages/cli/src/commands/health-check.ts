@@ -1,6 +1,8 @@
 import { Command } from 'commander'
 import { type CheckResult, exitCodeOf, renderChecks } from '../checks.js'
 import { CliError } from '../cli-error.js'
+import { type DatabaseFlags, withDatabase, withDatabaseFlags } from '../database-command.js'
+import { databaseHealth } from '../database-health.js'
 import { httpRequest, jsonBody, parseBaseUrl } from '../http-client.js'
 import { action, type Shell } from '../shell.js'
 
@@ -79,6 +81,40 @@ export function healthCheckCommand(shell: Shell): Command {
           exitCode: exitCodeOf(results),
           json: { url: base, checks: results },
           text: renderChecks(results, output.colors),
+        }
+      }),
+    )
+  withDatabaseFlags(
+    command
+      .command('database')
+      .description(
+        "Connects to the database the service would use and measures it: round-trip latency, migrations (applied vs this binary's latest), pool settings, TLS on this connection, server version, role. Never migrates.",
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 no check failed (warnings allowed), 1 a check failed (e.g. the schema is behind: run
+eventcore-cli migrate), 2 no connection within --timeout or a bad configuration.
+
+Examples:
+  eventcore-cli health-check database
+  eventcore-cli health-check database --database-url postgres://app@db.internal:5432/app --json
+  eventcore-cli health-check database --data-dir ./data
+`,
+    )
+    .action(
+      action<DatabaseFlags>(shell, async (context, _args, flags) => {
+        const { global, output } = context
+        const health = await withDatabase(context, flags, { migrate: 'inspect' }, (opened, config) =>
+          output.spin(`checking ${opened.location}`, () =>
+            databaseHealth(opened, { timeoutMs: global.timeoutMs, pool: config.database }),
+          ),
+        )
+        return {
+          exitCode: exitCodeOf(health.checks),
+          json: health,
+          text: renderChecks(health.checks, output.colors),
         }
       }),
     )
