@@ -5,7 +5,10 @@ import type { Colors } from './output.js'
  * What one check found: `pass` and `fail` are measured; `warn` passed with a concern; `manual` is
  * for a person to confirm (the check says what); `skip` could not apply here (it says why).
  */
-export type CheckStatus = 'pass' | 'fail' | 'warn' | 'manual' | 'skip'
+export type CheckStatus = (typeof CHECK_STATUSES)[number]
+
+/** Every {@link CheckStatus}, in the order summaries list them. */
+export const CHECK_STATUSES = ['pass', 'fail', 'warn', 'manual', 'skip'] as const
 
 /** A measured figure, with the limit it was held to when there was one. */
 export interface Figure {
@@ -56,7 +59,7 @@ export function renderChecks(results: readonly CheckResult[], colors: Colors): s
 }
 
 /** How many checks ended in each status. */
-export function countStatuses(results: readonly CheckResult[]): Record<CheckStatus, number> {
+export function countStatuses(results: readonly { readonly status: CheckStatus }[]): Record<CheckStatus, number> {
   const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, manual: 0, skip: 0 }
   for (const { status } of results) counts[status] += 1
   return counts

@@ -11,7 +11,11 @@ import type { CliIo } from './io.js'
  */
 export type Credentials =
   | { readonly kind: 'token'; readonly token: string }
-  | { readonly kind: 'secret'; readonly mint: (mint: { readonly expired: boolean }) => Promise<string> }
+  | {
+      readonly kind: 'secret'
+      /** A token of the CLI's subject: the admin role unless `roles` says otherwise. */
+      readonly mint: (mint: { readonly expired: boolean; readonly roles?: readonly string[] }) => Promise<string>
+    }
   | { readonly kind: 'none'; readonly why: string }
 
 /** The flags that choose {@link Credentials}. */
@@ -91,7 +95,7 @@ function minting(io: CliIo, options: SigningOptions): Credentials {
   const ttlSeconds = Math.min(600, maxTokenAgeSeconds)
   return {
     kind: 'secret',
-    mint: ({ expired }) => {
+    mint: ({ expired, roles = ['admin'] }) => {
       const now = io.now()
       // An expired token: issued and expired well beyond the service's clock tolerance, yet within
       // its maximum token age, so that only `exp` can be the reason it is refused.
@@ -99,7 +103,7 @@ function minting(io: CliIo, options: SigningOptions): Credentials {
       return mintToken({
         secret,
         sub: CLI_SUBJECT,
-        roles: ['admin'],
+        roles,
         ttlSeconds: expired ? 60 : ttlSeconds,
         ...(issuer === undefined ? {} : { issuer }),
         ...(audience === undefined ? {} : { audience }),

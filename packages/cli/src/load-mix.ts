@@ -1,5 +1,6 @@
 import type autocannon from 'autocannon'
 import { CliError } from './cli-error.js'
+import { behindTlsProxy } from './forwarded-proto.js'
 import { httpRequest, jsonBody } from './http-client.js'
 
 const USERS = '/api/v1/users'
@@ -17,13 +18,18 @@ interface ConnectionContext {
  * again, list a page. Renames touch only their own connection's user, so no 412 is expected: every
  * answer outside 2xx counts as an error.
  */
-export function requestMix(token: string, seeded: readonly string[], newId: () => string): autocannon.Request[] {
+export function requestMix(
+  token: string,
+  seeded: readonly string[],
+  newId: () => string,
+  proxy: Readonly<Record<string, string>> = {},
+): autocannon.Request[] {
   const authorization = `Bearer ${token}`
   let reads = 0
   const readSeeded: autocannon.Request = {
     method: 'GET',
     path: USERS,
-    headers: { authorization },
+    headers: { ...proxy, authorization },
     setupRequest: (request) => {
       reads += 1
       return { ...request, path: `${USERS}/${seeded[reads % seeded.length]}` }
@@ -33,7 +39,7 @@ export function requestMix(token: string, seeded: readonly string[], newId: () =
     {
       method: 'POST',
       path: USERS,
-      headers: { authorization, 'content-type': 'application/json' },
+      headers: { ...proxy, authorization, 'content-type': 'application/json' },
       setupRequest: (request) => ({
         ...request,
         body: JSON.stringify({ email: `load+${newId()}@example.com`, first_name: 'Load', last_name: 'Test' }),
@@ -49,7 +55,7 @@ export function requestMix(token: string, seeded: readonly string[], newId: () =
     {
       method: 'PATCH',
       path: USERS,
-      headers: { authorization, 'content-type': 'application/json' },
+      headers: { ...proxy, authorization, 'content-type': 'application/json' },
       setupRequest: (request, context: ConnectionContext) => ({
         ...request,
         // Without a registration of its own (it failed), the connection renames a seeded user, any version.
@@ -62,7 +68,7 @@ export function requestMix(token: string, seeded: readonly string[], newId: () =
       },
     },
     readSeeded,
-    { method: 'GET', path: `${USERS}?limit=20`, headers: { authorization } },
+    { method: 'GET', path: `${USERS}?limit=20`, headers: { ...proxy, authorization } },
   ]
 }
 
@@ -77,7 +83,7 @@ export async function seedUsers(
   for (let n = 0; n < SEEDED_USERS; n += 1) {
     const created = await httpRequest(`${baseUrl}${USERS}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
+      headers: { ...behindTlsProxy(baseUrl), authorization: `Bearer ${token}` },
       body: { email: `load-seed+${newId()}@example.com`, first_name: 'Seed', last_name: 'User' },
       timeoutMs,
     })

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import autocannon from 'autocannon'
 import type { CheckResult, Figure } from './checks.js'
 import { CliError, messageOf } from './cli-error.js'
+import { behindTlsProxy } from './forwarded-proto.js'
 import { percentile, roundMs } from './latency.js'
 import { requestMix, seedUsers } from './load-mix.js'
 import { sampleMemory } from './memory-sampler.js'
@@ -81,7 +82,12 @@ export async function validatePerformance(options: PerformanceOptions): Promise<
   const { baseUrl, token, durationSeconds, connections = 10, targets, timeoutMs, newId = randomUUID } = options
   const seeded = await seedUsers(baseUrl, token, timeoutMs, newId)
   const memory = sampleMemory(options.metricsUrl ?? `${baseUrl}/metrics`, timeoutMs)
-  const load = await runLoad(baseUrl, connections, durationSeconds, requestMix(token, seeded, newId)).finally(() => {
+  const load = await runLoad(
+    baseUrl,
+    connections,
+    durationSeconds,
+    requestMix(token, seeded, newId, behindTlsProxy(baseUrl)),
+  ).finally(() => {
     void memory.stop()
   })
   const memorySamples = await memory.stop()

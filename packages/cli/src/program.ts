@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
 import { auditCommand } from './commands/audit.js'
+import { checklistCommand } from './commands/checklist.js'
 import { dbCommand } from './commands/db.js'
 import { eventsCommand } from './commands/events.js'
 import { healthCheckCommand } from './commands/health-check.js'
@@ -54,6 +55,7 @@ export function createProgram(shell: Shell): Command {
     testCommand(shell),
     validateCommand(shell),
     auditCommand(shell),
+    checklistCommand(shell),
     dbCommand(shell),
     migrateCommand(shell),
     projectionsCommand(shell),

@@ -91,7 +91,7 @@ describe('eventcore-cli test smoke', () => {
       await proxy?.close()
     })
 
-    it('fails the 401 checks (and only those) with exit 1', async () => {
+    it('fails the 401 and 403 checks (and only those) with exit 1', async () => {
       const run = await runBuiltCli(['test', 'smoke', '--url', proxy.url, '--jwt-secret-file', secret, '--json'])
       expect(run.code).toBe(1)
       const report = JSON.parse(run.stdout) as Report
@@ -100,6 +100,8 @@ describe('eventcore-cli test smoke', () => {
         'auth: no token gets 401',
         'auth: a tampered token gets 401',
         'auth: an expired token gets 401',
+        // The proxy's token is an admin's: a token without the role is not what the service sees.
+        'authz: a token without the admin role cannot register (403)',
       ])
       expect(failed[0]?.detail).toBe('HTTP 200, expected HTTP 401')
     })

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CheckResult } from './checks.js'
 import type { Credentials } from './credentials.js'
+import { behindTlsProxy } from './forwarded-proto.js'
 import { type HttpResponse, httpRequest, jsonBody } from './http-client.js'
 import { percentile, roundMs } from './latency.js'
 
@@ -86,7 +87,11 @@ export async function smokeTest(options: SmokeOptions): Promise<CheckResult[]> {
       timeoutMs,
       ...(init.method === undefined ? {} : { method: init.method }),
       ...(init.body === undefined ? {} : { body: init.body }),
-      headers: { ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }), ...init.headers },
+      headers: {
+        ...behindTlsProxy(baseUrl),
+        ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }),
+        ...init.headers,
+      },
     })
   const results: CheckResult[] = []
 
@@ -126,6 +131,24 @@ export async function smokeTest(options: SmokeOptions): Promise<CheckResult[]> {
           'HTTP 401',
         )
       : skip('auth: an expired token gets 401', 'minting one needs --jwt-secret-file or EVENTCORE_JWT_SECRET'),
+  )
+  // Authorization, not only authentication: a valid token whose roles do not allow registering.
+  results.push(
+    credentials.kind === 'secret'
+      ? expectStatus(
+          'authz: a token without the admin role cannot register (403)',
+          await call(USERS, {
+            method: 'POST',
+            token: await credentials.mint({ expired: false, roles: ['operator'] }),
+            body: { email: `smoke-denied+${newId()}@example.com`, first_name: 'Denied', last_name: 'Smoke' },
+          }),
+          (s) => s === 403,
+          'HTTP 403',
+        )
+      : skip(
+          'authz: a token without the admin role cannot register (403)',
+          'minting one needs --jwt-secret-file or EVENTCORE_JWT_SECRET',
+        ),
   )
 
   if (token === undefined) {

@@ -1,6 +1,8 @@
 // Test support (not built): the built `eventcore-cli` run as users run it, and the reference users
 // service (its built main script, run as a child process, never imported) to point it at.
 import { execFile } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type ChildService, spawnService } from '@eventcore/service/testing'
 
@@ -49,4 +51,13 @@ export function startUsersService(env: Readonly<Record<string, string>> = {}): P
     EVENTCORE_DATA_DIR: 'memory://',
     ...env,
   })
+}
+
+/** A TCP port free a moment ago on 127.0.0.1 (bound, then closed). */
+export async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
 }

@@ -4,18 +4,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ChildService } from '@eventcore/service/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runBuiltCli, startUsersService, TEST_SECRET } from '../test-cli.js'
+import { freePort, runBuiltCli, startUsersService, TEST_SECRET } from '../test-cli.js'
 import { runAudit, sarifErrors } from './test-audit.js'
 
 const HEADER_RULES = ['EC-NET-022', 'EC-NET-023', 'EC-NET-024', 'EC-NET-025', 'EC-DATA-020']
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 async function adminToken(): Promise<string> {
   const run = await runBuiltCli(['token', 'create', '--sub', 'auditor', '--role', 'admin', '--json'], {

@@ -1,4 +1,5 @@
 import { isCliError } from '../cli-error.js'
+import { behindTlsProxy } from '../forwarded-proto.js'
 import { type HttpResponse, httpRequest } from '../http-client.js'
 import { MIN_HSTS_SECONDS } from './config-audit.js'
 import type { Finding } from './finding.js'
@@ -241,7 +242,7 @@ export async function auditUrl(baseUrl: string, options: UrlAuditOptions): Promi
   const api = `${base}${options.apiPath ?? '/api/v1/users'}`
   // Over http:// the audit stands where a TLS-terminating proxy would: its probes say they came
   // over https (believed only where the service trusts the proxy), except the one that tests plain HTTP.
-  const proxied: ProbeHeaders = base.startsWith('http:') ? { 'x-forwarded-proto': 'https' } : {}
+  const proxied: ProbeHeaders = behindTlsProxy(base)
   const root = await httpRequest(`${base}/`, { timeoutMs: options.timeoutMs, headers: proxied })
   return [
     ...headerFindings(`${base}/`, root),

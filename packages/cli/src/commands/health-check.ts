@@ -22,7 +22,11 @@ const readyChecksOf = (body: unknown): ReadyCheck[] => {
  * readiness check), `/metrics` (Prometheus text with EventCore's metrics). Any answer is judged;
  * only no answer at all is a connection error.
  */
-export async function appHealth(baseUrl: string, timeoutMs: number): Promise<CheckResult[]> {
+export async function appHealth(
+  baseUrl: string,
+  timeoutMs: number,
+  metricsUrl = `${baseUrl}/metrics`,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = []
   const health = await httpRequest(`${baseUrl}/health`, { timeoutMs })
   results.push({
@@ -47,7 +51,7 @@ export async function appHealth(baseUrl: string, timeoutMs: number): Promise<Che
       detail: check.ok ? 'ok' : (check.error ?? 'failing'),
     })
   }
-  const metrics = await httpRequest(`${baseUrl}/metrics`, { timeoutMs })
+  const metrics = await httpRequest(metricsUrl, { timeoutMs })
   const families = new Set(
     [...metrics.body.matchAll(/^# TYPE (eventcore_\w+) /gm)].map((match) => match[1] ?? '').filter(Boolean),
   )
@@ -71,11 +75,18 @@ export function healthCheckCommand(shell: Shell): Command {
     .command('app')
     .description('Calls /health, /ready (with each readiness check) and /metrics of a running service.')
     .requiredOption('--url <url>', 'the service, e.g. http://127.0.0.1:8080')
+    .option('--metrics-url <url>', 'where /metrics is served when on a port of its own (EVENTCORE_METRICS_PORT)')
     .addHelpText('after', '\nExample:\n  eventcore-cli health-check app --url http://127.0.0.1:8080\n')
     .action(
-      action<{ url: string }>(shell, async ({ global, output }, _args, options) => {
+      action<{ url: string; metricsUrl?: string }>(shell, async ({ global, output }, _args, options) => {
         const base = parseBaseUrl(options.url)
-        const results = await output.spin(`checking ${base}`, () => appHealth(base, global.timeoutMs))
+        const results = await output.spin(`checking ${base}`, () =>
+          appHealth(
+            base,
+            global.timeoutMs,
+            options.metricsUrl === undefined ? undefined : parseBaseUrl(options.metricsUrl, '--metrics-url'),
+          ),
+        )
         if (results.length === 0) throw new CliError('connection', `${base}: no answer`)
         return {
           exitCode: exitCodeOf(results),

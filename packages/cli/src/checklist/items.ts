@@ -1,0 +1,694 @@
+import { AUDIT_TOPICS, type AuditTopic } from './audit-topics.js'
+import { allOf, firstOf, fromChecks, fromConfig, fromFindings, type Judge, manual, onPostgres } from './judge.js'
+import type { ChecklistSection } from './report.js'
+
+// Items another open issue will automate say so, and stay manual until it lands: never a made-up pass.
+const notYet = (what: string, command: string): Judge =>
+  manual(`not automated yet (${command} will check it); confirm by hand: ${what}`)
+
+const audited = (topic: AuditTopic, passed: string): Judge => {
+  const { sources, ids } = AUDIT_TOPICS[topic]
+  return fromFindings(sources, ids, passed)
+}
+
+/**
+ * The production checklist of docs/production-checklist.md (the chapter EventCore grew from), item
+ * by item, each with how it is judged. Sections and wording follow the chapter.
+ */
+export const CHECKLIST: readonly ChecklistSection[] = [
+  {
+    title: 'Security',
+    groups: [
+      {
+        title: 'Authentication and Authorization',
+        items: [
+          {
+            id: 'security.jwt-secret',
+            title: 'JWT secret key configured and secured',
+            judge: audited('jwtKey', 'the token key is strong and not generated'),
+          },
+          {
+            id: 'security.token-expiry',
+            title: 'Token expiration properly configured',
+            judge: audited('tokenExpiry', 'token lifetime is bounded'),
+          },
+          {
+            id: 'security.rbac',
+            title: 'Role-based access control implemented and tested',
+            judge: fromChecks(
+              'smoke',
+              /^authz:/,
+              'give --url and --jwt-secret-file (or EVENTCORE_JWT_SECRET): the smoke test mints a token without the admin role',
+            ),
+          },
+          {
+            id: 'security.rate-limits',
+            title: 'API rate limiting configured',
+            judge: audited('rateLimits', 'rate limits are configured and enforced'),
+          },
+          {
+            id: 'security.cors',
+            title: 'CORS origins restricted to known domains',
+            judge: audited('cors', 'CORS allows only listed origins'),
+          },
+          {
+            id: 'security.https',
+            title: 'HTTPS enforced for all endpoints',
+            judge: audited('https', 'plain HTTP is refused or redirected'),
+          },
+          {
+            id: 'security.headers',
+            title: 'Security headers configured (HSTS, CSP, etc.)',
+            judge: audited('headers', 'security headers are sent'),
+          },
+        ],
+      },
+      {
+        title: 'Database Security',
+        items: [
+          {
+            id: 'security.db-credentials',
+            title: 'Database credentials stored in secrets management',
+            judge: onPostgres(audited('dbCredentials', 'no password inline in EVENTCORE_DATABASE_URL')),
+          },
+          {
+            id: 'security.db-tls',
+            title: 'Connection encryption (SSL/TLS) enabled',
+            judge: onPostgres(audited('dbTls', 'TLS is required and the server certificate verified')),
+          },
+          {
+            id: 'security.db-privileges',
+            title: 'Database user permissions follow principle of least privilege',
+            judge: onPostgres(audited('dbPrivileges', 'the role is not a superuser and events are insert-only')),
+          },
+          {
+            id: 'security.db-firewall',
+            title: 'Database firewall rules restrict access',
+            judge: onPostgres(audited('dbAccessRules', 'pg_hba rules checked')),
+          },
+          {
+            id: 'security.db-pool',
+            title: 'Connection pooling properly configured',
+            judge: fromChecks('database', /pool/i),
+          },
+          {
+            id: 'security.sql-parameters',
+            title: 'Query parameterization used (prevent SQL injection)',
+            judge: manual(
+              "EventCore's own SQL is parameterised throughout; review your read-model and projection SQL for string-built queries",
+            ),
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Performance',
+    groups: [
+      {
+        title: 'Resource Limits',
+        items: [
+          {
+            id: 'performance.cpu-limits',
+            title: 'CPU limits set appropriately',
+            judge: notYet('the container CPU requests and limits', 'the deploy kit'),
+          },
+          {
+            id: 'performance.memory-limits',
+            title: 'Memory limits configured with buffer',
+            judge: notYet('the container memory limit vs process_resident_memory_bytes under load', 'the deploy kit'),
+          },
+          {
+            id: 'performance.pool-size',
+            title: 'Database connection pool sized correctly',
+            judge: fromChecks('database', /pool/i),
+          },
+          {
+            id: 'performance.timeouts',
+            title: 'Request timeouts configured',
+            judge: fromConfig(({ config }) => ({
+              status: 'pass',
+              detail: `request ${config.requestTimeoutMs} ms, command ${config.commandTimeoutMs} ms, statement ${config.database.statementTimeoutMs} ms, pool wait ${config.database.poolWaitMs} ms`,
+            })),
+          },
+          {
+            id: 'performance.circuit-breakers',
+            title: 'Circuit breakers implemented',
+            judge: fromChecks('app', /circuit/i),
+          },
+          {
+            id: 'performance.quotas',
+            title: 'Resource quotas set at namespace level',
+            judge: notYet('the namespace ResourceQuota', 'the deploy kit'),
+          },
+        ],
+      },
+      {
+        title: 'Performance Benchmarks',
+        items: [
+          {
+            id: 'performance.load-test',
+            title: 'Load testing completed with realistic scenarios',
+            judge: manual(
+              'run `eventcore-cli validate performance --url … --p95-ms … --min-rps …` against a staging copy',
+            ),
+          },
+          {
+            id: 'performance.baselines',
+            title: 'Performance baselines established',
+            judge: manual('record the figures of `validate performance` and `npm run bench` (docs/benchmarks.md)'),
+          },
+          {
+            id: 'performance.scalability',
+            title: 'Scalability limits identified',
+            judge: manual(
+              'find the request rate where p95 passes your target with `validate performance --connections …`',
+            ),
+          },
+          {
+            id: 'performance.db-queries',
+            title: 'Database query performance optimized',
+            judge: fromChecks('database', /latency|round trip/i),
+          },
+          {
+            id: 'performance.indexes',
+            title: 'Index usage analyzed and optimized',
+            judge: fromChecks('database', /migrat/i),
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Reliability',
+    groups: [
+      {
+        title: 'High Availability',
+        items: [
+          {
+            id: 'reliability.replicas',
+            title: 'Multiple replicas deployed',
+            judge: notYet('the Deployment has 2 or more replicas', 'the deploy kit'),
+          },
+          {
+            id: 'reliability.pdb',
+            title: 'Pod disruption budgets configured',
+            judge: notYet('a PodDisruptionBudget with minAvailable ≥ 1', 'the deploy kit'),
+          },
+          {
+            id: 'reliability.health-checks',
+            title: 'Health checks implemented and tested',
+            judge: fromChecks('app', /\/health/),
+          },
+          {
+            id: 'reliability.readiness',
+            title: 'Readiness probes properly configured',
+            judge: fromChecks('app', /ready/),
+          },
+          {
+            id: 'reliability.liveness',
+            title: 'Liveness probes tuned appropriately',
+            judge: notYet('the probe periods and thresholds in the Deployment', 'the deploy kit'),
+          },
+          {
+            id: 'reliability.rolling-update',
+            title: 'Rolling update strategy configured',
+            judge: notYet('maxUnavailable 0 / maxSurge 1 in the Deployment', 'the deploy kit'),
+          },
+        ],
+      },
+      {
+        title: 'Backup and Recovery',
+        items: [
+          {
+            id: 'reliability.backups',
+            title: 'Automated backups configured and tested',
+            judge: notYet('scheduled base backups and WAL archiving', '`eventcore-cli backup`'),
+          },
+          {
+            id: 'reliability.backup-verification',
+            title: 'Backup verification automated',
+            judge: notYet('each backup is restored and checked', '`eventcore-cli backup verify`'),
+          },
+          {
+            id: 'reliability.recovery',
+            title: 'Recovery procedures documented and tested',
+            judge: notYet('a restore was rehearsed', '`eventcore-cli restore`'),
+          },
+          {
+            id: 'reliability.pitr',
+            title: 'Point-in-time recovery capability verified',
+            judge: notYet('a restore to a chosen time', '`eventcore-cli restore --to-time`'),
+          },
+          {
+            id: 'reliability.cross-region',
+            title: 'Cross-region backup replication configured',
+            judge: manual('backups are copied to a second region'),
+          },
+          {
+            id: 'reliability.retention',
+            title: 'Backup retention policies implemented',
+            judge: notYet('old backups expire on schedule', '`eventcore-cli backup`'),
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Monitoring and Observability',
+    groups: [
+      {
+        title: 'Metrics Collection',
+        items: [
+          {
+            id: 'monitoring.app-metrics',
+            title: 'Application metrics exported to Prometheus',
+            judge: fromChecks('metrics', /eventcore|core|command/i),
+          },
+          {
+            id: 'monitoring.business-metrics',
+            title: 'Business metrics tracked',
+            judge: fromChecks('metrics', /business|users_/i),
+          },
+          {
+            id: 'monitoring.infrastructure-metrics',
+            title: 'Infrastructure metrics monitored',
+            judge: fromChecks('metrics', /process|pool|infra/i),
+          },
+          {
+            id: 'monitoring.dashboards',
+            title: 'Custom dashboards created for key metrics',
+            judge: notYet('dashboards for commands, latency, projections, pool', 'the observability kit'),
+          },
+          {
+            id: 'monitoring.slo',
+            title: 'SLI/SLO defined and monitored',
+            judge: notYet('SLOs with burn-rate alerts', 'the observability kit'),
+          },
+        ],
+      },
+      {
+        title: 'Logging',
+        items: [
+          {
+            id: 'logging.structured',
+            title: 'Structured logging implemented',
+            judge: manual('the service logs one JSON object per line (pino); confirm your log shipper parses it'),
+          },
+          {
+            id: 'logging.aggregation',
+            title: 'Log aggregation configured',
+            judge: manual('logs reach your aggregation system'),
+          },
+          {
+            id: 'logging.retention',
+            title: 'Log retention policies set',
+            judge: manual('retention is set in your log system'),
+          },
+          {
+            id: 'logging.correlation',
+            title: 'Correlation IDs used throughout',
+            judge: fromChecks('smoke', /correlation/i, 'give --url to check X-Correlation-Id is echoed'),
+          },
+          {
+            id: 'logging.levels',
+            title: 'Log levels appropriately configured',
+            judge: fromConfig(({ config }) =>
+              config.env === 'production' && (config.logLevel === 'debug' || config.logLevel === 'trace')
+                ? { status: 'warn', detail: `EVENTCORE_LOG_LEVEL=${config.logLevel} in production` }
+                : { status: 'pass', detail: `EVENTCORE_LOG_LEVEL=${config.logLevel}` },
+            ),
+          },
+          {
+            id: 'logging.sensitive',
+            title: 'Sensitive data excluded from logs',
+            judge: notYet(
+              'secrets, tokens and personal data are redacted from the logs',
+              'the observability kit (log redaction)',
+            ),
+          },
+        ],
+      },
+      {
+        title: 'Alerting',
+        items: [
+          {
+            id: 'alerting.critical',
+            title: 'Critical alerts configured',
+            judge: notYet(
+              'alert rules for errors, latency, lag and pool saturation',
+              'the observability kit (promtool-checked rules)',
+            ),
+          },
+          {
+            id: 'alerting.warning',
+            title: 'Warning alerts tuned to reduce noise',
+            judge: notYet('warning thresholds and `for:` durations', 'the observability kit'),
+          },
+          {
+            id: 'alerting.routing',
+            title: 'Alert routing configured for different severities',
+            judge: notYet(
+              'Alertmanager routes critical to paging, warnings to a channel',
+              'the observability kit (amtool-checked)',
+            ),
+          },
+          {
+            id: 'alerting.escalation',
+            title: 'Escalation policies defined',
+            judge: manual('who is paged, and who next'),
+          },
+          {
+            id: 'alerting.fatigue',
+            title: 'Alert fatigue minimized through proper thresholds',
+            judge: manual('review alert volume over the last weeks'),
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Deployment',
+    groups: [
+      {
+        title: 'Environment Configuration',
+        items: [
+          {
+            id: 'deployment.env',
+            title: 'Environment variables properly set',
+            judge: allOf(
+              fromConfig(({ config, warnings }) =>
+                warnings.length > 0
+                  ? { status: 'warn', detail: warnings.join('; ') }
+                  : { status: 'pass', detail: `the configuration loads with no problem (NODE_ENV=${config.env})` },
+              ),
+              audited('productionMode', 'production mode, log level info or quieter'),
+            ),
+          },
+          {
+            id: 'deployment.secrets',
+            title: 'Secrets configured and mounted',
+            judge: audited('secrets', 'secrets come from files or a key service'),
+          },
+          {
+            id: 'deployment.config-maps',
+            title: 'Config maps updated',
+            judge: notYet('the ConfigMap matches this configuration', 'the deploy kit'),
+          },
+          {
+            id: 'deployment.feature-flags',
+            title: 'Feature flags configured appropriately',
+            judge: manual('EventCore has no feature flags; confirm your own'),
+          },
+          {
+            id: 'deployment.resource-limits',
+            title: 'Resource limits applied',
+            judge: notYet('requests and limits on every container', 'the deploy kit'),
+          },
+          {
+            id: 'deployment.network-policies',
+            title: 'Network policies configured',
+            judge: notYet('only the ingress reaches the API; only the API reaches PostgreSQL', 'the deploy kit'),
+          },
+        ],
+      },
+      {
+        title: 'Database Setup',
+        items: [
+          {
+            id: 'database.migrations',
+            title: 'Database migrations applied and verified',
+            judge: fromChecks('database', /migrat/i),
+          },
+          {
+            id: 'database.indexes',
+            title: 'Database indexes created and optimized',
+            judge: fromChecks('database', /migrat/i),
+          },
+          { id: 'database.monitoring', title: 'Database monitoring configured', judge: fromChecks('metrics', /pool/i) },
+          { id: 'database.pool', title: 'Connection pooling tuned', judge: fromChecks('database', /pool/i) },
+          {
+            id: 'database.backup-strategy',
+            title: 'Backup strategy implemented',
+            judge: notYet('base backups + WAL archiving', '`eventcore-cli backup`'),
+          },
+          {
+            id: 'database.replicas',
+            title: 'Read replicas configured if needed',
+            judge: manual('read replicas for query load, if needed'),
+          },
+        ],
+      },
+      {
+        title: 'Infrastructure',
+        items: [
+          {
+            id: 'infrastructure.dns',
+            title: 'DNS records configured',
+            judge: manual(
+              'the public name resolves to the load balancer (checks against --url reach the service by whatever name you give)',
+            ),
+          },
+          {
+            id: 'infrastructure.load-balancer',
+            title: 'Load balancer configured',
+            judge: manual('the load balancer routes to ready replicas only (/ready)'),
+          },
+          {
+            id: 'infrastructure.certificates',
+            title: 'SSL certificates installed and valid',
+            judge: fromChecks('deployment', /certificate|tls/i, 'give an https --url to check its certificate'),
+          },
+          {
+            id: 'infrastructure.cdn',
+            title: 'CDN configured if applicable',
+            judge: manual('a CDN, if you use one, does not cache API responses'),
+          },
+          {
+            id: 'infrastructure.firewall',
+            title: 'Firewall rules applied',
+            judge: manual('only the load balancer reaches the service'),
+          },
+          {
+            id: 'infrastructure.segmentation',
+            title: 'Network segmentation implemented',
+            judge: notYet('network policies', 'the deploy kit'),
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Post-Deployment Verification',
+    groups: [
+      {
+        title: 'Functional Testing',
+        items: [
+          { id: 'functional.smoke', title: 'Smoke tests pass', judge: fromChecks('smoke', /./) },
+          {
+            id: 'functional.journeys',
+            title: 'Critical user journeys work',
+            judge: fromChecks('smoke', /register|read|rename|deactivate|core/i),
+          },
+          {
+            id: 'functional.endpoints',
+            title: 'API endpoints respond correctly',
+            judge: firstOf(fromChecks('smoke', /register|read|rename|deactivate|list|core/i), fromChecks('app', /./)),
+          },
+          { id: 'functional.authentication', title: 'Authentication works', judge: fromChecks('smoke', /^auth:/) },
+          {
+            id: 'functional.authorization',
+            title: 'Authorization enforced',
+            judge: fromChecks(
+              'smoke',
+              /^authz:/,
+              'give --url and --jwt-secret-file (or EVENTCORE_JWT_SECRET): the smoke test mints a token without the admin role',
+            ),
+          },
+          {
+            id: 'functional.errors',
+            title: 'Error handling works properly',
+            judge: fromChecks('smoke', /error|malformed|unknown route|duplicate|400|404|409/i),
+          },
+        ],
+      },
+      {
+        title: 'Performance Validation',
+        items: [
+          {
+            id: 'validation.response-times',
+            title: 'Response times within acceptable limits',
+            judge: fromChecks('smoke', /p95|performance|latency/i),
+          },
+          {
+            id: 'validation.throughput',
+            title: 'Throughput meets requirements',
+            judge: manual('run `eventcore-cli validate performance --min-rps …`'),
+          },
+          {
+            id: 'validation.resources',
+            title: 'Resource usage within limits',
+            judge: manual(
+              'run `eventcore-cli validate performance --max-memory-mb …` (reads process_resident_memory_bytes)',
+            ),
+          },
+          {
+            id: 'validation.memory-leaks',
+            title: 'Memory leaks not detected',
+            judge: manual('watch process_resident_memory_bytes over a day, or run `npm run soak`'),
+          },
+          {
+            id: 'validation.cpu',
+            title: 'CPU usage stable',
+            judge: manual('watch process_cpu_seconds_total under steady load'),
+          },
+          {
+            id: 'validation.database',
+            title: 'Database performance optimal',
+            judge: fromChecks('database', /latency|round trip/i),
+          },
+        ],
+      },
+      {
+        title: 'Monitoring Validation',
+        items: [
+          {
+            id: 'monitoring.flowing',
+            title: 'Metrics flowing to monitoring system',
+            judge: (evidence) =>
+              evidence.prometheus
+                ? fromChecks('metrics', /./)(evidence)
+                : {
+                    status: 'manual',
+                    detail: 'give --prometheus-url to check the metrics arrive in Prometheus and are fresh',
+                  },
+          },
+          {
+            id: 'monitoring.logs',
+            title: 'Logs being collected and indexed',
+            judge: manual('search your log system for the last minute of this service'),
+          },
+          {
+            id: 'monitoring.traces',
+            title: 'Traces visible in tracing system',
+            judge: notYet(
+              'spans of a smoke-test request in your tracing system',
+              'the observability kit (OpenTelemetry)',
+            ),
+          },
+          {
+            id: 'monitoring.alerts',
+            title: 'Alerts triggering appropriately',
+            judge: notYet('a test alert reaches the right receiver', 'the observability kit'),
+          },
+          {
+            id: 'monitoring.dashboards-data',
+            title: 'Dashboards showing correct data',
+            judge: notYet('dashboards show this deployment', 'the observability kit'),
+          },
+          {
+            id: 'monitoring.slo-active',
+            title: 'SLI/SLO monitoring active',
+            judge: notYet('SLO recording rules evaluate', 'the observability kit'),
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Ongoing Operations',
+    groups: [
+      {
+        title: 'Daily Checks',
+        items: [
+          { id: 'daily.health', title: 'System health green across all services', judge: fromChecks('app', /./) },
+          {
+            id: 'daily.errors',
+            title: 'Error rates within acceptable thresholds',
+            judge: manual(
+              'rate(eventcore_command_errors_total[5m]) / rate(eventcore_commands_total[5m]) below your SLO',
+            ),
+          },
+          {
+            id: 'daily.performance',
+            title: 'Performance metrics meeting SLOs',
+            judge: manual('p95 of eventcore_command_duration_seconds against your SLO'),
+          },
+          {
+            id: 'daily.resources',
+            title: 'Resource utilization not approaching limits',
+            judge: manual('eventcore_connection_pool_size / eventcore_connection_pool_max_size below 0.8'),
+          },
+          {
+            id: 'daily.logs',
+            title: 'Log analysis for new error patterns',
+            judge: manual('new error messages in the logs'),
+          },
+          { id: 'daily.security', title: 'Security alerts reviewed', judge: manual('security alerts of the day') },
+        ],
+      },
+      {
+        title: 'Weekly Checks',
+        items: [
+          {
+            id: 'weekly.backups',
+            title: 'Backup verification completed successfully',
+            judge: notYet('the week’s backups restored', '`eventcore-cli backup verify`'),
+          },
+          {
+            id: 'weekly.trends',
+            title: 'Performance trends analyzed',
+            judge: manual('compare this week’s latency and throughput with last week’s'),
+          },
+          {
+            id: 'weekly.capacity',
+            title: 'Capacity planning reviewed',
+            judge: manual('growth of events and requests against headroom'),
+          },
+          {
+            id: 'weekly.patches',
+            title: 'Security patches evaluated and applied',
+            judge: manual('`npm audit` and base image updates'),
+          },
+          { id: 'weekly.dependencies', title: 'Dependency updates reviewed', judge: manual('`npm outdated`') },
+          {
+            id: 'weekly.docs',
+            title: 'Documentation updated as needed',
+            judge: manual('runbooks and docs match the deployment'),
+          },
+        ],
+      },
+      {
+        title: 'Monthly Checks',
+        items: [
+          {
+            id: 'monthly.dr',
+            title: 'Disaster recovery procedures tested',
+            judge: notYet('a full restore into a fresh environment', '`eventcore-cli restore`'),
+          },
+          {
+            id: 'monthly.audit',
+            title: 'Security audit completed',
+            judge: manual('run `eventcore-cli audit --url … --database-url … --fail-on high` and act on its findings'),
+          },
+          {
+            id: 'monthly.benchmarks',
+            title: 'Performance benchmarks updated',
+            judge: manual('`npm run bench` and `validate performance` figures recorded'),
+          },
+          {
+            id: 'monthly.cost',
+            title: 'Cost optimization opportunities identified',
+            judge: manual('resources used vs reserved'),
+          },
+          {
+            id: 'monthly.forecast',
+            title: 'Capacity forecasting updated',
+            judge: manual('forecast from the month’s growth'),
+          },
+          { id: 'monthly.runbooks', title: 'Runbook accuracy verified', judge: manual('walk through each runbook') },
+        ],
+      },
+    ],
+  },
+]
