@@ -2,7 +2,10 @@
 import { type AddressInfo, createServer } from 'node:net'
 import { rolesSql } from '@eventcore/postgres'
 import type { ChildService } from '@eventcore/service/testing'
+import type { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { processIo } from './io.js'
+import { createProgram } from './program.js'
 import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is looked for
@@ -135,5 +138,16 @@ describe('eventcore-cli', () => {
     expect(bad.stderr).toMatch(/^error: .*app/)
     const none = await runBuiltCli(['db', 'roles'])
     expect(none.code).toBe(2)
+  })
+
+  it('has --help with an example on every command', async () => {
+    const leaves = (command: Command, path: string[]): string[][] =>
+      command.commands.length === 0 ? [path] : command.commands.flatMap((sub) => leaves(sub, [...path, sub.name()]))
+    const program = createProgram({ io: processIo(), exitCode: 0 })
+    const paths = leaves(program, [])
+    expect(paths.length).toBeGreaterThanOrEqual(18)
+    const runs = await Promise.all(paths.map((path) => runBuiltCli([...path, '--help'])))
+    const withoutExample = paths.filter((_, i) => runs[i]?.code !== 0 || !/Examples?:\n/.test(runs[i]?.stdout ?? ''))
+    expect(withoutExample).toEqual([])
   })
 })

@@ -34,7 +34,8 @@ export function deadLettersCommand(shell: Shell): Command {
   const deadLetters = withDatabaseFlags(
     new Command('dead-letters')
       .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
-      .description('Lists the events a projection version parked, with their errors; retry or drop them.'),
+      .description('Lists the events a projection version parked, with their errors; retry or drop them.')
+      .addHelpText('after', '\nExample:\n  eventcore-cli projections dead-letters users\n'),
   ).action(
     action<DatabaseFlags>(shell, async (context, args, options) =>
       onStore(context, options, async (store) => {
@@ -58,7 +59,8 @@ export function deadLettersCommand(shell: Shell): Command {
       .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
       .description(
         'Removes dead letters (all, or --event and those after it) and moves the checkpoint back to just before the earliest, so the runner applies it, and every event after it, again.',
-      ),
+      )
+      .addHelpText('after', '\nExample:\n  eventcore-cli projections dead-letters retry users --event <event-id>\n'),
   )
     .addOption(new Option('--event <id>', 'only this event (and the parked events after it, replayed anyway)'))
     .action(
@@ -84,7 +86,11 @@ export function deadLettersCommand(shell: Shell): Command {
     deadLetters
       .command('drop')
       .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
-      .description('Discards dead letters (all, or --event) for good; the projection never applies those events.'),
+      .description('Discards dead letters (all, or --event) for good; the projection never applies those events.')
+      .addHelpText(
+        'after',
+        '\nExample:\n  eventcore-cli projections dead-letters drop users --event <event-id> --yes\n',
+      ),
   )
     .addOption(new Option('--event <id>', 'only this event'))
     .addOption(new Option('--yes', 'do it (without: print what would happen, exit 2)'))

@@ -103,7 +103,12 @@ export function projectionsCommand(shell: Shell): Command {
     .description('Shows projections and moves their checkpoints (reset, rebuild, dead-letter retry and drop).')
     .addHelpText('after', HELP)
 
-  withDatabaseFlags(command.command('list').description('Lists every projection version and its checkpoint.')).action(
+  withDatabaseFlags(
+    command
+      .command('list')
+      .description('Lists every projection version and its checkpoint.')
+      .addHelpText('after', '\nExample:\n  eventcore-cli projections list --database-url "$EVENTCORE_DATABASE_URL"\n'),
+  ).action(
     action<DatabaseFlags>(shell, async (context, _args, flags) =>
       onStore(context, flags, async (store) => {
         const reports = await projectionReports(store, { now: context.io.now })
@@ -123,7 +128,8 @@ export function projectionsCommand(shell: Shell): Command {
     command
       .command('status')
       .argument('[name]', 'one projection: name, or name@version (default: all)')
-      .description('Each projection version with its lag, dead letters and last error; exit 1 when one has failed.'),
+      .description('Each projection version with its lag, dead letters and last error; exit 1 when one has failed.')
+      .addHelpText('after', '\nExample:\n  eventcore-cli projections status users --json\n'),
   ).action(
     action<TargetOptions>(shell, async (context, args, options) =>
       onStore(context, options, async (store) => {
@@ -184,6 +190,7 @@ export function projectionsCommand(shell: Shell): Command {
       .description(
         "Moves a projection version's checkpoint (default: to the start) and clears a failed state, so its runner resumes there. The read model is not cleared (see projections --help).",
       )
+      .addHelpText('after', '\nExample:\n  eventcore-cli projections reset users --to-position 1200 --yes\n')
       .addOption(
         new Option('--to-position <n>', 'resume after the event at this global position (0: the start)').argParser(
           wholeNumber,
@@ -197,7 +204,8 @@ export function projectionsCommand(shell: Shell): Command {
       .argument('<name>', 'the projection: name, or name@version (default: the active version, else the highest)')
       .description(
         'Replays a projection version from the start: reset to the start, failed state cleared, processed count from 0. For a read model whose shape changed, deploy a new projection version instead (see projections --help).',
-      ),
+      )
+      .addHelpText('after', '\nExample:\n  eventcore-cli projections rebuild users@2 --yes\n'),
     true,
   )
 
