@@ -2,6 +2,7 @@
 // the schema its readers use: JUnit against the Jenkins JUnit XSD, JSON against its published schema.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import picocolors from 'picocolors'
@@ -82,6 +83,21 @@ describe('the checklist', () => {
     const ids = report.sections.flatMap((s) => s.groups.flatMap((g) => g.items.map((item) => item.id)))
     expect(new Set(ids).size).toBe(ids.length)
     expect(report.summary.total).toBe(ids.length)
+  })
+
+  it('is the list docs/production-checklist.md shows, section by section', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../../docs/production-checklist.md'), 'utf8')
+    const listed = doc.slice(doc.indexOf('\n## ')).trim()
+    const expected = CHECKLIST.map(
+      (section) =>
+        `## ${section.title}\n\n${section.groups
+          .map(
+            (group) =>
+              `### ${group.title}\n\n${group.items.map((item) => `- ${item.title} (\`${item.id}\`)`).join('\n')}`,
+          )
+          .join('\n\n')}`,
+    ).join('\n\n')
+    expect(listed).toBe(expected)
   })
 
   it('with nothing to measure, passes nothing', () => {
