@@ -41,15 +41,14 @@ export function formatFigure({ value, unit, limit }: Figure): string {
   return limit === undefined ? `${shown}${space}${unit}` : `${shown}${space}${unit} (limit ${limit}${space}${unit})`
 }
 
+/** The colour of each status (plain text when colour is off). */
+export function statusPaint(colors: Colors): Readonly<Record<CheckStatus, (text: string) => string>> {
+  return { pass: colors.green, fail: colors.red, warn: colors.yellow, manual: colors.cyan, skip: colors.dim }
+}
+
 /** One line per check: mark, name, figure, why. */
 export function renderChecks(results: readonly CheckResult[], colors: Colors): string {
-  const paint: Readonly<Record<CheckStatus, (text: string) => string>> = {
-    pass: colors.green,
-    fail: colors.red,
-    warn: colors.yellow,
-    manual: colors.cyan,
-    skip: colors.dim,
-  }
+  const paint = statusPaint(colors)
   return results
     .map(({ name, status, detail, figure }) => {
       const measured = figure ? ` ${colors.bold(formatFigure(figure))}` : ''

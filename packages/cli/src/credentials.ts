@@ -112,3 +112,9 @@ function minting(io: CliIo, options: SigningOptions): Credentials {
     },
   }
 }
+
+/** A valid token from `credentials` (minted with the admin role when they hold a secret), if any. */
+export async function tokenOf(credentials: Credentials): Promise<string | undefined> {
+  if (credentials.kind === 'token') return credentials.token
+  return credentials.kind === 'secret' ? credentials.mint({ expired: false }) : undefined
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { CheckResult } from './checks.js'
-import type { Credentials } from './credentials.js'
+import { type Credentials, tokenOf } from './credentials.js'
 import { behindTlsProxy } from './forwarded-proto.js'
 import { type HttpResponse, httpRequest, jsonBody } from './http-client.js'
 import { percentile, roundMs } from './latency.js'
@@ -98,12 +98,7 @@ export async function smokeTest(options: SmokeOptions): Promise<CheckResult[]> {
   results.push(expectStatus('health: GET /health', await call('/health'), (s) => s === 200, 'HTTP 200'))
   results.push(expectStatus('health: GET /ready', await call('/ready'), (s) => s === 200, 'HTTP 200'))
 
-  const token =
-    credentials.kind === 'token'
-      ? credentials.token
-      : credentials.kind === 'secret'
-        ? await credentials.mint({ expired: false })
-        : undefined
+  const token = await tokenOf(credentials)
   const noToken = credentials.kind === 'none' ? credentials.why : ''
 
   results.push(

@@ -1,5 +1,5 @@
 import { create } from 'xmlbuilder2'
-import type { CheckStatus } from '../checks.js'
+import { type CheckStatus, statusPaint } from '../checks.js'
 import type { Colors } from '../output.js'
 import type { ChecklistReport } from './report.js'
 
@@ -25,13 +25,7 @@ export function summaryLine({ summary }: ChecklistReport): string {
 
 /** The checklist for a terminal: sections, groups, one line per item, then the summary. */
 export function checklistText(report: ChecklistReport, colors: Colors): string {
-  const paint: Readonly<Record<CheckStatus, (text: string) => string>> = {
-    pass: colors.green,
-    fail: colors.red,
-    warn: colors.yellow,
-    manual: colors.cyan,
-    skip: colors.dim,
-  }
+  const paint = statusPaint(colors)
   const lines: string[] = []
   for (const section of report.sections) {
     lines.push(colors.bold(section.title))

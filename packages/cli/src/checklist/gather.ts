@@ -6,7 +6,7 @@ import type { CheckResult } from '../checks.js'
 import { messageOf } from '../cli-error.js'
 import { appHealth } from '../commands/health-check.js'
 import type { ConfigOverrides } from '../config.js'
-import type { Credentials } from '../credentials.js'
+import { type Credentials, tokenOf } from '../credentials.js'
 import { openDatabase } from '../database.js'
 import { databaseHealth } from '../database-health.js'
 import { validateDeployment } from '../deployment-validation.js'
@@ -105,12 +105,7 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
     : url
       ? await gathered(() => validateMetricsEndpoint({ metricsUrl, timeoutMs }))
       : undefined
-  const token =
-    credentials.kind === 'token'
-      ? credentials.token
-      : credentials.kind === 'secret'
-        ? await credentials.mint({ expired: false })
-        : undefined
+  const token = await tokenOf(credentials)
   const urlFindings = url
     ? await gathered(() => auditUrl(url, { timeoutMs, ...(token === undefined ? {} : { token }) }))
     : undefined
