@@ -251,7 +251,7 @@ describe.runIf(databaseUrl)('database commands on PostgreSQL', () => {
     expect(after.stdout).toMatch(/server version — PostgreSQL \d+/)
   })
 
-  it('shows streams and tails the log; --follow prints appends until SIGINT, then exits 0', async () => {
+  it('shows streams and tails the log; --follow prints appends, through killed connections, until SIGINT, then exits 0', async () => {
     // Migrated by the test before, or here when run alone.
     const { store } = await postgresSchema(schema, { migrate: true })
     try {
@@ -263,8 +263,12 @@ describe.runIf(databaseUrl)('database commands on PostgreSQL', () => {
         /^stream account-1: version 2, showing 2 event\(s\) from version 1\n#1 @\d+ .* Opened /,
       )
 
+      // Its own application_name, so the test can kill the tail's connections and no one else's.
+      const applicationName = `cli_tail_${process.pid}`
+      const tailUrl = new URL(env().EVENTCORE_DATABASE_URL)
+      tailUrl.searchParams.set('application_name', applicationName)
       const child = spawn(process.execPath, [CLI_BIN, 'events', 'tail', '--follow', '--type', 'Deposited', '--json'], {
-        env: { PATH: process.env.PATH ?? '', ...env() },
+        env: { PATH: process.env.PATH ?? '', ...env(), EVENTCORE_DATABASE_URL: tailUrl.href },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       let stdout = ''
@@ -296,10 +300,19 @@ describe.runIf(databaseUrl)('database commands on PostgreSQL', () => {
         ])
         await store.append([{ streamId: 'account-2', events: [event('Deposited', { amount: 9 })] }])
         await until(() => lines().length === 3)
+        // PostgreSQL kills the tail's connections (idle or in use): it reconnects and goes on.
+        const [killed] = await store.driver.query<{ n: number }>(
+          'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1',
+          [applicationName],
+        )
+        expect(killed?.n).toBeGreaterThan(0)
+        await store.append([{ streamId: 'account-3', events: [event('Deposited', { amount: 11 })] }])
+        await until(() => lines().length === 4)
         expect(lines().map((e) => [e.type, e.data.amount])).toEqual([
           ['Deposited', 5],
           ['Deposited', 7],
           ['Deposited', 9],
+          ['Deposited', 11],
         ])
         child.kill('SIGINT')
         expect(await exited).toBe(0)
