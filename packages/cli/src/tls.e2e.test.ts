@@ -143,4 +143,53 @@ describe.runIf(available)('eventcore-cli over TLS to PostgreSQL (scratch cluster
       await tls.setHba('tls-only')
     }
   })
+
+  // Last: the server pinned to TLS 1.0-1.1 (SECLEVEL=0, which OpenSSL 3 needs for them). Node's
+  // client refuses that by default; told to allow it (NODE_OPTIONS, as an old deployment might),
+  // it connects, and the audit and the health check say what the connection really uses.
+  it('a server limited to TLS 1.1: refused by default in one line naming TLS; allowed, reported as EC-ENC-012', async () => {
+    const settings = {
+      ssl_min_protocol_version: 'TLSv1',
+      ssl_max_protocol_version: 'TLSv1.1',
+      ssl_ciphers: 'DEFAULT:@SECLEVEL=0',
+    }
+    for (const [name, value] of Object.entries(settings)) await tls.cluster.sql(`ALTER SYSTEM SET ${name} = '${value}'`)
+    await tls.cluster.reload()
+    try {
+      await untilSetting('ssl_max_protocol_version', 'TLSv1.1')
+      const env = { EVENTCORE_DATABASE_URL: verifyFull(), ...withCa() }
+      const refused = await runBuiltCli(['health-check', 'database'], env)
+      expect(refused.code).toBe(2)
+      expect(oneErrorLine(refused)).toMatch(
+        /: connecting to the database failed: TLS to PostgreSQL failed \(EPROTO\): tlsv1 alert protocol version: the server and this client share no TLS version \(this client: TLSv1\.2 to TLSv1\.3; the server: ssl_min_protocol_version and ssl_max_protocol_version\)$/,
+      )
+
+      const oldClient = { ...env, NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT:@SECLEVEL=0' }
+      const health = await runBuiltCli(['health-check', 'database', '--json'], oldClient)
+      expect(health.stderr).toBe('')
+      expect((JSON.parse(health.stdout) as HealthJson).checks.find((check) => check.name === 'TLS')).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('TLSv1.1, older than TLS 1.2'),
+      })
+      const audit = await runAudit(['--no-config'], oldClient)
+      expect(audit.stderr).toBe('')
+      expect(audit.find('EC-ENC-012')).toMatchObject({
+        severity: 'medium',
+        description: 'this connection uses TLSv1.1',
+      })
+    } finally {
+      for (const name of Object.keys(settings)) await tls.cluster.sql(`ALTER SYSTEM RESET ${name}`)
+      await tls.cluster.reload()
+    }
+  })
+
+  // A reload is asynchronous: a new connection sees the setting once the server has reread it.
+  async function untilSetting(name: string, value: string): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const [row] = await tls.cluster.sql<Record<string, string>>(`SHOW ${name}`)
+      if (row?.[name] === value) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`${name} did not become ${value}`)
+  }
 })
