@@ -44,12 +44,19 @@ describe('health-check database verdicts', () => {
     expect(ahead).toMatchObject({ status: 'fail', detail: expect.stringContaining("ahead of this binary's 4") })
   })
 
-  it('warns of plaintext over the network, not to this host, and skips TLS and the pool on PGlite', () => {
+  it('warns of plaintext over the network (not to this host) and of TLS older than 1.2, and skips TLS and the pool on PGlite', () => {
     const plain = { inUse: false, version: null }
     expect(check(judge(facts({ tls: plain })), 'TLS')?.status).toBe('warn')
     expect(check(judge(facts({ tls: plain, location: 'postgres://app@127.0.0.1:5432/app' })), 'TLS')?.status).toBe(
       'pass',
     )
+    expect(check(judge(facts({ tls: { inUse: true, version: 'TLSv1.1' } })), 'TLS')).toEqual({
+      name: 'TLS',
+      status: 'warn',
+      detail:
+        "in use on this connection, but TLSv1.1, older than TLS 1.2: set ssl_min_protocol_version = 'TLSv1.2' on the server",
+    })
+    expect(check(judge(facts({ tls: { inUse: true, version: 'TLSv1.2' } })), 'TLS')?.status).toBe('pass')
     const lite = judge(facts({ kind: 'pglite', tls: 'not-applicable', pool: undefined }))
     expect(check(lite, 'TLS')?.status).toBe('skip')
     expect(check(lite, 'pool settings')?.status).toBe('skip')

@@ -222,9 +222,18 @@ function poolCheck({ kind, pool }: DatabaseFacts, poolGiven: boolean): CheckResu
   return { name, status: 'pass', detail: `${settings}; server max_connections ${pool.serverMaxConnections}` }
 }
 
+// SSL 3 and TLS 1.0/1.1: deprecated (RFC 8996), as the audit's EC-ENC-012 says.
+const OLD_TLS = /^(SSLv|TLSv1(\.[01])?$)/
+
 function tlsCheck({ tls, location }: DatabaseFacts): CheckResult {
   const name = 'TLS'
   if (tls === 'not-applicable') return { name, status: 'skip', detail: 'not applicable: PGlite runs in this process' }
+  if (tls.inUse && tls.version !== null && OLD_TLS.test(tls.version))
+    return {
+      name,
+      status: 'warn',
+      detail: `in use on this connection, but ${tls.version}, older than TLS 1.2: set ssl_min_protocol_version = 'TLSv1.2' on the server`,
+    }
   if (tls.inUse)
     return { name, status: 'pass', detail: `in use on this connection (${tls.version ?? 'version unknown'})` }
   if (isLocalHost(location)) return { name, status: 'pass', detail: 'not in use; the server is on this host' }

@@ -3,7 +3,7 @@
 // disturbing anyone else; dropped at the end even when the test fails or the process dies.
 import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import pg from 'pg'
@@ -22,7 +22,7 @@ export interface ScratchCluster {
   readonly configDir: string
   /** A `postgres://` URL for `database` (default `postgres`), with `application_name` when given. */
   url(options?: { database?: string; applicationName?: string }): string
-  /** Runs one statement as the superuser on a connection of its own. */
+  /** Runs one statement as the superuser on a connection of its own, over the Unix socket (pg_hba `local`). */
   sql<Row = Record<string, unknown>>(text: string, values?: unknown[], database?: string): Promise<Row[]>
   /** Ends every backend connected to `database` except the caller's; returns how many. */
   terminateBackends(options?: { database?: string; applicationName?: string }): Promise<number>
@@ -112,8 +112,17 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
   }
   const url: ScratchCluster['url'] = ({ database = 'postgres', applicationName } = {}) =>
     `postgres://postgres@127.0.0.1:${port}/${database}${applicationName ? `?application_name=${encodeURIComponent(applicationName)}` : ''}`
-  const sql: ScratchCluster['sql'] = async (text, values, database) => {
-    const client = new pg.Client({ connectionString: url({ database, applicationName: 'eventcore_scratch_admin' }) })
+  // Over the Unix socket, which every pg_hba.conf a test writes keeps on trust: a test may make TCP
+  // take TLS only, or refuse it, and still reach the server as the superuser.
+  const socketDir = unixSocketDir(configDir)
+  const sql: ScratchCluster['sql'] = async (text, values, database = 'postgres') => {
+    const client = new pg.Client({
+      host: socketDir,
+      port,
+      user: 'postgres',
+      database,
+      application_name: 'eventcore_scratch_admin',
+    })
     client.on('error', () => {})
     await client.connect()
     try {
@@ -157,6 +166,14 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
     throw error
   }
   return cluster
+}
+
+// Where pg_createcluster put the server's socket (Debian: /var/run/postgresql).
+function unixSocketDir(configDir: string): string {
+  const conf = readFileSync(`${configDir}/postgresql.conf`, 'utf8')
+  const dir = /^\s*unix_socket_directories\s*=\s*'([^',]+)/m.exec(conf)?.[1]?.trim()
+  if (!dir) throw new Error(`no unix_socket_directories in ${configDir}/postgresql.conf`)
+  return dir
 }
 
 function installedVersion(): string | undefined {

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION } from 'node:tls'
 import { StoreUnavailableError, ValidationError } from '@eventcore/core'
 import { describe, expect, it } from 'vitest'
 import { isConnectionError, storeError } from './store-errors.js'
@@ -37,5 +38,28 @@ describe('storeError', () => {
     expect(storeError('readStream', dropped)).toMatchObject({ kind: 'store-unavailable', transient: true })
     expect(isConnectionError(dropped)).toBe(true)
     expect(isConnectionError(pgError('40001'))).toBe(false)
+  })
+
+  it('calls a TLS version the server refuses a TLS failure, with OpenSSL’s reason and the versions to compare', () => {
+    const refused = Object.assign(
+      new Error(
+        'write EPROTO 80EC4F7E787F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 70\n',
+      ),
+      { code: 'EPROTO', errno: -71, syscall: 'write' },
+    )
+    const error = storeError('connect', refused)
+    expect(error).toMatchObject({ kind: 'store-unavailable', transient: false })
+    expect(error.message).toBe(
+      `connect failed: TLS to PostgreSQL failed (EPROTO): tlsv1 alert protocol version: the server and this client share no TLS version (this client: ${DEFAULT_MIN_VERSION} to ${DEFAULT_MAX_VERSION}; the server: ssl_min_protocol_version and ssl_max_protocol_version)`,
+    )
+  })
+
+  it('keeps a certificate failure’s own message, naming what to check', () => {
+    const unsigned = Object.assign(new Error('unable to verify the first certificate'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    })
+    expect(storeError('connect', unsigned).message).toBe(
+      'connect failed: TLS to PostgreSQL failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE): unable to verify the first certificate; check the CA certificate, the client certificate and sslmode',
+    )
   })
 })

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION } from 'node:tls'
 import { StoreUnavailableError, ValidationError } from '@eventcore/core'
 
 // SQLSTATEs a retry can get past: serialization failures and deadlocks (40001, 40P01), a lock not
@@ -65,7 +66,7 @@ export function storeError(operation: string, error: unknown): StoreUnavailableE
   const detail = error instanceof Error ? error.message : String(error)
   if (isTlsError(error))
     return new StoreUnavailableError(
-      `${operation} failed: TLS to PostgreSQL failed${code ? ` (${code})` : ''}: ${detail}; check the CA certificate, the client certificate and sslmode`,
+      `${operation} failed: TLS to PostgreSQL failed${code ? ` (${code})` : ''}: ${tlsDetail(detail)}`,
       { transient: false, cause: error },
     )
   return new StoreUnavailableError(`${operation} failed${code ? ` (${code})` : ''}: ${detail}`, {
@@ -90,12 +91,26 @@ export async function withStoreErrors<T>(operation: string, work: () => Promise<
 }
 
 // Node's certificate checks (codes like SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED,
-// ERR_TLS_CERT_ALTNAME_INVALID), OpenSSL's (ERR_SSL_…) and pg's own word that the server has no TLS.
+// ERR_TLS_CERT_ALTNAME_INVALID), OpenSSL's (ERR_SSL_…, or an EPROTO carrying an OpenSSL report such
+// as a TLS version the server refuses) and pg's own word that the server has no TLS.
 // None is transient: the configuration must change.
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_|SELF_SIGNED_)/
-const TLS_MESSAGES = /does not support SSL connections|error establishing an SSL connection/
+const TLS_MESSAGES = /does not support SSL connections|error establishing an SSL connection|SSL routines:/
+// OpenSSL's own report, as Node passes it on (e.g. `write EPROTO 80EC…:error:0A00042E:SSL
+// routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/…:1601:SSL alert number 70`):
+// its reason is the part a person needs; the rest is addresses and source lines.
+const OPENSSL_REASON = /SSL routines:[^:]*:([^:]+)/
 
-/** True when a connection failed on TLS: a certificate refused, or TLS not offered. */
+// What went wrong and what to look at: for a TLS version neither side shares, the versions this
+// client offers (Node's defaults, which --tls-min-v1.x can change) and the server settings to compare.
+function tlsDetail(message: string): string {
+  const reason = OPENSSL_REASON.exec(message)?.[1]?.trim()
+  if (reason !== undefined && /protocol version/.test(reason))
+    return `${reason}: the server and this client share no TLS version (this client: ${DEFAULT_MIN_VERSION} to ${DEFAULT_MAX_VERSION}; the server: ssl_min_protocol_version and ssl_max_protocol_version)`
+  return `${reason ?? message}; check the CA certificate, the client certificate and sslmode`
+}
+
+/** True when a connection failed on TLS: a certificate refused, no TLS version in common, or TLS not offered. */
 export function isTlsError(error: unknown): boolean {
   const code = codeOf(error)
   if (code !== undefined && TLS_CODES.test(code)) return true

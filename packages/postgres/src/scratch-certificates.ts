@@ -1,5 +1,6 @@
-// Test support (not built): a throwaway certificate authority and a server certificate it signs,
-// made with the openssl command, for TLS tests against a scratch cluster.
+// Test support (exported only through `@eventcore/postgres/testing`): a throwaway certificate
+// authority and a server certificate it signs, made with the openssl command, for TLS tests
+// against a scratch cluster.
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -9,14 +10,21 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 
 /** PEM texts: a CA, a server certificate it signed for `hosts`, and that certificate's key. */
-export interface TestCertificates {
+export interface ScratchCertificates {
   readonly ca: string
   readonly serverCert: string
   readonly serverKey: string
 }
 
-/** Makes a CA and a server certificate for the DNS names and IP addresses in `hosts` (subjectAltName). */
-export async function makeCertificates({ hosts }: { hosts: readonly string[] }): Promise<TestCertificates> {
+/**
+ * Makes a CA and a server certificate it signs for the DNS names and IP addresses in `hosts`
+ * (subjectAltName; the first is also the common name), RSA 2048, valid for two days. Needs the
+ * `openssl` command; nothing is left on disk.
+ *
+ * @example
+ * const { ca, serverCert, serverKey } = await makeCertificates({ hosts: ['localhost', '127.0.0.1'] })
+ */
+export async function makeCertificates({ hosts }: { hosts: readonly string[] }): Promise<ScratchCertificates> {
   const dir = await mkdtemp(join(tmpdir(), 'eventcore-tls-'))
   const file = (name: string) => join(dir, name)
   const altNames = hosts.map((h) => (/^[\d.]+$/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',')
