@@ -1,8 +1,10 @@
 // Test support (not built): the built `eventcore-cli` run as users run it, and the reference users
 // service (its built main script, run as a child process, never imported) to point it at.
 import { execFile } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ChildService, spawnService } from '@eventcore/service/testing'
 
@@ -23,8 +25,15 @@ export interface CliRun {
 }
 
 /**
- * Runs the built CLI with `args` and only `env` (plus `PATH`), so a developer's own `EVENTCORE_*`
- * variables cannot leak in; stdout and stderr are pipes, not a terminal.
+ * An empty working directory for CLI runs: a checkout where `npm start` ran has `./data` with a
+ * development secret, which the CLI would (rightly) use.
+ */
+const CLI_CWD = mkdtempSync(join(tmpdir(), 'eventcore-cli-cwd-'))
+
+/**
+ * Runs the built CLI with `args` and only `env` (plus `PATH`), in an empty working directory, so a
+ * developer's own `EVENTCORE_*` variables and `./data` cannot leak in; stdout and stderr are pipes,
+ * not a terminal.
  */
 export function runBuiltCli(
   args: readonly string[],
@@ -35,7 +44,7 @@ export function runBuiltCli(
     execFile(
       process.execPath,
       [CLI_BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: CLI_CWD, env: { PATH: process.env.PATH ?? '', ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
         resolve({ code, stdout, stderr })
