@@ -1,5 +1,7 @@
 // The program itself, run as the built binary: help, usage errors, exit codes, --json, colour.
+import { readFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
+import { join } from 'node:path'
 import { rolesSql } from '@eventcore/postgres'
 import type { ChildService } from '@eventcore/service/testing'
 import type { Command } from 'commander'
@@ -7,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { processIo } from './io.js'
 import { createProgram } from './program.js'
 import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
+import { CLI_VERSION } from './version.js'
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is looked for
 const ANSI = /\u001b\[/
@@ -149,5 +152,13 @@ describe('eventcore-cli', () => {
     const runs = await Promise.all(paths.map((path) => runBuiltCli([...path, '--help'])))
     const withoutExample = paths.filter((_, i) => runs[i]?.code !== 0 || !/Examples?:\n/.test(runs[i]?.stdout ?? ''))
     expect(withoutExample).toEqual([])
+  })
+
+  it('reports its package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as {
+      version: string
+    }
+    expect(CLI_VERSION).toBe(version)
+    expect((await runBuiltCli(['--version'])).stdout).toBe(`${version}\n`)
   })
 })

@@ -11,9 +11,7 @@ import { testCommand } from './commands/test.js'
 import { tokenCommand } from './commands/token.js'
 import { validateCommand } from './commands/validate.js'
 import { DEFAULT_TIMEOUT_MS, positiveInteger, type Shell } from './shell.js'
-
-/** The version printed by `--version`: this package's. */
-export const CLI_VERSION = '0.1.0'
+import { CLI_VERSION } from './version.js'
 
 const EXIT_CODES_HELP = `
 Exit codes:

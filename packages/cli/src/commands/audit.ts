@@ -10,8 +10,8 @@ import { loadCliConfig } from '../config.js'
 import { openDatabase } from '../database.js'
 import { EXIT } from '../exit-code.js'
 import { parseBaseUrl } from '../http-client.js'
-import { CLI_VERSION } from '../program.js'
 import { action, positiveInteger, type Shell } from '../shell.js'
+import { CLI_VERSION } from '../version.js'
 
 /** `--format` values. */
 type AuditFormat = 'text' | 'json' | 'sarif'
