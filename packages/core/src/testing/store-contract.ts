@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { RecordedEvent } from '../event.js'
 import { uuidv7 } from '../event-id.js'
 import type { EventStore } from '../event-store.js'
@@ -37,8 +37,10 @@ export function describeStoreContract(
     opened.push(store)
     return store
   }
-  afterAll(async () => {
-    await Promise.all(opened.map((s) => s.close()))
+  // Each test's stores close when it ends: a PostgreSQL store holds pooled connections, and a file
+  // of contract tests keeping them all to its end runs a server out of connections.
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()))
   })
 
   describe(`${name} honours the EventStore contract`, () => {
