@@ -3,7 +3,7 @@
 // disturbing anyone else; dropped at the end even when the test fails or the process dies.
 import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import pg from 'pg'
@@ -89,6 +89,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
     try {
       execFileSync('pg_dropcluster', ['--stop', version, name], { stdio: 'ignore' })
     } catch {}
+    rmSync(configDir, { recursive: true, force: true })
   }
   process.once('exit', dropSync)
   // pg_ctl itself rather than pg_ctlcluster, whose start polls in half-second steps and then waits
@@ -157,6 +158,8 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
       dropped = true
       process.off('exit', dropSync)
       await run('pg_dropcluster', ['--stop', version, name]).catch(() => {})
+      // pg_dropcluster leaves files it did not write (a test's certificates) and so the folder.
+      rmSync(configDir, { recursive: true, force: true })
     },
   }
   try {
@@ -196,6 +199,11 @@ async function dropOrphans(version: string): Promise<void> {
     const pid = Number(/^eventcore_scratch_(\d+)_/.exec(cluster.name)?.[1])
     if (cluster.version !== version || !pid || isProcessAlive(pid)) continue
     await run('pg_dropcluster', ['--stop', version, cluster.name]).catch(() => {})
+  }
+  // What pg_dropcluster left of them (files it did not write keep their folder).
+  for (const name of readdirSync(`/etc/postgresql/${version}`)) {
+    const pid = Number(/^eventcore_scratch_(\d+)_/.exec(name)?.[1])
+    if (pid && !isProcessAlive(pid)) rmSync(`/etc/postgresql/${version}/${name}`, { recursive: true, force: true })
   }
 }
 
