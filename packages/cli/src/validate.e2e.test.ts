@@ -63,11 +63,13 @@ describe('eventcore-cli validate', () => {
       expect(run.stdout).toMatch(
         /^✅ load \d+ requests — \d+ requests in 2\.\d s over 4 connections .*: 200×\d+, 201×\d+$/m,
       )
-      expect(run.stdout).toMatch(/^✅ latency p95 [\d.]+ ms \(limit 2000 ms\) — within the target$/m)
+      expect(run.stdout).toMatch(
+        /^✅ latency p95 [\d.]+ ms \(limit 2000 ms\) — within the target \(--p95-ms; over \d+ 2xx answers\)$/m,
+      )
       expect(run.stdout).toMatch(/^✅ throughput \(2xx per second\) [\d.]+ req\/s \(limit 5 req\/s\)/m)
       expect(run.stdout).toMatch(/^✅ error rate 0% \(limit 1%\)/m)
       expect(run.stdout).toMatch(/^✅ peak resident memory [\d.]+ MB \(limit 8192 MB\)/m)
-      expect(run.stdout).toMatch(/^⏭️ {2}latency p99 [\d.]+ ms — reported, not judged$/m)
+      expect(run.stdout).toMatch(/^⏭️ {2}latency p99 [\d.]+ ms — reported, not judged \(over \d+ 2xx answers\)$/m)
     })
 
     it('fails impossible targets with exit 1, printing what was measured', async () => {
@@ -81,6 +83,42 @@ describe('eventcore-cli validate', () => {
         'peak resident memory': 'fail',
         'error rate': 'skip',
       })
+    })
+
+    it('judges latency on 2xx answers only, and blames the rate limit when it stopped the load', async () => {
+      const limited = await startUsersService({ EVENTCORE_RATE_LIMIT_MAX: '50' })
+      try {
+        const run = await runBuiltCli([
+          'validate',
+          'performance',
+          '--url',
+          limited.url,
+          '--jwt-secret-file',
+          secret,
+          '--duration',
+          '2',
+          '--connections',
+          '2',
+          '--p95-ms',
+          '2000',
+          '--max-error-rate',
+          '0.01',
+          '--json',
+        ])
+        expect(run.code).toBe(1)
+        const report = JSON.parse(run.stdout) as Report
+        const check = (name: string) => report.checks.find((c) => c.name === name)
+        // At most 50 requests got through (the seeding took some): the percentiles count only those.
+        const served = Number(/over (\d+) 2xx answers/.exec(check('latency p95')?.detail ?? '')?.[1])
+        expect(served).toBeGreaterThan(0)
+        expect(served).toBeLessThanOrEqual(50)
+        expect(check('error rate')).toMatchObject({
+          status: 'fail',
+          detail: expect.stringMatching(/answers were 429: the service's rate limit/),
+        })
+      } finally {
+        await limited.kill()
+      }
     })
 
     it('refuses to run without a token: exit 2, one line', async () => {
