@@ -1,11 +1,11 @@
-// `audit --url https://…`: HSTS is judged on a real TLS answer (a self-signed certificate the CLI
-// is told to trust through NODE_EXTRA_CA_CERTS, never by switching verification off).
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// `audit --url https://…`: HSTS is judged on a real TLS answer (a certificate of a throwaway CA the
+// CLI is told to trust through NODE_EXTRA_CA_CERTS, never by switching verification off).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { makeCertificates } from '@eventcore/postgres/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAudit } from './test-audit.js'
 
@@ -18,31 +18,13 @@ const GOOD_HEADERS = {
 
 describe('eventcore-cli audit of an https URL', () => {
   let dir: string
-  let tls: { key: Buffer; cert: Buffer }
-  beforeAll(() => {
+  let tls: { key: string; cert: string }
+  beforeAll(async () => {
+    // A throwaway CA and a certificate it signed for 127.0.0.1; the CLI trusts the CA's file.
+    const certificates = await makeCertificates({ hosts: ['127.0.0.1'] })
+    tls = { key: certificates.serverKey, cert: certificates.serverCert }
     dir = mkdtempSync(join(tmpdir(), 'eventcore-audit-tls-'))
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    )
-    tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }
+    writeFileSync(join(dir, 'ca.pem'), certificates.ca)
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -66,7 +48,7 @@ describe('eventcore-cli audit of an https URL', () => {
       await new Promise((resolve) => server.close(resolve))
     }
   }
-  const audit = (url: string) => runAudit(['--no-config', '--url', url], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') })
+  const audit = (url: string) => runAudit(['--no-config', '--url', url], { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') })
 
   it('reports an https answer without Strict-Transport-Security', async () => {
     await serve(undefined, async (url) => {
