@@ -1,19 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { EventStore } from '@eventcore/core'
 import {
   describeIdempotencyStoreContract,
   describeProjectionContract,
   describeStoreContract,
-  type ProjectionFixture,
 } from '@eventcore/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openPostgresStore } from './postgres-store.js'
 import { rolesSql } from './roles-sql.js'
-import type { SqlConnection } from './sql-driver.js'
 import { createSqlIdempotencyStore } from './sql-idempotency.js'
-import { createSqlProjectionStore } from './sql-projections.js'
 import { databaseUrl, uniqueSchema } from './test-database.js'
+import { depositTotalsFixture } from './test-projection-fixture.js'
 import { roleDatabase } from './test-roles.js'
 
 // EventCore's two roles in a database of this file's own: the migrator migrates each schema, and
@@ -39,34 +36,8 @@ describe.runIf(databaseUrl)('the application role', () => {
     afterAll(() => db.closeOpened())
     describeProjectionContract('PostgreSQL projections as the application role', async () => {
       const schema = await db.migratedSchema()
-      const table = `"${schema}".deposit_totals`
-      await (await db.openAsMigrator(schema)).driver.query(
-        `CREATE TABLE ${table} (version integer, stream_id text, total bigint NOT NULL, PRIMARY KEY (version, stream_id))`,
-      )
-      const store = await db.openAsApp(schema)
-      const fixture: ProjectionFixture<SqlConnection> = {
-        store: store as EventStore,
-        projections: createSqlProjectionStore(store),
-        model: {
-          handle: async (event, { tx, version }) => {
-            await tx.query(
-              `INSERT INTO ${table} AS t (version, stream_id, total) VALUES ($1, $2, $3)
-             ON CONFLICT (version, stream_id) DO UPDATE SET total = t.total + excluded.total`,
-              [version, event.streamId, (event.data as { amount: number }).amount],
-            )
-          },
-          totals: async (version) =>
-            new Map(
-              (
-                await store.driver.query<{ stream_id: string; total: string }>(
-                  `SELECT stream_id, total FROM ${table} WHERE version = $1`,
-                  [version],
-                )
-              ).map((r) => [r.stream_id, Number(r.total)]),
-            ),
-        },
-      }
-      return fixture
+      // The read model's table is the migrator's to create; the app role only writes to it.
+      return depositTotalsFixture(await db.openAsApp(schema), (await db.openAsMigrator(schema)).driver)
     })
   })
 
