@@ -118,7 +118,13 @@ describe('eventcore-cli', () => {
 
     const tooLong = await runBuiltCli(['token', 'create', '--sub', 'x', '--role', 'user', '--ttl', '999999'], env)
     expect(tooLong.code).toBe(2)
-    expect(tooLong.stderr).toMatch(/^error: --ttl 999999 is above the maximum token age/)
+    expect(tooLong.stderr).toMatch(/^error: --ttl 999999 exceeds the maximum token age/)
+    const publicKeys = await runBuiltCli(['token', 'create', '--sub', 'x', '--role', 'user'], {
+      EVENTCORE_JWT_JWKS_URL: 'https://issuer.example/.well-known/jwks.json',
+      EVENTCORE_DATA_DIR: 'memory://',
+    })
+    expect(publicKeys.code).toBe(2)
+    expect(publicKeys.stderr).toMatch(/^error: the service verifies tokens with public keys/)
     const noRole = await runBuiltCli(['token', 'create', '--sub', 'x'], env)
     expect(noRole.code).toBe(2)
     expect(noRole.stdout).toBe('')

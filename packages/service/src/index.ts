@@ -47,4 +47,11 @@ export { type OpenedStore, type OpenStoreOptions, openStore } from './open-store
 export { runService, runServiceMigrations } from './run-service.js'
 export type { DevToken, ServiceDefinition, ServiceProjection, ServiceRouteOptions } from './service-definition.js'
 export { migrateService, type RunningService, type StartOptions, startService } from './start-service.js'
-export { type MintTokenInput, mintToken, runTokenCli, type TokenCliOptions } from './token.js'
+export {
+  type MintTokenInput,
+  mintToken,
+  runTokenCli,
+  type SignedToken,
+  signConfiguredToken,
+  type TokenCliOptions,
+} from './token.js'

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { SignJWT } from 'jose'
-import { loadConfig, MEMORY_DATA_DIR, type RawEnv } from './config/index.js'
+import { type Config, loadConfig, MEMORY_DATA_DIR, type RawEnv } from './config/index.js'
 
 /** What {@link mintToken} signs. */
 export interface MintTokenInput {
@@ -42,6 +42,62 @@ export async function mintToken(input: MintTokenInput): Promise<string> {
   if (issuer !== undefined) token.setIssuer(issuer)
   if (audience !== undefined) token.setAudience(audience)
   return token.sign(new TextEncoder().encode(secret))
+}
+
+/** What {@link signConfiguredToken} answers: the token and its lifetime, or why none can be made. */
+export type SignedToken =
+  | { readonly ok: true; readonly token: string; readonly ttlSeconds: number }
+  | { readonly ok: false; readonly problem: string }
+
+/**
+ * A token the service configured by `config` accepts: signed with its HS256 secret, with its
+ * issuer and audience, living `ttlSeconds` (default and most: the maximum token age). No token
+ * when the service verifies with public keys, when its generated secret lives only in memory, or
+ * when `ttlSeconds` is above the maximum: `problem` says why, as one line.
+ *
+ * @example
+ * const signed = await signConfiguredToken(config, { sub: 'ada', roles: ['admin'], now: new Date() })
+ * if (signed.ok) console.log(signed.token)
+ */
+export async function signConfiguredToken(
+  config: Config,
+  request: {
+    readonly sub: string
+    readonly roles: readonly string[]
+    readonly ttlSeconds?: number
+    readonly now: Date
+  },
+): Promise<SignedToken> {
+  const { secret, issuer, audience, maxTokenAgeSeconds = 3600 } = config.auth.options
+  if (secret === undefined) {
+    return {
+      ok: false,
+      problem: 'the service verifies tokens with public keys (JWKS or PEM); sign them with the private key instead',
+    }
+  }
+  if (config.auth.generatedSecret && config.dataDir === MEMORY_DATA_DIR) {
+    return {
+      ok: false,
+      problem: `the generated secret of EVENTCORE_DATA_DIR=${MEMORY_DATA_DIR} is not shared; set EVENTCORE_JWT_SECRET`,
+    }
+  }
+  const ttlSeconds = request.ttlSeconds ?? maxTokenAgeSeconds
+  if (ttlSeconds > maxTokenAgeSeconds) {
+    return {
+      ok: false,
+      problem: `--ttl ${ttlSeconds} exceeds the maximum token age of ${maxTokenAgeSeconds} s (EVENTCORE_JWT_MAX_AGE_SECONDS)`,
+    }
+  }
+  const token = await mintToken({
+    secret,
+    sub: request.sub,
+    roles: request.roles,
+    ttlSeconds,
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(audience === undefined ? {} : { audience }),
+    now: request.now,
+  })
+  return { ok: true, token, ttlSeconds }
 }
 
 /**
@@ -131,30 +187,15 @@ export async function runTokenCli(argv: readonly string[], options: TokenCliOpti
 
   const loaded = loadConfig(env)
   if (!loaded.ok) return fail(`the configuration has problems: ${loaded.problems.join('; ')}`)
-  const { config, warnings } = loaded
-  const { secret, issuer, audience, maxTokenAgeSeconds = 3600 } = config.auth.options
-  if (secret === undefined) {
-    return fail('the service verifies tokens with public keys (JWKS or PEM); sign them with the private key instead')
-  }
-  if (config.auth.generatedSecret && config.dataDir === MEMORY_DATA_DIR) {
-    return fail(`the generated secret of EVENTCORE_DATA_DIR=${MEMORY_DATA_DIR} is not shared; set EVENTCORE_JWT_SECRET`)
-  }
-  const ttlSeconds = given.ttl ?? maxTokenAgeSeconds
-  if (ttlSeconds > maxTokenAgeSeconds) {
-    return fail(
-      `--ttl ${ttlSeconds} exceeds the maximum token age of ${maxTokenAgeSeconds} s (EVENTCORE_JWT_MAX_AGE_SECONDS)`,
-    )
-  }
-  for (const warning of warnings) stderr(`warning: ${warning}\n`)
-  const token = await mintToken({
-    secret,
+  const signed = await signConfiguredToken(loaded.config, {
     sub: given.sub,
     roles,
-    ttlSeconds,
-    ...(issuer === undefined ? {} : { issuer }),
-    ...(audience === undefined ? {} : { audience }),
+    ...(given.ttl === undefined ? {} : { ttlSeconds: given.ttl }),
     now: now(),
   })
+  if (!signed.ok) return fail(signed.problem)
+  for (const warning of loaded.warnings) stderr(`warning: ${warning}\n`)
+  const { token } = signed
   stdout(`${token}\n`)
   return 0
 }

@@ -1,4 +1,4 @@
-import { MEMORY_DATA_DIR, mintToken } from '@eventcore/service'
+import { signConfiguredToken } from '@eventcore/service'
 import { Command } from 'commander'
 import { loadCliConfig } from '../config.js'
 import { EXIT } from '../exit-code.js'
@@ -28,31 +28,14 @@ export function tokenCommand(shell: Shell): Command {
       action<TokenCreateOptions>(shell, async ({ io }, _args, options) => {
         const roles = options.role ?? []
         if (roles.length === 0) throw usage('give at least one --role')
-        const config = loadCliConfig(io)
-        const { secret, issuer, audience, maxTokenAgeSeconds = 3600 } = config.auth.options
-        if (secret === undefined) {
-          throw usage('tokens can be made only with an HS256 secret; this service verifies with a public key or JWKS')
-        }
-        if (config.auth.generatedSecret && config.dataDir === MEMORY_DATA_DIR) {
-          throw usage(
-            `the generated secret of EVENTCORE_DATA_DIR=${MEMORY_DATA_DIR} is not shared; set EVENTCORE_JWT_SECRET`,
-          )
-        }
-        const ttlSeconds = options.ttl ?? maxTokenAgeSeconds
-        if (ttlSeconds > maxTokenAgeSeconds) {
-          throw usage(
-            `--ttl ${ttlSeconds} is above the maximum token age of ${maxTokenAgeSeconds} s (EVENTCORE_JWT_MAX_AGE_SECONDS)`,
-          )
-        }
-        const token = await mintToken({
-          secret,
+        const signed = await signConfiguredToken(loadCliConfig(io), {
           sub: options.sub,
           roles,
-          ttlSeconds,
-          ...(issuer === undefined ? {} : { issuer }),
-          ...(audience === undefined ? {} : { audience }),
+          ...(options.ttl === undefined ? {} : { ttlSeconds: options.ttl }),
           now: io.now(),
         })
+        if (!signed.ok) throw usage(signed.problem)
+        const { token, ttlSeconds } = signed
         const expiresAt = new Date(io.now().getTime() + ttlSeconds * 1000).toISOString()
         return { exitCode: EXIT.ok, json: { token, sub: options.sub, roles, expiresAt }, text: `${token}\n` }
       }),
