@@ -8,6 +8,7 @@ export default defineConfig({
       'bench/src/**/*.test.ts',
       'docs/examples/**/*.test.ts',
       'test/**/*.test.ts',
+      'deploy/test/**/*.test.ts',
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,

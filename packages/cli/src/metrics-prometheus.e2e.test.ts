@@ -2,15 +2,19 @@
 // binary) scraping the real users service and a server missing metrics. Skipped, saying so, where
 // the binary is absent; in CI (.ci/run sets EVENTCORE_TEST_REQUIRE_PROMETHEUS, or CI=true) an absent
 // binary fails instead.
-import type { ChildService } from '@eventcore/service/testing'
+import {
+  binariesRequired,
+  type ChildService,
+  hasPrometheus,
+  startPrometheus,
+  type TestPrometheus,
+} from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBuiltCli, startUsersService } from './test-cli.js'
-import { hasPrometheus, startPrometheus, type TestPrometheus } from './test-prometheus.js'
 import { metricsServer, PARTIAL_EXPOSITION, type TestServer } from './test-servers.js'
 
 const available = hasPrometheus()
-const required =
-  process.env.EVENTCORE_TEST_REQUIRE_PROMETHEUS === '1' || process.env.CI === 'true' || process.env.CI === '1'
+const required = binariesRequired()
 if (!available && !required) {
   console.warn('skipping the Prometheus tests: no prometheus binary on the PATH (apt-get install -y prometheus)')
 }
@@ -23,7 +27,7 @@ describe.skipIf(!available && !required)('eventcore-cli validate metrics --prome
     if (!available) throw new Error('CI needs the prometheus binary: apt-get install -y prometheus (see .ci/run)')
     service = await startUsersService()
     partial = await metricsServer(PARTIAL_EXPOSITION)
-    prometheus = await startPrometheus({ eventcore: service.url, partial: partial.url })
+    prometheus = await startPrometheus({ targets: { eventcore: service.url, partial: partial.url } })
     await prometheus.scraped(['eventcore', 'partial'])
   }, 60_000)
   afterAll(async () => {

@@ -2,8 +2,6 @@
 // service (its built main script, run as a child process, never imported) to point it at.
 import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ChildService, spawnService } from '@eventcore/service/testing'
@@ -63,10 +61,4 @@ export function startUsersService(env: Readonly<Record<string, string>> = {}): P
 }
 
 /** A TCP port free a moment ago on 127.0.0.1 (bound, then closed). */
-export async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
+export { freePort } from '@eventcore/service/testing'

@@ -19,3 +19,14 @@ export {
   runToExit,
   spawnService,
 } from './testing/child-service.js'
+export {
+  binariesRequired,
+  freePort,
+  hasBinary,
+  hasPrometheus,
+  type PrometheusAlert,
+  type PrometheusOptions,
+  type PrometheusSample,
+  startPrometheus,
+  type TestPrometheus,
+} from './testing/prometheus.js'
