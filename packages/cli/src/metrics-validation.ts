@@ -1,8 +1,8 @@
 import type { CheckResult } from './checks.js'
-import { CliError } from './cli-error.js'
 import { metricFamilies } from './exposition.js'
-import { httpRequest, jsonBody } from './http-client.js'
+import { httpRequest } from './http-client.js'
 import { roundMs } from './latency.js'
+import { prometheusApi } from './prometheus-api.js'
 
 /** A metric family a production service must export, and who asks for it. */
 export interface RequiredMetric {
@@ -80,24 +80,6 @@ export async function validateMetricsEndpoint(options: {
       ? { name, status: 'fail', detail: `missing from ${metricsUrl} (${group}; ${source})` }
       : { name, status: 'pass', detail: `${type} (${group}; ${source})` }
   })
-}
-
-interface PrometheusAnswer {
-  readonly status?: string
-  readonly error?: string
-  readonly data?: unknown
-}
-
-async function prometheusApi(prometheusUrl: string, path: string, timeoutMs: number): Promise<PrometheusAnswer> {
-  const response = await httpRequest(`${prometheusUrl}${path}`, { timeoutMs })
-  const body = jsonBody(response) as PrometheusAnswer | undefined
-  if (response.status !== 200 || body?.status !== 'success') {
-    throw new CliError(
-      'connection',
-      `${prometheusUrl}${path.split('?')[0]}: HTTP ${response.status} ${body?.error ?? response.body.slice(0, 200)}`,
-    )
-  }
-  return body
 }
 
 const jobMatcher = (job: string): string => `job="${job.replaceAll('"', '\\"')}"`

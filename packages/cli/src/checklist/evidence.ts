@@ -25,6 +25,8 @@ export interface Evidence {
   readonly smoke?: Gathered<readonly CheckResult[]>
   /** `validate metrics`' checks (through Prometheus when `--prometheus-url` was given). */
   readonly metrics?: Gathered<readonly CheckResult[]>
+  /** `validate alerting`'s checks (only with `--prometheus-url`). */
+  readonly alerting?: Gathered<readonly CheckResult[]>
   /** `validate deployment`'s checks. */
   readonly deployment?: Gathered<readonly CheckResult[]>
   /** The audit's findings per source that ran. */

@@ -1,4 +1,5 @@
 import { loadConfig } from '@eventcore/service'
+import { validateAlerting } from '../alerting-validation.js'
 import { auditConfig } from '../audit/config-audit.js'
 import { auditDatabase, PGLITE_NOT_APPLICABLE } from '../audit/database-audit.js'
 import { auditUrl } from '../audit/url-audit.js'
@@ -105,6 +106,9 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
     : url
       ? await gathered(() => validateMetricsEndpoint({ metricsUrl, timeoutMs }))
       : undefined
+  const alerting = options.prometheusUrl
+    ? await gathered(() => validateAlerting({ prometheusUrl: options.prometheusUrl ?? '', timeoutMs }))
+    : undefined
   const token = await tokenOf(credentials)
   const urlFindings = url
     ? await gathered(() => auditUrl(url, { timeoutMs, ...(token === undefined ? {} : { token }) }))
@@ -118,6 +122,7 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
     app,
     smoke,
     metrics,
+    alerting,
     deployment,
     prometheus: options.prometheusUrl !== undefined,
     ...(database?.ok && database.value.findings === undefined

@@ -283,7 +283,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'monitoring.slo',
             title: 'SLI/SLO defined and monitored',
-            judge: notYet('SLOs with burn-rate alerts', 'the observability kit'),
+            judge: allOf(fromChecks('alerting', /BudgetBurn/), fromChecks('alerting', /^SLO recording/)),
           },
         ],
       },
@@ -335,23 +335,23 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'alerting.critical',
             title: 'Critical alerts configured',
-            judge: notYet(
-              'alert rules for errors, latency, lag and pool saturation',
-              'the observability kit (promtool-checked rules)',
-            ),
+            judge: fromChecks('alerting', /^critical alert /),
           },
           {
             id: 'alerting.warning',
             title: 'Warning alerts tuned to reduce noise',
-            judge: notYet('warning thresholds and `for:` durations', 'the observability kit'),
+            judge: fromChecks('alerting', /^warning alert/),
           },
           {
             id: 'alerting.routing',
             title: 'Alert routing configured for different severities',
-            judge: notYet(
-              'Alertmanager routes critical to paging, warnings to a channel',
-              'the observability kit (amtool-checked)',
-            ),
+            // Prometheus's API shows where alerts go, not Alertmanager's route tree.
+            judge: (evidence) => {
+              const sent = fromChecks('alerting', /^alertmanager/)(evidence)
+              if (sent.status !== 'pass') return sent
+              const routes = 'amtool config routes test severity=critical (deploy/alertmanager/README.md)'
+              return { status: 'manual', detail: `alerts go to ${sent.detail}; confirm its routes: ${routes}` }
+            },
           },
           {
             id: 'alerting.escalation',
@@ -589,7 +589,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'monitoring.slo-active',
             title: 'SLI/SLO monitoring active',
-            judge: notYet('SLO recording rules evaluate', 'the observability kit'),
+            judge: fromChecks('alerting', /^SLO recording/),
           },
         ],
       },

@@ -15,13 +15,14 @@ export const manual =
   (what: string): Judge =>
   () => ({ status: 'manual', detail: what })
 
-type CheckSource = 'database' | 'app' | 'smoke' | 'metrics' | 'deployment'
+type CheckSource = 'database' | 'app' | 'smoke' | 'metrics' | 'alerting' | 'deployment'
 
 const HOW_TO_GATHER: Readonly<Record<CheckSource, string>> = {
   database: 'give --database-url (or EVENTCORE_DATABASE_URL / EVENTCORE_DATA_DIR) to check it',
   app: 'give --url to check it',
   smoke: 'give --url and a token (--token or --jwt-secret-file) to check it',
   metrics: 'give --url or --prometheus-url to check it',
+  alerting: 'give --prometheus-url to check the alert and SLO rules Prometheus evaluates',
   deployment: 'give --url to check it',
 }
 

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander'
+import { validateAlerting } from '../alerting-validation.js'
 import { type CheckResult, exitCodeOf, renderChecks } from '../checks.js'
 import { type Credentials, resolveCredentials } from '../credentials.js'
 import { validateDeployment } from '../deployment-validation.js'
@@ -84,6 +85,16 @@ of it no older than --max-age seconds (optionally of one scrape --job).
 Examples:
   eventcore-cli validate metrics --url http://127.0.0.1:8080
   eventcore-cli validate metrics --prometheus-url http://prometheus:9090 --job eventcore --max-age 60
+`
+
+const ALERTING_HELP = `
+Asks Prometheus (its /api/v1/rules and /api/v1/alertmanagers) whether the deploy kit's alerting is
+live: every alert of deploy/prometheus/alerts.rules.yml is loaded with its severity and evaluates
+without error (one firing now is a warning), warning alerts wait (for:) before firing, the SLO
+recording rules of deploy/prometheus/recording.rules.yml evaluate, and alerts go to an Alertmanager.
+
+Example:
+  eventcore-cli validate alerting --prometheus-url http://prometheus:9090
 `
 
 const DEPLOYMENT_HELP = `
@@ -172,6 +183,20 @@ export function validateCommand(shell: Shell): Command {
           ...business,
         })
         return report(baseUrl, results, output)
+      }),
+    )
+  command
+    .command('alerting')
+    .description(
+      "Checks that Prometheus evaluates the deploy kit's alert and SLO rules and sends alerts to an Alertmanager.",
+    )
+    .requiredOption('--prometheus-url <url>', 'the Prometheus that scrapes the service')
+    .addHelpText('after', ALERTING_HELP)
+    .action(
+      action<{ readonly prometheusUrl: string }>(shell, async ({ global, output }, _args, options) => {
+        const prometheusUrl = parseBaseUrl(options.prometheusUrl, '--prometheus-url')
+        const results = await validateAlerting({ prometheusUrl, timeoutMs: global.timeoutMs })
+        return report(prometheusUrl, results, output)
       }),
     )
   command
