@@ -1,4 +1,7 @@
+import { type AlertRouting, alertRoutingOf, receiversOf } from './alert-routing.js'
 import type { CheckResult } from './checks.js'
+import { CliError } from './cli-error.js'
+import { httpRequest, jsonBody } from './http-client.js'
 import { prometheusApi } from './prometheus-api.js'
 
 /** An alert the deploy kit's rules define (`deploy/prometheus/alerts.rules.yml`), by its severity. */
@@ -110,11 +113,84 @@ async function alertmanagerCheck(prometheusUrl: string, timeoutMs: number): Prom
     : { name, status: 'pass', detail: active.map((manager) => manager.url).join(', ') }
 }
 
+async function routingOf(alertmanagerUrl: string, timeoutMs: number): Promise<AlertRouting> {
+  const response = await httpRequest(`${alertmanagerUrl}/api/v2/status`, { timeoutMs })
+  const original = (jsonBody(response) as { config?: { original?: string } } | undefined)?.config?.original
+  if (response.status !== 200 || typeof original !== 'string') {
+    throw new CliError('connection', `${alertmanagerUrl}/api/v2/status: HTTP ${response.status}, no configuration`)
+  }
+  return alertRoutingOf(original)
+}
+
+/** Where each alert of `severity` goes: its receivers with their integrations. */
+function destinations(routing: AlertRouting, severity: RequiredAlert['severity'], job: string) {
+  return REQUIRED_ALERTS.filter((alert) => alert.severity === severity).map((alert) => {
+    const receivers = receiversOf(routing.route, { alertname: alert.name, severity, job })
+    const integrations = receivers.flatMap((receiver) => routing.receivers.get(receiver) ?? [])
+    return { alert: alert.name, receivers, integrations }
+  })
+}
+
+const shown = (receivers: readonly string[], routing: AlertRouting): string =>
+  receivers
+    .map((receiver) => `${receiver} (${(routing.receivers.get(receiver) ?? []).join(', ') || 'nothing'})`)
+    .join(', ')
+
+/**
+ * Alertmanager's routing tree, walked as Alertmanager walks it: every critical alert reaches a
+ * receiver that notifies someone, and warnings reach one that is not the pager.
+ */
+function routingChecks(routing: AlertRouting, job: string): CheckResult[] {
+  const critical = destinations(routing, 'critical', job)
+  const warning = destinations(routing, 'warning', job)
+  const silent = (routes: typeof critical) => routes.filter((route) => route.integrations.length === 0)
+  const pagers = new Set(critical.flatMap((route) => route.receivers))
+  const criticalCheck: CheckResult =
+    silent(critical).length > 0
+      ? {
+          name: 'alertmanager routes critical alerts',
+          status: 'fail',
+          detail: `notify nobody: ${silent(critical)
+            .map((route) => route.alert)
+            .join(', ')}`,
+        }
+      : {
+          name: 'alertmanager routes critical alerts',
+          status: 'pass',
+          detail: `to ${shown([...pagers], routing)}`,
+        }
+  const paged = warning.filter((route) => route.receivers.some((receiver) => pagers.has(receiver)))
+  const warningReceivers = [...new Set(warning.flatMap((route) => route.receivers))]
+  const warningCheck: CheckResult =
+    silent(warning).length > 0
+      ? {
+          name: 'alertmanager routes warnings apart from pages',
+          status: 'fail',
+          detail: `notify nobody: ${silent(warning)
+            .map((route) => route.alert)
+            .join(', ')}`,
+        }
+      : paged.length > 0
+        ? {
+            name: 'alertmanager routes warnings apart from pages',
+            status: 'warn',
+            detail: `warnings page people: ${paged.map((route) => route.alert).join(', ')}`,
+          }
+        : {
+            name: 'alertmanager routes warnings apart from pages',
+            status: 'pass',
+            detail: `to ${shown(warningReceivers, routing)}`,
+          }
+  return [criticalCheck, warningCheck]
+}
+
 /**
  * Checks, through Prometheus's HTTP API, that the deploy kit's alerting is live: every alert of
  * {@link REQUIRED_ALERTS} is loaded with its severity and evaluates without error (a firing one is
  * a warning), warning alerts wait before firing, the SLO recording rules evaluate, and Prometheus
- * sends its alerts to an Alertmanager.
+ * sends its alerts to an Alertmanager. With `alertmanagerUrl`, also walks that Alertmanager's
+ * routing tree (`/api/v2/status`): critical alerts reach a receiver that notifies someone, and
+ * warnings one that is not the pager.
  *
  * @example
  * const results = await validateAlerting({ prometheusUrl: 'http://prometheus:9090', timeoutMs: 5000 })
@@ -122,13 +198,17 @@ async function alertmanagerCheck(prometheusUrl: string, timeoutMs: number): Prom
 export async function validateAlerting(options: {
   readonly prometheusUrl: string
   readonly timeoutMs: number
+  readonly alertmanagerUrl?: string
+  /** The `job` label routed on. @default 'eventcore' */
+  readonly job?: string
 }): Promise<CheckResult[]> {
-  const { prometheusUrl, timeoutMs } = options
+  const { prometheusUrl, timeoutMs, alertmanagerUrl, job = 'eventcore' } = options
   const rules = rulesOf((await prometheusApi(prometheusUrl, '/api/v1/rules', timeoutMs)).data)
   return [
     ...REQUIRED_ALERTS.map((required) => alertCheck(required, rules)),
     warningsWait(rules),
     sloRecording(rules),
     await alertmanagerCheck(prometheusUrl, timeoutMs),
+    ...(alertmanagerUrl === undefined ? [] : routingChecks(await routingOf(alertmanagerUrl, timeoutMs), job)),
   ]
 }

@@ -22,6 +22,8 @@ export interface GatherOptions {
   /** Where the service serves `/metrics` when on a port of its own. @default `${url}/metrics` */
   readonly metricsUrl?: string
   readonly prometheusUrl?: string
+  /** With `prometheusUrl`: Alertmanager, whose routing tree is walked. */
+  readonly alertmanagerUrl?: string
   /** How fresh a metric in Prometheus must be. */
   readonly maxAgeSeconds: number
   /** Check and audit the database (a URL or data directory was given, or EVENTCORE_DATABASE_URL is set). */
@@ -107,7 +109,13 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
       ? await gathered(() => validateMetricsEndpoint({ metricsUrl, timeoutMs }))
       : undefined
   const alerting = options.prometheusUrl
-    ? await gathered(() => validateAlerting({ prometheusUrl: options.prometheusUrl ?? '', timeoutMs }))
+    ? await gathered(() =>
+        validateAlerting({
+          prometheusUrl: options.prometheusUrl ?? '',
+          timeoutMs,
+          ...(options.alertmanagerUrl === undefined ? {} : { alertmanagerUrl: options.alertmanagerUrl }),
+        }),
+      )
     : undefined
   const token = await tokenOf(credentials)
   const urlFindings = url

@@ -20,6 +20,7 @@ interface ChecklistOptions {
   readonly databaseUrl?: string
   readonly dataDir?: string
   readonly prometheusUrl?: string
+  readonly alertmanagerUrl?: string
   readonly maxAge: number
   readonly token?: string
   readonly jwtSecretFile?: string
@@ -34,7 +35,8 @@ failed or warning when a check measured it; manual, saying what a person must co
 here can (or nothing was given to check it with); skipped when it does not apply. Sources, each used
 only when given: the configuration (always: the same EVENTCORE_* variables as the service), the
 database (--database-url, --data-dir or EVENTCORE_DATABASE_URL), a running service (--url: health,
-smoke test, deployment checks, metrics, security probes) and Prometheus (--prometheus-url).
+smoke test, deployment checks, metrics, security probes), Prometheus (--prometheus-url: metrics,
+alert and SLO rules) and Alertmanager (--alertmanager-url: its routing tree).
 
 With --url the smoke test registers, renames and deactivates one user (smoke+<uuid>@example.com);
 --no-smoke leaves it out. The security probes spend this machine's anonymous rate-limit budget.
@@ -45,7 +47,8 @@ Exit codes: 0 nothing failed (warnings and manual items do not fail), 1 an item 
 Examples:
   eventcore-cli checklist --url http://127.0.0.1:8080
   eventcore-cli checklist --url https://api.example.com --database-url "$DATABASE_URL" \\
-    --prometheus-url http://prometheus:9090 --format junit > checklist.xml
+    --prometheus-url http://prometheus:9090 --alertmanager-url http://alertmanager:9093 \\
+    --format junit > checklist.xml
 `
 
 /** `eventcore-cli checklist`: the whole production checklist, every automatable item measured. */
@@ -56,7 +59,11 @@ export function checklistCommand(shell: Shell): Command {
     .option('--metrics-url <url>', 'where /metrics is served when on a port of its own (default: <url>/metrics)')
     .option('--database-url <url>', 'the database to check (default: EVENTCORE_DATABASE_URL)')
     .option('--data-dir <dir>', 'the PGlite directory to check (the service using it must be stopped)')
-    .option('--prometheus-url <url>', 'Prometheus, to check the metrics arrive and are fresh')
+    .option(
+      '--prometheus-url <url>',
+      'Prometheus, to check the metrics arrive and are fresh and the alert rules evaluate',
+    )
+    .option('--alertmanager-url <url>', 'with --prometheus-url: Alertmanager, to check where each severity is routed')
     .option('--max-age <seconds>', 'how old the newest sample in Prometheus may be', positiveInteger, 60)
     .option('--token <jwt>', 'a bearer token with the admin role, for the smoke test')
     .option('--jwt-secret-file <file>', 'mint the smoke test its tokens with the HS256 secret in this file')
@@ -86,6 +93,9 @@ export function checklistCommand(shell: Shell): Command {
               ? {}
               : { metricsUrl: parseBaseUrl(options.metricsUrl, '--metrics-url') }),
             ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
+            ...(options.alertmanagerUrl === undefined
+              ? {}
+              : { alertmanagerUrl: parseBaseUrl(options.alertmanagerUrl, '--alertmanager-url') }),
             maxAgeSeconds: options.maxAge,
             database,
             overrides: { EVENTCORE_DATABASE_URL: options.databaseUrl, EVENTCORE_DATA_DIR: options.dataDir },

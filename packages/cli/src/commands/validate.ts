@@ -54,6 +54,12 @@ interface MetricsFlags {
   readonly token?: string
 }
 
+interface AlertingFlags {
+  readonly prometheusUrl: string
+  readonly alertmanagerUrl?: string
+  readonly job: string
+}
+
 interface DeploymentFlags {
   readonly url: string
   readonly token?: string
@@ -92,9 +98,13 @@ Asks Prometheus (its /api/v1/rules and /api/v1/alertmanagers) whether the deploy
 live: every alert of deploy/prometheus/alerts.rules.yml is loaded with its severity and evaluates
 without error (one firing now is a warning), warning alerts wait (for:) before firing, the SLO
 recording rules of deploy/prometheus/recording.rules.yml evaluate, and alerts go to an Alertmanager.
+With --alertmanager-url it also walks that Alertmanager's routing tree (its /api/v2/status) as
+Alertmanager does, for each alert with its severity and --job: critical alerts must reach a
+receiver that notifies someone, warnings one that is not the pager.
 
 Example:
-  eventcore-cli validate alerting --prometheus-url http://prometheus:9090
+  eventcore-cli validate alerting --prometheus-url http://prometheus:9090 \\
+    --alertmanager-url http://alertmanager:9093
 `
 
 const DEPLOYMENT_HELP = `
@@ -191,11 +201,20 @@ export function validateCommand(shell: Shell): Command {
       "Checks that Prometheus evaluates the deploy kit's alert and SLO rules and sends alerts to an Alertmanager.",
     )
     .requiredOption('--prometheus-url <url>', 'the Prometheus that scrapes the service')
+    .option('--alertmanager-url <url>', "also walk this Alertmanager's routing tree")
+    .option('--job <name>', 'the job label alerts carry, routed on', 'eventcore')
     .addHelpText('after', ALERTING_HELP)
     .action(
-      action<{ readonly prometheusUrl: string }>(shell, async ({ global, output }, _args, options) => {
+      action<AlertingFlags>(shell, async ({ global, output }, _args, options) => {
         const prometheusUrl = parseBaseUrl(options.prometheusUrl, '--prometheus-url')
-        const results = await validateAlerting({ prometheusUrl, timeoutMs: global.timeoutMs })
+        const results = await validateAlerting({
+          prometheusUrl,
+          timeoutMs: global.timeoutMs,
+          job: options.job,
+          ...(options.alertmanagerUrl === undefined
+            ? {}
+            : { alertmanagerUrl: parseBaseUrl(options.alertmanagerUrl, '--alertmanager-url') }),
+        })
         return report(prometheusUrl, results, output)
       }),
     )
