@@ -11,6 +11,13 @@
  *
  * @module
  */
+
+export {
+  type AlertmanagerAlert,
+  alertmanagerBinary,
+  startAlertmanager,
+  type TestAlertmanager,
+} from './testing/alertmanager.js'
 export {
   assertBuilt,
   type ChildService,
