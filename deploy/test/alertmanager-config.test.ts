@@ -28,6 +28,7 @@ const ROUTES: readonly [alertname: string, severity: 'critical' | 'warning', rec
   ['EventCoreLatencyBudgetBurn', 'critical', PAGE],
   ['EventCoreAvailabilityBudgetBurn', 'warning', CHAT],
   ['EventCoreLatencyBudgetBurn', 'warning', CHAT],
+  ['EventCoreDatabaseConnectionFailures', 'warning', CHAT],
   ['EventCoreCommandLatencyHigh', 'warning', CHAT],
   ['EventCoreProjectionLagging', 'warning', CHAT],
   ['EventCoreConnectionPoolSaturated', 'warning', CHAT],

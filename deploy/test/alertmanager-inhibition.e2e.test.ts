@@ -87,6 +87,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
       warning('EventCoreConnectionPoolSaturated', job, 'b:9464'),
       warning('EventCoreDeadLetters', job, 'a:9464'),
       warning('EventCoreMemoryHigh', job, 'a:9464'),
+      warning('EventCoreDatabaseConnectionFailures', job, 'a:9464'),
       critical('EventCoreHighErrorRate', 'database-case-other-job', 'c:9464'),
     ])
     await settled(job, {
@@ -99,8 +100,23 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
       'EventCoreConnectionPoolSaturated/warning/b:9464': 'suppressed',
       'EventCoreDeadLetters/warning/a:9464': 'active',
       'EventCoreMemoryHigh/warning/a:9464': 'active',
+      'EventCoreDatabaseConnectionFailures/warning/a:9464': 'suppressed',
     })
     await settled('database-case-other-job', { 'EventCoreHighErrorRate/critical/c:9464': 'active' })
+  })
+
+  it('lost connections (the warning of EventCoreDatabaseConnectionFailures) silence nothing', async () => {
+    const job = 'lost-connections-case'
+    await alertmanager.post([
+      warning('EventCoreDatabaseConnectionFailures', job, 'a:9464'),
+      critical('EventCoreHighErrorRate', job, 'a:9464'),
+      warning('EventCoreCommandLatencyHigh', job, 'a:9464'),
+    ])
+    await settled(job, {
+      'EventCoreDatabaseConnectionFailures/warning/a:9464': 'active',
+      'EventCoreHighErrorRate/critical/a:9464': 'active',
+      'EventCoreCommandLatencyHigh/warning/a:9464': 'active',
+    })
   })
 
   it('a fast burn (critical) inhibits the slow burn (warning) of the same alert and job only', async () => {
@@ -160,6 +176,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
       ]),
     )
     // The inhibited symptom was flushed with the same timing and never sent anywhere.
-    expect(sink.deliveries().filter((d) => JSON.stringify(d.body).includes('EventCoreHighErrorRate on a'))).toEqual([])
+    const sent = [...mine('/slack'), ...mine('/pagerduty')].map((body) => JSON.stringify(body))
+    expect(sent.filter((text) => text.includes('EventCoreHighErrorRate'))).toEqual([])
   })
 })
