@@ -90,12 +90,16 @@ describe.skipIf(!available && !required)('alertmanager.yml under amtool', () => 
     expect(run.code).toBe(1)
   })
 
-  // The rules file is written alongside; once it exists, a new alert it names must be routed here too.
+  // The rules file is written alongside; once it exists, every alert and severity it defines must be
+  // in the table above, so a new alert cannot go unrouted or untested.
   const rules = deployFile('prometheus', 'alerts.rules.yml')
-  it.skipIf(!existsSync(rules))('covers every alert deploy/prometheus/alerts.rules.yml defines', () => {
-    const named = [...readFileSync(rules, 'utf8').matchAll(/^\s*-\s*alert:\s*["']?(\w+)/gm)].map((m) => m[1])
-    expect(named.length).toBeGreaterThan(0)
-    const routed = new Set(ROUTES.map(([alertname]) => alertname))
-    expect(named.filter((name) => !routed.has(name ?? ''))).toEqual([])
+  it.skipIf(!existsSync(rules))('covers every alert and severity deploy/prometheus/alerts.rules.yml defines', () => {
+    const defined = readFileSync(rules, 'utf8')
+      .split(/^\s*- alert:\s*/m)
+      .slice(1)
+      .map((rule) => `${/^["']?(\w+)/.exec(rule)?.[1]} ${/^\s*severity:\s*["']?(\w+)/m.exec(rule)?.[1]}`)
+    expect(defined.length).toBeGreaterThan(0)
+    const routed = new Set(ROUTES.map(([alertname, severity]) => `${alertname} ${severity}`))
+    expect(defined.filter((pair) => !routed.has(pair))).toEqual([])
   })
 })
