@@ -6,13 +6,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { binariesRequired } from '@eventcore/service/testing'
+import {
+  type AlertmanagerAlert,
+  alertmanagerBinary,
+  binariesRequired,
+  startAlertmanager,
+  type TestAlertmanager,
+} from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderDeliveryConfig, TEST_ROUTING_KEY } from './alertmanager-test-config.js'
-import { ALERTMANAGER_BINARY, type ListedAlert, startAlertmanager, type TestAlertmanager } from './test-alertmanager.js'
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js'
 
-const available = ALERTMANAGER_BINARY !== undefined
+const available = alertmanagerBinary() !== undefined
 const required = binariesRequired()
 if (!available && !required) {
   console.warn('skipping the Alertmanager tests: no alertmanager binary (apt-get install -y prometheus-alertmanager)')
@@ -47,7 +52,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
   const statusOf = async (job: string) => {
     const listed = await alertmanager.alerts()
     const mine = listed.filter((a) => a.labels.job === job)
-    const key = (a: ListedAlert) => `${a.labels.alertname}/${a.labels.severity}/${a.labels.instance ?? '-'}`
+    const key = (a: AlertmanagerAlert) => `${a.labels.alertname}/${a.labels.severity}/${a.labels.instance ?? '-'}`
     return Object.fromEntries(mine.map((a) => [key(a), a.status.state]))
   }
   const settled = async (job: string, expected: Record<string, string>) =>
@@ -55,7 +60,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
 
   it('EventCoreDown inhibits every other alert of its instance, not other instances or job-wide ones', async () => {
     const job = 'down-case'
-    await alertmanager.post([
+    await alertmanager.send([
       critical('EventCoreDown', job, 'a:9464'),
       critical('EventCoreHighErrorRate', job, 'a:9464'),
       warning('EventCoreDeadLetters', job, 'a:9464'),
@@ -77,7 +82,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
 
   it('EventCoreDatabaseConnectionFailures inhibits the symptoms across its job, not unrelated alerts', async () => {
     const job = 'database-case'
-    await alertmanager.post([
+    await alertmanager.send([
       critical('EventCoreDatabaseConnectionFailures', job, 'a:9464'),
       warning('EventCoreCommandLatencyHigh', job, 'b:9464'),
       critical('EventCoreHighErrorRate', job, 'b:9464'),
@@ -107,7 +112,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
 
   it('lost connections (the warning of EventCoreDatabaseConnectionFailures) silence nothing', async () => {
     const job = 'lost-connections-case'
-    await alertmanager.post([
+    await alertmanager.send([
       warning('EventCoreDatabaseConnectionFailures', job, 'a:9464'),
       critical('EventCoreHighErrorRate', job, 'a:9464'),
       warning('EventCoreCommandLatencyHigh', job, 'a:9464'),
@@ -121,7 +126,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
 
   it('a fast burn (critical) inhibits the slow burn (warning) of the same alert and job only', async () => {
     const job = 'burn-case'
-    await alertmanager.post([
+    await alertmanager.send([
       critical('EventCoreAvailabilityBudgetBurn', job),
       warning('EventCoreAvailabilityBudgetBurn', job),
       warning('EventCoreLatencyBudgetBurn', job),
@@ -135,7 +140,7 @@ describe.skipIf(!available && !required)('alertmanager.yml in a real Alertmanage
 
   it('pages a critical group once with every instance, copies it to the channel, and posts warnings only there', async () => {
     const job = 'delivery-case'
-    await alertmanager.post([
+    await alertmanager.send([
       critical('EventCoreDown', job, 'a:9464'),
       critical('EventCoreDown', job, 'b:9464'),
       critical('EventCoreHighErrorRate', job, 'a:9464'),

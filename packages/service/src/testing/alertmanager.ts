@@ -2,7 +2,7 @@
 // `prometheus-alertmanager`, or `alertmanager` elsewhere) on a free loopback port, alone (no
 // cluster), with its storage in a scratch directory.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, hasBinary } from './prometheus.js'
@@ -15,6 +15,7 @@ export function alertmanagerBinary(): string | undefined {
 /** An alert as Alertmanager's `/api/v2/alerts` lists it (the fields tests read). */
 export interface AlertmanagerAlert {
   readonly labels: Readonly<Record<string, string>>
+  readonly fingerprint: string
   readonly status: {
     readonly state: 'active' | 'suppressed' | 'unprocessed'
     readonly inhibitedBy: readonly string[]
@@ -38,27 +39,26 @@ export interface TestAlertmanager {
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Starts an Alertmanager with `config` (the YAML text of an `alertmanager.yml`); resolves once it
- * is ready. `stop()` ends it and removes its storage.
+ * Starts an Alertmanager with the configuration file `configFile` (an `alertmanager.yml`); resolves
+ * once it is ready. `stop()` ends it and removes its storage.
  *
  * @example
- * const alertmanager = await startAlertmanager(readFileSync('deploy/alertmanager/alertmanager.yml', 'utf8'))
+ * const alertmanager = await startAlertmanager('deploy/alertmanager/alertmanager.yml')
  * await alertmanager.send([{ labels: { alertname: 'EventCoreDown', severity: 'critical', job: 'eventcore' } }])
  */
-export async function startAlertmanager(config: string): Promise<TestAlertmanager> {
+export async function startAlertmanager(configFile: string): Promise<TestAlertmanager> {
   const binary = alertmanagerBinary()
   if (binary === undefined) throw new Error('no alertmanager binary: apt-get install -y prometheus-alertmanager')
   const dir = mkdtempSync(join(tmpdir(), 'eventcore-alertmanager-'))
-  const file = join(dir, 'alertmanager.yml')
-  writeFileSync(file, config)
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn(
     binary,
     [
-      `--config.file=${file}`,
+      `--config.file=${configFile}`,
       `--storage.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      // An empty address turns clustering (gossip on 0.0.0.0:9094) off.
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
