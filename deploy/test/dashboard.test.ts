@@ -113,6 +113,12 @@ describe('holding queries to an exposition', () => {
     expect(unexportedNames('sum(rate(eventcore_commands_total[1m])) by (status)', names)).toEqual([
       'eventcore_commands_total: has no label status (by clause)',
     ])
+    expect(
+      unexportedNames('eventcore_commands_total / ignoring (kind) eventcore_command_duration_seconds_count', names),
+    ).toEqual([
+      'eventcore_commands_total: has no label kind (ignoring clause)',
+      'eventcore_command_duration_seconds_count: has no label kind (ignoring clause)',
+    ])
   })
 
   it('cannot confirm labels of a metric declared without samples', () => {

@@ -134,7 +134,8 @@ export function promqlNames(expr: string): PromqlNames {
             : [opening(list, i - 1), i - 1]
         clauses.push({ clause: token.text, labels, from, to })
       } else {
-        clauses.push({ clause: token.text, labels, from: 0, to: list.length - 1 })
+        // `on`/`ignoring` match both sides: every selector of the expression
+        clauses.push({ clause: token.text, labels, from: -1, to: list.length })
       }
       i = end
     } else if (next === '(' || KEYWORDS.has(token.text) || (AGGREGATIONS.has(token.text) && GROUPING.has(next ?? ''))) {
