@@ -26,7 +26,8 @@ export const usersService: ServiceDefinition = {
   // Lists may lag up to 25 ms more; under load a burst of registrations is one transaction.
   projections: (store) => [{ projection: usersProjection(store), liveBatchDelayMs: 25 }],
   metrics: usersServiceMetrics,
-  redactLogPaths: ['*.email', '*.first_name', '*.last_name'],
+  // Its personal data, wherever a log line would carry it (firstName and lastName too).
+  redactLogKeys: ['email', 'first_name', 'last_name'],
   devToken: {
     sub: 'dev-admin',
     roles: ['admin'],

@@ -39,6 +39,26 @@ const KEY_VARIABLES = [
 const withoutKeys = (env: RawEnv): RawEnv =>
   Object.fromEntries(Object.entries(env).filter(([name]) => !KEY_VARIABLES.includes(name)))
 
+// RFC 6750's b64token, what a bearer token can be. Anything else cannot go into a header, and
+// fetch's error for it quotes the whole header value (the token) back.
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+
+/**
+ * `--token` as given, trimmed and checked: not empty, RFC 6750 characters only. The error never
+ * repeats the token.
+ *
+ * @example
+ * const token = bearerToken(options.token) // throws a usage CliError for 'abc\ndef'
+ */
+export function bearerToken(text: string): string {
+  const token = text.trim()
+  if (token === '') throw new CliError('usage', '--token is empty')
+  if (!BEARER_TOKEN.test(token)) {
+    throw new CliError('usage', '--token is not a bearer token (only letters, digits, -._~+/ and trailing =)')
+  }
+  return token
+}
+
 /**
  * The credentials the flags and the `EVENTCORE_*` configuration give: `--token` as is; with
  * `--jwt-secret-file`, tokens minted with that secret (and the configured issuer/audience); else
@@ -52,10 +72,7 @@ export function resolveCredentials(io: CliIo, flags: CredentialFlags): Credentia
   if (flags.token !== undefined && flags.jwtSecretFile !== undefined) {
     throw new CliError('usage', 'give --token or --jwt-secret-file, not both')
   }
-  if (flags.token !== undefined) {
-    if (flags.token.trim() === '') throw new CliError('usage', '--token is empty')
-    return { kind: 'token', token: flags.token.trim() }
-  }
+  if (flags.token !== undefined) return { kind: 'token', token: bearerToken(flags.token) }
   if (flags.jwtSecretFile !== undefined) {
     try {
       readFileSync(flags.jwtSecretFile)

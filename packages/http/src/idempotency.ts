@@ -124,7 +124,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     } catch (error) {
       // The work is done and the client should hear about it; the entry stays in progress until
       // it is stale, so a retry meanwhile gets 409 rather than running twice.
-      request.log.error({ err: error, correlationId: request.correlationId }, 'storing the idempotent response failed')
+      request.log.error({ err: error }, 'storing the idempotent response failed')
     }
     return payload
   })

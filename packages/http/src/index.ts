@@ -27,6 +27,7 @@ export type { HealthOptions, ReadinessCheck, ServiceLifecycle } from './health.j
 export { IDEMPOTENCY_HEADER, type IdempotencyOptions } from './idempotency.js'
 export { requestFingerprint } from './idempotency-fingerprint.js'
 export type { CorsOptions, RateLimitOptions } from './limits.js'
+export { eventcoreLoggerOptions, type LoggerOptions, type LogRedactionOptions } from './logging.js'
 export { answerMethodNotAllowed } from './method-not-allowed.js'
 export {
   type RegisterMetricsOptions,

@@ -98,7 +98,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
       if (now - lastLoggedAt < OUTAGE_LOG_INTERVAL_MS) return
       lastLoggedAt = now
       request.log.error(
-        { err: error, correlationId: request.correlationId, unlimitedRequests: unlimited },
+        { err: error, unlimitedRequests: unlimited },
         'rate limiter unavailable; requests let through unlimited',
       )
       unlimited = 0

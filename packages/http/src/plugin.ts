@@ -110,13 +110,20 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
 
   app.setErrorHandler(async (error, request, reply) => {
     const problem = problemFor(error)
+    // request.log already carries the correlation id (the onRequest hook bound it). A problem's
+    // detail is not logged: it may repeat what the client sent (a field, an address, a URL), and
+    // the client has it; its type, status and code say what happened.
+    const refusal = {
+      problem: problem.type,
+      status: problem.status,
+      ...(typeof problem.code === 'string' ? { code: problem.code } : {}),
+    }
     // Outages the service already knows about (an open circuit, too many commands at once) are
     // expected while they last: a warning each, not an error with a stack trace per request.
     if (problem.status >= 500 && !isExpectedRefusal(error))
-      request.log.error({ err: error, correlationId: request.correlationId }, 'request failed')
-    else if (problem.status >= 500)
-      request.log.warn({ correlationId: request.correlationId, code: problem.code }, problem.detail)
-    else request.log.info({ correlationId: request.correlationId, problem: problem.type }, problem.detail)
+      request.log.error({ err: error, ...refusal }, 'request failed')
+    else if (problem.status >= 500) request.log.warn(refusal, 'request refused while the service recovers')
+    else request.log.info(refusal, 'request refused')
     if (typeof problem.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.retryAfterSeconds))
     return sendProblem(request, reply, problem)
   })

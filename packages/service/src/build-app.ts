@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { Executor } from '@eventcore/core'
 import type { IdempotencyStore } from '@eventcore/core/idempotency'
-import { eventcoreHttp, eventcoreServerOptions, type ReadinessCheck } from '@eventcore/http'
+import { eventcoreHttp, eventcoreLoggerOptions, eventcoreServerOptions, type ReadinessCheck } from '@eventcore/http'
 import type { EventcoreMetrics } from '@eventcore/metrics'
 import type { SqlEventStore } from '@eventcore/postgres'
 import swagger from '@fastify/swagger'
@@ -29,17 +29,6 @@ export interface AppDependencies {
   readonly logStream?: { write(line: string): void }
 }
 
-/** Log fields that must never reach a log line: credentials. A service adds its personal data. */
-const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.authorization',
-  '*.token',
-  '*.secret',
-  '*.password',
-]
-
 /**
  * Builds a service without listening: the EventCore plugin (errors, correlation ids, auth, limits,
  * headers, health), the OpenAPI document at `/openapi.json` and the service's routes under its prefix.
@@ -56,7 +45,8 @@ export async function buildApp(
   const options: FastifyHttpOptions<Server> = {
     logger: {
       level: config.logLevel,
-      redact: { paths: [...REDACTED_LOG_PATHS, ...(service.redactLogPaths ?? [])], censor: '[redacted]' },
+      // Credentials, bodies and the service's personal data never reach a log line.
+      ...eventcoreLoggerOptions({ redactKeys: service.redactLogKeys ?? [], redactPaths: service.redactLogPaths ?? [] }),
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,

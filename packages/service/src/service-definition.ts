@@ -68,7 +68,14 @@ export interface ServiceDefinition {
   readonly metrics?: () => EventcoreMetrics
   /** Validators for the routes' schemas, one per app. @default Fastify's */
   readonly validatorCompiler?: () => FastifySchemaCompiler<unknown>
-  /** Log fields to redact besides credentials, e.g. personal data in bodies (`'*.email'`). @default [] */
+  /**
+   * Field names whose values never reach a log line, at any depth: the service's personal data,
+   * e.g. `['email', 'first_name']` (case, `-` and `_` ignored, so `firstName` is covered too).
+   * Credentials (`authorization`, cookies, `*token*`, `*secret*`, `*password*`, `*api-key*`…) and
+   * `body`/`payload` fields are always redacted. @default []
+   */
+  readonly redactLogKeys?: readonly string[]
+  /** pino redaction paths besides {@link redactLogKeys}, e.g. `'order.card.number'`. @default [] */
   readonly redactLogPaths?: readonly string[]
   /** A token `runService` prints when the JWT secret was generated for development. @default none */
   readonly devToken?: DevToken

@@ -26,6 +26,7 @@ export {
   runToExit,
   spawnService,
 } from './testing/child-service.js'
+export { type ParsedLogLine, parseLogLine } from './testing/log-lines.js'
 export {
   binariesRequired,
   freePort,

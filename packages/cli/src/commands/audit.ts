@@ -7,6 +7,7 @@ import { toSarif } from '../audit/sarif.js'
 import { auditUrl } from '../audit/url-audit.js'
 import { CliError, isCliError, messageOf } from '../cli-error.js'
 import { loadCliConfig } from '../config.js'
+import { bearerToken } from '../credentials.js'
 import { openDatabase } from '../database.js'
 import { EXIT } from '../exit-code.js'
 import { parseBaseUrl } from '../http-client.js'
@@ -82,6 +83,7 @@ export function auditCommand(shell: Shell): Command {
     .action(
       action<AuditOptions>(shell, async ({ io, global, output }, _args, options) => {
         const base = options.url === undefined ? undefined : parseBaseUrl(options.url)
+        const token = options.token === undefined ? undefined : bearerToken(options.token)
         // Keyless: a missing JWT key is a finding to report, not a reason to stop, and an audit
         // never writes a development secret.
         const config = loadCliConfig(
@@ -126,7 +128,7 @@ export function auditCommand(shell: Shell): Command {
               apiPath: options.apiPath,
               floodMax: options.floodMax,
               onNote: (note) => notes.push(note),
-              ...(options.token === undefined ? {} : { token: options.token }),
+              ...(token === undefined ? {} : { token }),
             }),
           )
           audited('url', found, notes)

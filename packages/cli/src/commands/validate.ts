@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { validateAlerting } from '../alerting-validation.js'
 import { type CheckResult, exitCodeOf, renderChecks } from '../checks.js'
-import { type Credentials, resolveCredentials } from '../credentials.js'
+import { bearerToken, type Credentials, resolveCredentials } from '../credentials.js'
 import { validateDeployment } from '../deployment-validation.js'
 import { parseBaseUrl } from '../http-client.js'
 import { validateMetricsEndpoint, validateMetricsInPrometheus } from '../metrics-validation.js'
@@ -173,6 +173,7 @@ export function validateCommand(shell: Shell): Command {
         if ((options.url === undefined) === (options.prometheusUrl === undefined)) {
           throw usage('give one of --url or --prometheus-url')
         }
+        const token = options.token === undefined ? undefined : bearerToken(options.token)
         const business = options.businessMetric === undefined ? {} : { businessMetrics: options.businessMetric }
         if (options.prometheusUrl !== undefined) {
           const prometheusUrl = parseBaseUrl(options.prometheusUrl, '--prometheus-url')
@@ -189,7 +190,7 @@ export function validateCommand(shell: Shell): Command {
         const results = await validateMetricsEndpoint({
           metricsUrl: `${baseUrl}/metrics`,
           timeoutMs: global.timeoutMs,
-          ...(options.token === undefined ? {} : { token: options.token }),
+          ...(token === undefined ? {} : { token }),
           ...business,
         })
         return report(baseUrl, results, output)
