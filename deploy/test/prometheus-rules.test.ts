@@ -7,7 +7,15 @@ import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { binariesRequired, type ChildService, hasBinary, spawnService } from '@eventcore/service/testing'
+import {
+  binariesRequired,
+  type ChildService,
+  hasBinary,
+  hasPrometheus,
+  spawnService,
+  startPrometheus,
+  type TestPrometheus,
+} from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { deployFile, REPO_ROOT } from './deploy-files.js'
@@ -304,5 +312,72 @@ describe('the metrics the rules read', () => {
           expect(values, `${metric}{${matcher.label}${matcher.op}"${matcher.value}"}: ${value}`).toContain(value)
       }
     }
+  })
+
+  // The rules loaded by a real Prometheus scraping the service: the e2e test of the whole kit
+  // (Grafana, Alertmanager) is elsewhere; this one shows that every rule evaluates on real series.
+  const prometheusAvailable = hasPrometheus()
+  if (!prometheusAvailable && !required) {
+    console.warn(
+      'skipping the real-Prometheus rule test: no prometheus binary on the PATH (apt-get install -y prometheus)',
+    )
+  }
+  describe.skipIf(!prometheusAvailable && !required)('in a real Prometheus', () => {
+    let prometheus: TestPrometheus
+    beforeAll(async () => {
+      if (!prometheusAvailable) throw new Error('CI needs prometheus: apt-get install -y prometheus (see .ci/run)')
+      prometheus = await startPrometheus({ targets: { eventcore: service.url }, ruleFiles: RULE_FILES })
+      await prometheus.scraped(['eventcore'])
+    }, 60_000)
+    afterAll(async () => {
+      await prometheus?.stop()
+    })
+
+    it('evaluates every rule without error, and a healthy service raises no alert, not even pending', async () => {
+      interface RuleState {
+        readonly name: string
+        readonly health: string
+        readonly lastError?: string
+      }
+      const rules = async () => {
+        const answer = await fetch(`${prometheus.url}/api/v1/rules`)
+        const body = (await answer.json()) as { data: { groups: { rules: RuleState[] }[] } }
+        return body.data.groups.flatMap((group) => group.rules)
+      }
+      // Requests while Prometheus scrapes, so the rates have two samples to differ.
+      let sending = true
+      const traffic = (async () => {
+        while (sending) {
+          await fetch(`${service.url}/api/v1/users`)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      })()
+      try {
+        await expect
+          .poll(async () => (await prometheus.query('eventcore:slo_availability_errors:ratio_rate5m')).length, {
+            timeout: 20_000,
+            interval: 250,
+          })
+          .toBe(1)
+      } finally {
+        sending = false
+        await traffic
+      }
+      // A group not evaluated yet says `unknown`; every one runs each second.
+      await expect
+        .poll(async () => (await rules()).filter((rule) => rule.health === 'unknown').length, { timeout: 10_000 })
+        .toBe(0)
+      const states = await rules()
+      expect(states).toHaveLength(allRules.length)
+      expect(states.filter((rule) => rule.health !== 'ok')).toEqual([])
+      // 401s are answers, not failures; every one within 0.5 s.
+      expect(await prometheus.query('eventcore:slo_availability_errors:ratio_rate5m')).toEqual([
+        { metric: { __name__: 'eventcore:slo_availability_errors:ratio_rate5m', job: 'eventcore' }, value: 0 },
+      ])
+      expect((await prometheus.query('eventcore:slo_latency_slow:ratio_rate5m'))[0]?.value).toBe(0)
+      // PGlite's pool of one is always busy, which is why the saturation alert leaves it out.
+      expect((await prometheus.query('eventcore:connection_pool_busy:ratio'))[0]?.value).toBe(1)
+      expect(await prometheus.alerts()).toEqual([])
+    }, 60_000)
   })
 })
