@@ -62,7 +62,7 @@ export async function startCourseSeats(store: SqlEventStore, projection = course
     minPollMs: 50, // when idle, poll after 50 ms, doubling…
     maxPollMs: 1000, // …up to 1 s; appends wake the runner at once
     liveBatchDelayMs: 0, // when live, read at most once per this many ms, so a burst is one batch
-    observer: {}, // onBatch / onState / onOutage hooks, see "Status and lag"
+    observer: {}, // onBatch / onState / onOutage / onDeadLetter hooks, see "Status and lag"
     clock: () => new Date(), // for lag
     outageBackoff: { minMs: 100, maxMs: 5000 }, // while the store is down: wait 100 ms, doubling up to 5 s
   })

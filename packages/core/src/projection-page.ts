@@ -25,12 +25,15 @@ export function createPageApplier<Tx>({
   projections,
   clock,
   stopping,
+  onDeadLetter,
 }: {
   readonly projection: Projection<Tx>
   readonly projections: ProjectionStore<Tx>
   readonly clock: () => Date
   /** True once the runner is asked to stop: no more retries of a failing handler. */
   readonly stopping: () => boolean
+  /** Told of each event parked as a dead letter, once its checkpoint moved past it. */
+  readonly onDeadLetter?: (letter: Omit<DeadLetter, 'failedAt'>) => void
 }): (from: GlobalCursor, events: readonly RecordedEvent[], to: GlobalCursor) => Promise<PageOutcome> {
   const { name, version } = projection
   async function applyPage(
@@ -78,6 +81,7 @@ export function createPageApplier<Tx>({
         async () => {},
       )
       if (parked === 'moved') return { kind: 'moved' }
+      onDeadLetter?.(deadLetter)
       cursor = next
     }
     const rest = await projections.commit(name, version, { from: cursor, to, processed: 0 }, async () => {})

@@ -86,6 +86,35 @@ describe('projection runner', () => {
     await runner.stop()
   })
 
+  it('tells its observer of each event it parks as a dead letter, and of no other', async () => {
+    const store = await seeded(5)
+    const projections = createMemoryProjectionStore()
+    const parked: unknown[] = []
+    const runner = runProjection({
+      store,
+      projections,
+      projection: {
+        name: 'picky',
+        version: 1,
+        handle: (event) => {
+          if ((event.data as { n: number }).n % 2 === 0) throw new Error(`no even numbers: ${event.streamId}`)
+        },
+        failure: { maxAttempts: 2, baseDelayMs: 1, onExhausted: 'dead-letter' },
+      },
+      observer: { onDeadLetter: (letter) => parked.push(letter) },
+      ...fast,
+    })
+    await until(async () => (await projections.load('picky', 1)).cursor.position >= 5)
+    await runner.stop()
+    const stored = await projections.deadLetters('picky')
+    expect(stored.map((letter) => letter.eventId)).toHaveLength(2)
+    expect(parked).toEqual(stored.map(({ failedAt: _failedAt, ...letter }) => letter))
+    expect(parked).toMatchObject([
+      { projection: 'picky', version: 1, error: 'no even numbers: s-2', attempts: 2 },
+      { projection: 'picky', version: 1, error: 'no even numbers: s-4', attempts: 2 },
+    ])
+  })
+
   it('refuses a projection name that is not an identifier', async () => {
     const runner = runProjection({
       store: createMemoryStore(),

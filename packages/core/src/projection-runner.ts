@@ -231,7 +231,13 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
     return 'running'
   }
 
-  const applyPage = createPageApplier({ projection, projections, clock, stopping: () => stopping })
+  const applyPage = createPageApplier({
+    projection,
+    projections,
+    clock,
+    stopping: () => stopping,
+    onDeadLetter: observer.onDeadLetter,
+  })
 
   const done = main()
   return {

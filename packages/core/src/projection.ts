@@ -223,6 +223,11 @@ export interface ProjectionObserver {
   readonly onState?: (change: { projection: string; version: number; state: ProjectionState }) => void
   /** On every failed try while the store is down (the runner is `waiting`), before it backs off. */
   readonly onOutage?: (retry: { projection: string; version: number } & OutageRetry) => void
+  /**
+   * After an event is parked as a dead letter (policy `dead-letter`) and its checkpoint moved past
+   * it: the read model now lacks that event until someone replays it.
+   */
+  readonly onDeadLetter?: (letter: Omit<DeadLetter, 'failedAt'>) => void
 }
 
 /** Options of {@link runProjection}. */

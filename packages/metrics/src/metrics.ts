@@ -35,9 +35,10 @@ export interface EventcoreMetrics {
   /** For `createExecutor({ observer })`: command counts, durations, errors, retries, events written. */
   readonly executorObserver: ExecutorObserver
   /**
-   * For `runProjection({ observer })`: lag and events processed per projection, versions waiting
-   * out a store outage (`eventcore_projection_waiting`) and their failed tries
-   * (`eventcore_store_outage_retries_total`).
+   * For `runProjection({ observer })`: lag, events processed, runner states
+   * (`eventcore_projection_state`) and dead letters (`eventcore_projection_dead_letters_total`) per
+   * projection, versions waiting out a store outage (`eventcore_projection_waiting`) and their
+   * failed tries (`eventcore_store_outage_retries_total`).
    */
   readonly projectionObserver: ProjectionObserver
   /**
@@ -118,6 +119,7 @@ export function createMetrics(options: MetricsOptions = {}): EventcoreMetrics {
         resilience.projection.onState(change)
       },
       onOutage: resilience.projection.onOutage,
+      onDeadLetter: observers.projection.onDeadLetter,
     },
     circuitBreakerObserver: resilience.circuitBreakerObserver,
     outageObserver: resilience.outageObserver,

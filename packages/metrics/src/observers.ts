@@ -1,4 +1,10 @@
-import type { CommandOutcome, EventCoreErrorKind, ExecutorObserver, ProjectionObserver } from '@eventcore/core'
+import type {
+  CommandOutcome,
+  EventCoreErrorKind,
+  ExecutorObserver,
+  ProjectionObserver,
+  ProjectionState,
+} from '@eventcore/core'
 import type { Registry } from 'prom-client'
 import { familiesOn } from './families.js'
 
@@ -16,6 +22,18 @@ const ERROR_KINDS: readonly (EventCoreErrorKind | 'exception')[] = [
 ]
 const OUTCOMES: readonly CommandOutcome['outcome'][] = ['success', ...ERROR_KINDS]
 const RETRY_REASONS = ['concurrency', 'store-unavailable'] as const
+// A record so that a new projection state in core fails to compile here (and gets its series).
+const PROJECTION_STATES: { readonly [S in ProjectionState]: true } = {
+  idle: true,
+  running: true,
+  standby: true,
+  waiting: true,
+  stopped: true,
+  failed: true,
+  rebuilding: true,
+  retired: true,
+}
+const STATES = Object.keys(PROJECTION_STATES) as ProjectionState[]
 
 /** Command durations from 1 ms to the executor's default 5 s timeout. */
 export const COMMAND_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
@@ -30,6 +48,9 @@ const HELP = {
   eventcore_events_written_total: 'Events appended by commands',
   eventcore_projection_lag_seconds: 'Age of the newest event a projection applied; 0 when caught up',
   eventcore_projection_events_processed_total: 'Events a projection applied (rebuilds included)',
+  eventcore_projection_state:
+    "Runners (versions) of a projection in this process in each state: 1 for a lone runner's state, 0 for the others",
+  eventcore_projection_dead_letters_total: 'Events a projection parked as dead letters (missing from its read model)',
 }
 
 /** The observers that feed the command and projection metrics, and how to declare names ahead. */
@@ -51,11 +72,15 @@ export function createObserverMetrics(registry: Registry): ObserverMetrics {
   const written = counter('eventcore_events_written_total', ['command'])
   const lag = gauge('eventcore_projection_lag_seconds', ['projection'])
   const processed = counter('eventcore_projection_events_processed_total', ['projection'])
+  const states = gauge('eventcore_projection_state', ['projection', 'state'])
+  const deadLetters = counter('eventcore_projection_dead_letters_total', ['projection'])
 
   const knownCommands = new Set<string>()
   const knownProjections = new Set<string>()
   // A rebuild replays old events: its lag says nothing about how stale the served read model is.
   const rebuilding = new Set<string>()
+  // The last state of each version's runner: two versions run side by side during a rebuild.
+  const versionStates = new Map<string, Map<number, ProjectionState>>()
 
   const declareCommand = (command: string) => {
     if (knownCommands.has(command)) return
@@ -71,6 +96,15 @@ export function createObserverMetrics(registry: Registry): ObserverMetrics {
     knownProjections.add(projection)
     lag.set({ projection }, 0)
     processed.inc({ projection }, 0)
+    for (const state of STATES) states.set({ projection, state }, 0)
+    deadLetters.inc({ projection }, 0)
+  }
+  const recordState = (projection: string, version: number, state: ProjectionState) => {
+    declareProjection(projection)
+    const versions = versionStates.get(projection) ?? new Map<number, ProjectionState>()
+    versionStates.set(projection, versions.set(version, state))
+    const counts = [...versions.values()]
+    for (const each of STATES) states.set({ projection, state: each }, counts.filter((s) => s === each).length)
   }
 
   return {
@@ -98,6 +132,11 @@ export function createObserverMetrics(registry: Registry): ObserverMetrics {
       onState({ projection, version, state }) {
         if (state === 'rebuilding') rebuilding.add(`${projection}@${version}`)
         else rebuilding.delete(`${projection}@${version}`)
+        recordState(projection, version, state)
+      },
+      onDeadLetter({ projection }) {
+        declareProjection(projection)
+        deadLetters.inc({ projection })
       },
     },
   }
