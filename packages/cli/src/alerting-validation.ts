@@ -18,6 +18,7 @@ export const REQUIRED_ALERTS: readonly RequiredAlert[] = [
   { name: 'EventCoreDown', severity: 'critical' },
   { name: 'EventCoreHighErrorRate', severity: 'critical' },
   { name: 'EventCoreDatabaseConnectionFailures', severity: 'critical' },
+  { name: 'EventCoreDatabaseConnectionFailures', severity: 'warning' },
   { name: 'EventCoreProjectionStopped', severity: 'critical' },
   { name: 'EventCoreAvailabilityBudgetBurn', severity: 'critical' },
   { name: 'EventCoreLatencyBudgetBurn', severity: 'critical' },
@@ -76,17 +77,6 @@ function alertCheck(required: RequiredAlert, rules: readonly LoadedRule[]): Chec
   return { name, status, detail }
 }
 
-/** Warnings that fire on the first bad evaluation page people for blips: each must wait (`for:`). */
-function warningsWait(rules: readonly LoadedRule[]): CheckResult {
-  const name = 'warning alerts wait before firing (for:)'
-  const warnings = rules.filter((rule) => rule.type === 'alerting' && rule.labels?.severity === 'warning')
-  if (warnings.length === 0) return { name, status: 'fail', detail: 'no warning alerts loaded' }
-  const eager = warnings.filter((rule) => (rule.duration ?? 0) <= 0).map((rule) => rule.name)
-  return eager.length === 0
-    ? { name, status: 'pass', detail: `${warnings.length} warning rules, each with a for: duration` }
-    : { name, status: 'fail', detail: `fire on one evaluation (no for:): ${[...new Set(eager)].join(', ')}` }
-}
-
 function sloRecording(rules: readonly LoadedRule[]): CheckResult {
   const name = 'SLO recording rules evaluate'
   const slo = rules.filter((rule) => rule.type === 'recording' && rule.name.startsWith(SLO_RECORDING_PREFIX))
@@ -122,6 +112,9 @@ async function routingOf(alertmanagerUrl: string, timeoutMs: number): Promise<Al
   return alertRoutingOf(original)
 }
 
+/** Integrations that wake someone up, as opposed to a channel or a mailbox. */
+const PAGERS = new Set(['pagerduty_configs', 'opsgenie_configs', 'victorops_configs', 'pushover_configs'])
+
 /** Where each alert of `severity` goes: its receivers with their integrations. */
 function destinations(routing: AlertRouting, severity: RequiredAlert['severity'], job: string) {
   return REQUIRED_ALERTS.filter((alert) => alert.severity === severity).map((alert) => {
@@ -138,13 +131,13 @@ const shown = (receivers: readonly string[], routing: AlertRouting): string =>
 
 /**
  * Alertmanager's routing tree, walked as Alertmanager walks it: every critical alert reaches a
- * receiver that notifies someone, and warnings reach one that is not the pager.
+ * receiver that notifies someone, and warnings reach no pager (PagerDuty, Opsgenie, VictorOps, Pushover).
  */
 function routingChecks(routing: AlertRouting, job: string): CheckResult[] {
   const critical = destinations(routing, 'critical', job)
   const warning = destinations(routing, 'warning', job)
   const silent = (routes: typeof critical) => routes.filter((route) => route.integrations.length === 0)
-  const pagers = new Set(critical.flatMap((route) => route.receivers))
+  const criticalReceivers = [...new Set(critical.flatMap((route) => route.receivers))]
   const criticalCheck: CheckResult =
     silent(critical).length > 0
       ? {
@@ -157,9 +150,9 @@ function routingChecks(routing: AlertRouting, job: string): CheckResult[] {
       : {
           name: 'alertmanager routes critical alerts',
           status: 'pass',
-          detail: `to ${shown([...pagers], routing)}`,
+          detail: `to ${shown(criticalReceivers, routing)}`,
         }
-  const paged = warning.filter((route) => route.receivers.some((receiver) => pagers.has(receiver)))
+  const paged = warning.filter((route) => route.integrations.some((integration) => PAGERS.has(integration)))
   const warningReceivers = [...new Set(warning.flatMap((route) => route.receivers))]
   const warningCheck: CheckResult =
     silent(warning).length > 0
@@ -187,10 +180,10 @@ function routingChecks(routing: AlertRouting, job: string): CheckResult[] {
 /**
  * Checks, through Prometheus's HTTP API, that the deploy kit's alerting is live: every alert of
  * {@link REQUIRED_ALERTS} is loaded with its severity and evaluates without error (a firing one is
- * a warning), warning alerts wait before firing, the SLO recording rules evaluate, and Prometheus
+ * a warning), the SLO recording rules evaluate, and Prometheus
  * sends its alerts to an Alertmanager. With `alertmanagerUrl`, also walks that Alertmanager's
  * routing tree (`/api/v2/status`): critical alerts reach a receiver that notifies someone, and
- * warnings one that is not the pager.
+ * warnings reach no pager.
  *
  * @example
  * const results = await validateAlerting({ prometheusUrl: 'http://prometheus:9090', timeoutMs: 5000 })
@@ -206,7 +199,6 @@ export async function validateAlerting(options: {
   const rules = rulesOf((await prometheusApi(prometheusUrl, '/api/v1/rules', timeoutMs)).data)
   return [
     ...REQUIRED_ALERTS.map((required) => alertCheck(required, rules)),
-    warningsWait(rules),
     sloRecording(rules),
     await alertmanagerCheck(prometheusUrl, timeoutMs),
     ...(alertmanagerUrl === undefined ? [] : routingChecks(await routingOf(alertmanagerUrl, timeoutMs), job)),

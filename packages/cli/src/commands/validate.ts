@@ -96,11 +96,11 @@ Examples:
 const ALERTING_HELP = `
 Asks Prometheus (its /api/v1/rules and /api/v1/alertmanagers) whether the deploy kit's alerting is
 live: every alert of deploy/prometheus/alerts.rules.yml is loaded with its severity and evaluates
-without error (one firing now is a warning), warning alerts wait (for:) before firing, the SLO
-recording rules of deploy/prometheus/recording.rules.yml evaluate, and alerts go to an Alertmanager.
+without error (one firing now is a warning), the SLO recording rules of
+deploy/prometheus/recording.rules.yml evaluate, and alerts go to an Alertmanager.
 With --alertmanager-url it also walks that Alertmanager's routing tree (its /api/v2/status) as
 Alertmanager does, for each alert with its severity and --job: critical alerts must reach a
-receiver that notifies someone, warnings one that is not the pager.
+receiver that notifies someone, warnings no pager (PagerDuty, Opsgenie, VictorOps, Pushover).
 
 Example:
   eventcore-cli validate alerting --prometheus-url http://prometheus:9090 \\
