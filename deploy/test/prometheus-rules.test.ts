@@ -353,12 +353,21 @@ describe('the metrics the rules read', () => {
         }
       })()
       try {
+        // The availability ratio is 0 from the start; the latency one needs two scrapes with requests
+        // in between, later when the machine is busy.
         await expect
-          .poll(async () => (await prometheus.query('eventcore:slo_availability_errors:ratio_rate5m')).length, {
-            timeout: 20_000,
-            interval: 250,
-          })
-          .toBe(1)
+          .poll(
+            async () =>
+              (
+                await Promise.all(
+                  ['eventcore:slo_availability_errors:ratio_rate5m', 'eventcore:slo_latency_slow:ratio_rate5m'].map(
+                    async (series) => (await prometheus.query(series)).filter((s) => Number.isFinite(s.value)).length,
+                  ),
+                )
+              ).join(),
+            { timeout: 30_000, interval: 250 },
+          )
+          .toBe('1,1')
       } finally {
         sending = false
         await traffic
