@@ -52,6 +52,8 @@ describe('the dashboard model', () => {
       'eventcore_command_errors_total',
       'eventcore_active_streams',
       'eventcore_projection_lag_seconds',
+      'eventcore_projection_state',
+      'eventcore_projection_dead_letters_total',
       'eventcore_connection_pool_size',
       'eventcore_connection_pool_max_size',
       'process_resident_memory_bytes',
