@@ -73,8 +73,8 @@ const eventsIn = (writes: Parameters<EventStore['append']>[0]) => {
  * is `store` itself: tracing costs nothing when it is off.
  *
  * @example
- * // In a Fastify route, under the request's span (see `traceContextOf` of @eventcore/http):
- * const slice = await tracedStore(store, traceContextOf(request)).readStream(userStream(id))
+ * // In a Fastify route with @eventcore/http, under the request's span:
+ * const slice = await tracedStore(store, request.traceContext).readStream(userStream(id))
  */
 export function tracedStore(store: EventStore, parent: Context = context.active()): EventStore {
   if (!trace.getSpan(parent)?.isRecording()) return store
