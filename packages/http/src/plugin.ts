@@ -24,6 +24,12 @@ declare module 'fastify' {
     correlationId: string
     /** The request's time budget from its arrival (the plugin's `requestBudgetMs`); 0 for none. */
     requestBudgetMs: number
+    /**
+     * The OpenTelemetry context of the request's SERVER span: pass it on to what runs for the
+     * request (`executionOptions` gives it to the executor; `tracedStore(store, request.traceContext)`
+     * of @eventcore/core traces a route's own reads). The root context when tracing is off.
+     */
+    readonly traceContext: Context
   }
   interface FastifyInstance {
     /** The service's lifecycle: drain before shutting down. */

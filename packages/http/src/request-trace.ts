@@ -12,17 +12,6 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { PROBE_PATHS } from './security.js'
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /**
-     * The OpenTelemetry context of the request's SERVER span: pass it on to what runs for the
-     * request (`executionOptions` gives it to the executor; `tracedStore(store, request.traceContext)`
-     * of @eventcore/core traces a route's own reads). The root context when tracing is off.
-     */
-    readonly traceContext: Context
-  }
-}
-
 /** The methods HTTP semantic conventions name; any other is `_OTHER`, so a client cannot invent values. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE'])
 
