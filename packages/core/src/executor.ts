@@ -1,4 +1,4 @@
-import { context as activeContext, type Context, trace } from '@opentelemetry/api'
+import { context as activeContext, type Context, type Span, trace } from '@opentelemetry/api'
 import { type AppendBudget, appendUntilKnown } from './append-until-known.js'
 import { backoffDelay } from './backoff.js'
 import { type Command, isRejection } from './command.js'
@@ -40,10 +40,11 @@ type RetryReason = 'concurrency' | 'store-unavailable'
 /** Outcomes that are the system failing, not the command answering: their spans are errors. */
 const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['concurrency', 'store-unavailable', 'timeout', 'exception'])
 
-/** What one command's tracing carries down to its attempts. */
+/** What one command's tracing carries down to its attempts; no span when tracing is off. */
 interface CommandTrace {
+  readonly span: Span | undefined
   /** The command span's context: each attempt's span is its child. */
-  readonly context: Context
+  readonly context: Context | undefined
   /** Written into every event's metadata; undefined when no trace is going on. */
   readonly ids: TraceIds | undefined
   /** How many streams the command named, once known. */
@@ -213,12 +214,14 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const progress = { attempts: 0 }
       // Explicitly under the caller's context (an HTTP request's span), else whatever is active.
       const within = parent ?? activeContext.active()
-      const span = tracer().startSpan(
+      const span = tracer()?.startSpan(
         `command ${command.name}`,
         { attributes: { 'eventcore.command': command.name } },
         within,
       )
-      const traced: CommandTrace = { context: trace.setSpan(within, span), ids: traceIdsOf(span), streams: 0 }
+      const traced: CommandTrace = span
+        ? { span, context: trace.setSpan(within, span), ids: traceIdsOf(span), streams: 0 }
+        : { span, context: undefined, ids: undefined, streams: 0 }
       const report = (outcome: CommandOutcome['outcome'], eventsWritten: number) => {
         observer.onOutcome?.({
           command: command.name,
@@ -227,7 +230,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           attempts: progress.attempts,
           eventsWritten,
         })
-        if (span.isRecording()) {
+        if (span?.isRecording()) {
           span.setAttributes({
             'eventcore.command.outcome': outcome === 'success' ? 'ok' : outcome,
             'eventcore.command.attempts': progress.attempts,
@@ -236,7 +239,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           })
           if (FAILED_OUTCOMES.has(outcome)) markFailed(span, outcome)
         }
-        span.end()
+        span?.end()
       }
       const refused = refusal(signal)
       if (refused) {
@@ -275,11 +278,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
     guess: boolean,
     work: (store: EventStore) => Promise<T>,
   ): Promise<T> {
-    const span = tracer().startSpan(`command ${name} attempt`, undefined, traced.context)
-    if (!span.isRecording()) {
-      span.end()
-      return work(store)
-    }
+    // Under a command span that is not recorded (tracing off, or not sampled), nothing is.
+    if (!traced.context || !traced.span?.isRecording()) return work(store)
+    const span = tracer()?.startSpan(`command ${name} attempt`, undefined, traced.context)
+    if (!span) return work(store)
     span.setAttribute('eventcore.command.attempt', attempt)
     if (reason) span.setAttribute('eventcore.command.retry_reason', reason)
     if (guess) span.setAttribute('eventcore.command.assume_new_streams', true)

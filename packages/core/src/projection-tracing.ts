@@ -21,7 +21,9 @@ export async function traceBatch(
   read: ReadTimes,
   apply: () => Promise<PageOutcome>,
 ): Promise<PageOutcome> {
-  const span = tracer().startSpan(
+  const batchTracer = tracer()
+  if (!batchTracer) return apply()
+  const span = batchTracer.startSpan(
     `projection ${projection.name} batch`,
     {
       startTime: read.from,
@@ -37,7 +39,7 @@ export async function traceBatch(
     span.end()
     return apply()
   }
-  tracer()
+  batchTracer
     .startSpan(
       'eventcore.store.readAll',
       { startTime: read.from, attributes: { 'eventcore.events.count': page.events.length } },

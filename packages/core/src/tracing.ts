@@ -3,21 +3,42 @@ import {
   type Context,
   context,
   isSpanContextValid,
+  ProxyTracerProvider,
   type Span,
   SpanStatusCode,
+  type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api'
 import { isEventCoreError } from './errors.js'
 import type { EventStore } from './event-store.js'
 import type { TraceIds } from './execution-context.js'
 
+/** A provider and the tracer taken from it (undefined: no SDK installed). */
+type Taken = { readonly provider: TracerProvider; readonly tracer: Tracer | undefined }
+
 /**
- * EventCore's tracer, from the global provider: a no-op until a service installs an SDK (only
- * `@opentelemetry/api` is a dependency of a library), then that SDK's. Looked up on every use, not
- * kept: a tracer kept from one provider would go on feeding it after it is shut down and another
- * installed (the SDK caches its tracers, so the look-up is a map read).
+ * A library's tracer from the SDK the service installed (only `@opentelemetry/api` is a dependency
+ * of a library), or undefined when none is: then nothing is traced and tracing costs this one
+ * check, not a no-op span per call. Taken again whenever the provider behind the API's global
+ * changes, so a provider shut down and replaced (a test's, a restarted service's) is never fed.
  */
-export const tracer = () => trace.getTracer('@eventcore/core')
+export function tracerOf(name: string, cache: { taken?: Taken } = {}): Tracer | undefined {
+  const global = trace.getTracerProvider()
+  // The API's global is a proxy until an SDK registers its provider behind it.
+  const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global
+  if (cache.taken?.provider === provider) return cache.taken.tracer
+  cache.taken = {
+    provider,
+    tracer: global instanceof ProxyTracerProvider ? global.getDelegateTracer(name) : global.getTracer(name),
+  }
+  return cache.taken.tracer
+}
+
+const coreCache: { taken?: Taken } = {}
+
+/** EventCore core's tracer: see {@link tracerOf}. */
+export const tracer = (): Tracer | undefined => tracerOf('@eventcore/core', coreCache)
 
 /** The type of an error as a span may carry it: its kind or name, never its message. */
 export function errorType(error: unknown): string {
@@ -39,9 +60,10 @@ export async function inSpan<T>(
   name: string,
   parent: Context,
   attributes: Attributes,
-  work: (span: Span) => Promise<T>,
+  work: (span: Span | undefined) => Promise<T>,
 ): Promise<T> {
-  const span = tracer().startSpan(name, { attributes }, parent)
+  const span = tracer()?.startSpan(name, { attributes }, parent)
+  if (!span) return work(undefined)
   try {
     return await work(span)
   } catch (error) {
@@ -86,7 +108,7 @@ export function tracedStore(store: EventStore, parent: Context = context.active(
         { 'eventcore.streams.count': writes.length, 'eventcore.events.count': eventsIn(writes) },
         async (span) => {
           const result = await store.append(writes, options)
-          span.setAttribute(
+          span?.setAttribute(
             'eventcore.append.outcome',
             !result.ok ? 'conflict' : result.duplicate ? 'duplicate' : 'appended',
           )
@@ -96,7 +118,7 @@ export function tracedStore(store: EventStore, parent: Context = context.active(
     readStream: (streamId, options) =>
       inSpan('eventcore.store.readStream', parent, { 'eventcore.streams.count': 1 }, async (span) => {
         const slice = await store.readStream(streamId, options)
-        span.setAttribute('eventcore.events.count', slice.events.length)
+        span?.setAttribute('eventcore.events.count', slice.events.length)
         return slice
       }),
     readStreams: (streamIds) =>
@@ -104,13 +126,13 @@ export function tracedStore(store: EventStore, parent: Context = context.active(
         const slices = await store.readStreams(streamIds)
         let events = 0
         for (const slice of slices.values()) events += slice.events.length
-        span.setAttribute('eventcore.events.count', events)
+        span?.setAttribute('eventcore.events.count', events)
         return slices
       }),
     readAll: (options) =>
       inSpan('eventcore.store.readAll', parent, {}, async (span) => {
         const page = await store.readAll(options)
-        span.setAttribute('eventcore.events.count', page.events.length)
+        span?.setAttribute('eventcore.events.count', page.events.length)
         return page
       }),
     streamVersion: (streamId) => store.streamVersion(streamId),

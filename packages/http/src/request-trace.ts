@@ -2,11 +2,14 @@ import {
   type Attributes,
   type Context,
   isSpanContextValid,
+  ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
+  type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -15,7 +18,25 @@ import { PROBE_PATHS } from './security.js'
 /** The methods HTTP semantic conventions name; any other is `_OTHER`, so a client cannot invent values. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE'])
 
-const tracer = () => trace.getTracer('@eventcore/http')
+let taken: { readonly provider: TracerProvider; readonly tracer: Tracer | undefined } | undefined
+
+/**
+ * The plugin's tracer from the SDK the service installed, or undefined when none is: then a
+ * request costs one check, not a no-op span. Taken again when the provider behind the API's
+ * global changes (one shut down and another installed). The same rule as @eventcore/core's.
+ */
+function tracer(): Tracer | undefined {
+  const global = trace.getTracerProvider()
+  const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global
+  if (taken?.provider !== provider) {
+    const tracer =
+      global instanceof ProxyTracerProvider
+        ? global.getDelegateTracer('@eventcore/http')
+        : global.getTracer('@eventcore/http')
+    taken = { provider, tracer }
+  }
+  return taken.tracer
+}
 
 /**
  * A SERVER span per request (`METHOD /route/:pattern`), a child of the caller's W3C `traceparent`
@@ -36,13 +57,15 @@ export function registerRequestTracing(app: FastifyInstance): void {
   })
 
   app.addHook('onRequest', async (request, reply) => {
+    const requestTracer = tracer()
+    if (!requestTracer) return
     const route = request.routeOptions.url
     if (route !== undefined && PROBE_PATHS.has(route)) return
     const parent = propagation.extract(ROOT_CONTEXT, request.headers)
     const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER'
     const attributes: Attributes = { 'http.request.method': method, 'url.scheme': request.protocol }
     if (route !== undefined) attributes['http.route'] = route
-    const span = tracer().startSpan(
+    const span = requestTracer.startSpan(
       route === undefined ? method : `${method} ${route}`,
       { kind: SpanKind.SERVER, attributes },
       parent,
