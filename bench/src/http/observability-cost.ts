@@ -15,8 +15,11 @@ import { type HttpMeasurement, runHttpLoad, seedUsers } from './load.js'
 import { registerBodies, registerRequest } from './requests.js'
 import type { HttpServerProcess } from './server-process.js'
 
-/** Whether the service ran observed (traces, logs, scraped metrics) or with all of it off. */
-export type Observability = 'off' | 'on'
+/**
+ * Whether the service ran with all observability off, observed (traces of every request, logs,
+ * scraped metrics), or observed with 10 % of the traces kept, as a busy production service would.
+ */
+export type Observability = 'off' | 'on' | 'sampled'
 
 /** A line of the observability table. */
 export interface ObservabilityRow {
@@ -48,19 +51,26 @@ const SEED_USERS = 300
 /** Faster than any Prometheus would scrape one target, so its cost is not understated. */
 const SCRAPE_EVERY_MS = 1000
 const TOKEN_TTL_SECONDS = 3600
-const LABEL: Record<Observability, string> = { off: 'all off', on: 'traces + metrics + logs' }
+/** The share of traces the sampled row keeps. */
+const SAMPLED_RATIO = 0.1
+const ROWS: readonly Observability[] = ['off', 'on', 'sampled']
+const LABEL: Record<Observability, string> = {
+  off: 'all off',
+  on: 'traces + metrics + logs',
+  sampled: `the same, ${SAMPLED_RATIO * 100} % of traces kept`,
+}
 
-/** Observed CPU time per request over the unobserved one, e.g. 1.08; undefined unless both were measured. */
-export function cpuRatio(rows: readonly ObservabilityRow[]): number | undefined {
-  const [off, on] = (['off', 'on'] as const).map(
+/** A row's CPU time per request over all off's, e.g. 1.08; undefined unless both were measured. */
+export function cpuRatio(rows: readonly ObservabilityRow[], observed: Observability = 'on'): number | undefined {
+  const [off, on] = (['off', observed] as const).map(
     (o) => rows.find((row) => row.observability === o)?.cpuMicrosPerRequest,
   )
   return off !== undefined && on !== undefined && off > 0 ? on / off : undefined
 }
 
-/** Observed throughput as a share of the unobserved one; undefined unless both were measured. */
-export function observedShare(rows: readonly ObservabilityRow[]): number | undefined {
-  const [off, on] = (['off', 'on'] as const).map((o) => rows.find((row) => row.observability === o)?.outcome)
+/** A row's throughput as a share of all off's; undefined unless both were measured. */
+export function observedShare(rows: readonly ObservabilityRow[], observed: Observability = 'on'): number | undefined {
+  const [off, on] = (['off', observed] as const).map((o) => rows.find((row) => row.observability === o)?.outcome)
   return off && on && isMeasured(off) && isMeasured(on) && off.rate > 0 ? on.rate / off.rate : undefined
 }
 
@@ -83,8 +93,6 @@ export function renderObservabilitySection(section: ObservabilitySection): strin
     { header: 'non-2xx', align: 'right' },
     { header: 'note' },
   ]
-  const share = observedShare(rows)
-  const cpu = cpuRatio(rows)
   const cells = rows.map((row): string[] => {
     const { outcome } = row
     const non2xx = row.non2xx === undefined ? '' : formatRate(row.non2xx)
@@ -92,10 +100,10 @@ export function renderObservabilitySection(section: ObservabilitySection): strin
     return [
       LABEL[row.observability],
       formatRate(outcome.rate),
-      row.observability === 'on' ? formatRatio(share) : '',
+      row.observability === 'off' ? '' : formatRatio(observedShare(rows, row.observability)),
       ...latencyCells(outcome.latency),
       row.cpuMicrosPerRequest === undefined ? '' : formatRate(row.cpuMicrosPerRequest),
-      row.observability === 'on' ? formatRatio(cpu) : '',
+      row.observability === 'off' ? '' : formatRatio(cpuRatio(rows, row.observability)),
       non2xx,
       outcome.note ?? '',
     ]
@@ -183,13 +191,14 @@ export async function observabilityCost(context: HttpUsersContext): Promise<Obse
   const { settings, unreachable, fleet, prefix, onTurn } = context
   const title = '9. Observability cost on POST /api/v1/users: traces + metrics + logs on versus off'
   const notes = [
-    `Both rows run the users service as operation 8 does (its own child process, PostgreSQL, pools of ${CONNECTIONS}, ${CONNECTIONS} autocannon connections, a new user per request), each in a fresh schema, after ${SEED_USERS} registrations of warm-up; they take turns, the median round shown.`,
+    `The rows run the users service as operation 8 does (its own child process, PostgreSQL, pools of ${CONNECTIONS}, ${CONNECTIONS} autocannon connections, a new user per request), each in a fresh schema, after ${SEED_USERS} registrations of warm-up; they take turns, the median round shown.`,
     `traces + metrics + logs: startTracing as runService does with OTEL_EXPORTER_OTLP_ENDPOINT set (the OpenTelemetry SDK, a batch span processor exporting OTLP/HTTP protobuf to a collector on loopback in the bench process that reads and discards every export; every request traced: server span, command, attempt, append; the projection's batches); GET /metrics scraped every ${SCRAPE_EVERY_MS / 1000} s; EVENTCORE_LOG_LEVEL=info (pino JSON, two lines per request, written to the child's stdout, /dev/null).`,
+    `${LABEL.sampled}: the same with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=${SAMPLED_RATIO} (one request in ${1 / SAMPLED_RATIO} has its spans recorded and exported; the others cost a sampling decision).`,
     'all off: no OTEL_* variables (nothing installed: the spans are the API’s no-ops), nobody scrapes, EVENTCORE_LOG_LEVEL=silent. The service records its Prometheus metrics either way: it has no switch for them.',
   ]
   if (unreachable !== undefined) {
     const missing = { missing: `PostgreSQL not reachable (${unreachable})` }
-    const rows = (['off', 'on'] as const).map((observability) => ({
+    const rows = ROWS.map((observability) => ({
       observability,
       outcome: missing,
       non2xx: undefined,
@@ -211,7 +220,7 @@ export async function observabilityCost(context: HttpUsersContext): Promise<Obse
   const non2xx = new Map<Observability, number>()
   const cpuPerRequest = new WeakMap<object, number>()
   try {
-    for (const observability of ['off', 'on'] as const) {
+    for (const observability of ROWS) {
       try {
         const server = await fleet.start({
           kind: 'eventcore',
@@ -219,7 +228,8 @@ export async function observabilityCost(context: HttpUsersContext): Promise<Obse
           schema: namespaceOf(prefix, 's9', observability),
           poolSize: CONNECTIONS,
           jwtSecret: secret,
-          ...(observability === 'on' ? { otlpUrl: collector.url } : {}),
+          ...(observability === 'off' ? {} : { otlpUrl: collector.url }),
+          ...(observability === 'sampled' ? { traceRatio: SAMPLED_RATIO } : {}),
         })
         servers.set(observability, server)
         const nextBody = registerBodies(`${prefix}-o9${observability}-seed`)
@@ -254,7 +264,7 @@ export async function observabilityCost(context: HttpUsersContext): Promise<Obse
           key: observability,
           async run(): Promise<HttpMeasurement> {
             let measured: HttpMeasurement
-            if (observability === 'on') {
+            if (observability !== 'off') {
               const { result, scrapes, failed } = await whileScraped(server.url, load)
               scraped.scrapes += scrapes
               scraped.failed += failed
@@ -273,7 +283,7 @@ export async function observabilityCost(context: HttpUsersContext): Promise<Obse
       ]
     })
     const outcomes = await takeTurns(turns, { rounds: settings.rounds, onTurn })
-    const rows = (['off', 'on'] as const).map((observability): ObservabilityRow => {
+    const rows = ROWS.map((observability): ObservabilityRow => {
       const outcome = outcomes.get(observability) ?? { missing: failures.get(observability) ?? 'not run' }
       return {
         observability,

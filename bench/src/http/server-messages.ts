@@ -28,6 +28,8 @@ export interface HttpServerSpec {
    * collector and writing info-level JSON logs. Without it: no tracing, logs silent.
    */
   readonly otlpUrl?: string
+  /** With `otlpUrl`: the share of traces kept (`parentbased_traceidratio`); all of them when absent. */
+  readonly traceRatio?: number
 }
 
 /** From the child: it listens at `url`, or could not start. */
@@ -67,7 +69,7 @@ export function parseServerSpec(text: string): HttpServerSpec {
     throw new Error('the server spec is not JSON')
   }
   if (!isRecord(value)) throw new Error('the server spec is not a JSON object')
-  const { kind, databaseUrl, schema, poolSize, jwtSecret, otlpUrl } = value
+  const { kind, databaseUrl, schema, poolSize, jwtSecret, otlpUrl, traceRatio } = value
   const problems = [
     isKind(kind) ? '' : `kind must be ${KINDS.join(' or ')}`,
     typeof databaseUrl === 'string' && databaseUrl !== '' ? '' : 'databaseUrl must be a non-empty string',
@@ -77,6 +79,9 @@ export function parseServerSpec(text: string): HttpServerSpec {
     otlpUrl === undefined || (typeof otlpUrl === 'string' && /^http:\/\/127\.0\.0\.1:\d+$/.test(otlpUrl))
       ? ''
       : 'otlpUrl must be an http://127.0.0.1:<port> collector',
+    traceRatio === undefined || (typeof traceRatio === 'number' && traceRatio >= 0 && traceRatio <= 1)
+      ? ''
+      : 'traceRatio must be a number from 0 to 1',
   ].filter(Boolean)
   if (problems.length > 0 || !isKind(kind)) throw new Error(`bad server spec: ${problems.join('; ')}`)
   return {
@@ -86,6 +91,7 @@ export function parseServerSpec(text: string): HttpServerSpec {
     poolSize: Number(poolSize),
     jwtSecret: String(jwtSecret),
     ...(typeof otlpUrl === 'string' ? { otlpUrl } : {}),
+    ...(typeof traceRatio === 'number' ? { traceRatio } : {}),
   }
 }
 

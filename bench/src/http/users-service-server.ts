@@ -13,6 +13,8 @@ export interface UsersServiceOptions {
   readonly jwtSecret: string
   /** Observed: traces exported over OTLP/HTTP to this collector, and info-level JSON logs (see {@link usersServiceEnv}). */
   readonly otlpUrl?: string
+  /** With `otlpUrl`: the share of traces kept; all when absent. */
+  readonly traceRatio?: number
 }
 
 /** A listening users service. */
@@ -69,7 +71,16 @@ export async function startUsersService(options: UsersServiceOptions): Promise<B
     options.otlpUrl === undefined
       ? undefined
       : startTracing(
-          { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpUrl, OTEL_SERVICE_NAME: 'users-service-bench' },
+          {
+            OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpUrl,
+            OTEL_SERVICE_NAME: 'users-service-bench',
+            ...(options.traceRatio === undefined
+              ? {}
+              : {
+                  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+                  OTEL_TRACES_SAMPLER_ARG: String(options.traceRatio),
+                }),
+          },
           { serviceName: 'users service' },
         )
   const service = await startService(loaded.config, { tracing })
