@@ -126,6 +126,8 @@ describe('the built users service and OpenTelemetry', () => {
       OTEL_SERVICE_NAME: 'users-e2e',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     })
+    // Printed right after the "listening at" line spawnService waits for.
+    await service.waitForStdout(/traces: OTLP to/)
     expect(service.output().stdout).toContain(`traces: OTLP to ${sink.url}/v1/traces`)
     const response = await register(service, 'traced-request')
     expect(response.status).toBe(201)
