@@ -194,7 +194,7 @@ export async function observabilityCost(context: HttpUsersContext): Promise<Obse
     `The rows run the users service as operation 8 does (its own child process, PostgreSQL, pools of ${CONNECTIONS}, ${CONNECTIONS} autocannon connections, a new user per request), each in a fresh schema, after ${SEED_USERS} registrations of warm-up; they take turns, the median round shown.`,
     `traces + metrics + logs: startTracing as runService does with OTEL_EXPORTER_OTLP_ENDPOINT set (the OpenTelemetry SDK, a batch span processor exporting OTLP/HTTP protobuf to a collector on loopback in the bench process that reads and discards every export; every request traced: server span, command, attempt, append; the projection's batches); GET /metrics scraped every ${SCRAPE_EVERY_MS / 1000} s; EVENTCORE_LOG_LEVEL=info (pino JSON, two lines per request, written to the child's stdout, /dev/null).`,
     `${LABEL.sampled}: the same with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=${SAMPLED_RATIO} (one request in ${1 / SAMPLED_RATIO} has its spans recorded and exported; the others cost a sampling decision).`,
-    'all off: no OTEL_* variables (nothing installed: the spans are the API’s no-ops), nobody scrapes, EVENTCORE_LOG_LEVEL=silent. The service records its Prometheus metrics either way: it has no switch for them.',
+    'all off: no OTEL_* variables (nothing installed: no spans are made), nobody scrapes, EVENTCORE_LOG_LEVEL=silent. The service records its Prometheus metrics either way: it has no switch for them.',
   ]
   if (unreachable !== undefined) {
     const missing = { missing: `PostgreSQL not reachable (${unreachable})` }
