@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: EventCore against a hand-written raw-SQL baseline and Emmett's PostgreSQL
  * store on the same server, plus the PGlite and memory stores, one table per operation; then the
- * users service over HTTP against a bare Fastify + pg app (operation 8).
+ * users service over HTTP against a bare Fastify + pg app (operation 8), and what observability
+ * costs it (operation 9).
  *
  * Settings: `EVENTCORE_BENCH_SECONDS`, `EVENTCORE_BENCH_ROUNDS`, `EVENTCORE_BENCH_ONLY`,
  * `EVENTCORE_BENCH_DATABASE_URL` (see `settings.ts` and `bench/README.md`).
@@ -11,6 +12,7 @@
 import os from 'node:os'
 import { errorMessage } from './error-message.js'
 import { type HttpUsersContext, httpUsers } from './http/http-users.js'
+import { observabilityCost, renderObservabilitySection } from './http/observability-cost.js'
 import { renderHttpSection } from './http/report.js'
 import { createHttpServerFleet } from './http/server-process.js'
 import { batchAppend } from './operations/batch-append.js'
@@ -53,6 +55,7 @@ const OPERATIONS: readonly Operation[] = [
         renderSection(await scenario(context)),
   ),
   async (context) => renderHttpSection(await httpUsers(context)),
+  async (context) => renderObservabilitySection(await observabilityCost(context)),
 ]
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`

@@ -12,6 +12,8 @@ export interface HttpLoadOptions {
   readonly durationMs: number
   /** A fresh request (with its own `setupRequest`) for each run: the warm-up and the measurement. */
   readonly request: () => autocannon.Request
+  /** Called between the warm-up and the measured run, e.g. to read the server's CPU time. */
+  readonly beforeMeasuring?: () => Promise<void>
 }
 
 /** A measured HTTP run: the rate counts 2xx answers only; the other answers and errors are counted apart. */
@@ -60,8 +62,9 @@ function cannon(url: string, connections: number, durationMs: number, request: a
  * const m = await runHttpLoad({ url, connections: 8, warmupMs: 500, durationMs: 3000, request: () => registerRequest(token, next) })
  */
 export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpMeasurement> {
-  const { url, connections, warmupMs, durationMs, request } = options
+  const { url, connections, warmupMs, durationMs, request, beforeMeasuring } = options
   if (warmupMs > 0) await cannon(url, connections, warmupMs, request())
+  await beforeMeasuring?.()
   const { result, latencies, ok, elapsedMs } = await cannon(url, connections, durationMs, request())
   const non2xx = latencies.length - ok
   return { ...measurementOf(ok, elapsedMs, latencies), non2xx, errors: result.errors }

@@ -59,6 +59,10 @@ async function main(): Promise<void> {
   process.on('message', (value: unknown) => {
     const message = parseParentMessage(value)
     if (message?.type === 'stop') void stop()
+    if (message?.type === 'usage') {
+      const { user, system } = process.cpuUsage()
+      void send({ type: 'usage', cpuMicros: user + system })
+    }
     if (message?.type === 'settle') {
       server.settle().then(
         (ms) => send({ type: 'settled', ms }),

@@ -15,6 +15,14 @@ describe('parseServerSpec', () => {
     )
   })
 
+  it('takes an observed users service’s loopback collector, and nothing else', () => {
+    const observed = { ...spec, kind: 'eventcore', otlpUrl: 'http://127.0.0.1:4318' }
+    expect(parseServerSpec(JSON.stringify(observed))).toEqual(observed)
+    expect(() => parseServerSpec(JSON.stringify({ ...spec, otlpUrl: 'http://10.0.0.5:4318' }))).toThrow(
+      'otlpUrl must be an http://127.0.0.1:<port> collector',
+    )
+  })
+
   it('refuses text that is not a JSON object', () => {
     expect(() => parseServerSpec('')).toThrow(/not JSON/)
     expect(() => parseServerSpec('[1]')).toThrow(/not a JSON object/)
@@ -29,6 +37,7 @@ describe('parseChildMessage', () => {
     })
     expect(parseChildMessage({ type: 'failed', message: 'no' })).toEqual({ type: 'failed', message: 'no' })
     expect(parseChildMessage({ type: 'settled', ms: 3 })).toEqual({ type: 'settled', ms: 3 })
+    expect(parseChildMessage({ type: 'usage', cpuMicros: 1500 })).toEqual({ type: 'usage', cpuMicros: 1500 })
     expect(parseChildMessage({ type: 'settled', ms: 0, problem: 'behind' })).toEqual({
       type: 'settled',
       ms: 0,
@@ -44,8 +53,9 @@ describe('parseChildMessage', () => {
 })
 
 describe('parseParentMessage', () => {
-  it('accepts settle and stop only', () => {
+  it('accepts settle, usage and stop only', () => {
     expect(parseParentMessage({ type: 'settle' })).toEqual({ type: 'settle' })
+    expect(parseParentMessage({ type: 'usage' })).toEqual({ type: 'usage' })
     expect(parseParentMessage({ type: 'stop' })).toEqual({ type: 'stop' })
     expect(parseParentMessage({ type: 'kill' })).toBeUndefined()
     expect(parseParentMessage(undefined)).toBeUndefined()

@@ -23,6 +23,13 @@ export interface HttpServerSpec {
   readonly poolSize: number
   /** The HS256 secret the users service verifies tokens with (the bare server checks none). */
   readonly jwtSecret: string
+  /**
+   * The users service only: run it observed, exporting its traces (OTLP over HTTP) to this
+   * collector and writing info-level JSON logs. Without it: no tracing, logs silent.
+   */
+  readonly otlpUrl?: string
+  /** With `otlpUrl`: the share of traces kept (`parentbased_traceidratio`); all of them when absent. */
+  readonly traceRatio?: number
 }
 
 /** From the child: it listens at `url`, or could not start. */
@@ -31,12 +38,15 @@ export type ChildMessage =
   | { readonly type: 'failed'; readonly message: string }
   /** The answer to `settle`: how long the background work took to finish, or why it did not. */
   | { readonly type: 'settled'; readonly ms: number; readonly problem?: string }
+  /** The answer to `usage`: the CPU time the process has used so far (user + system), in microseconds. */
+  | { readonly type: 'usage'; readonly cpuMicros: number }
 
 /**
  * To the child. `settle`: answer once nothing runs in the background any more (the users
- * service's projection has applied every event); `stop`: close the server and exit.
+ * service's projection has applied every event); `usage`: say how much CPU time it has used;
+ * `stop`: close the server and exit.
  */
-export type ParentMessage = { readonly type: 'settle' } | { readonly type: 'stop' }
+export type ParentMessage = { readonly type: 'settle' } | { readonly type: 'usage' } | { readonly type: 'stop' }
 
 const KINDS: readonly string[] = ['eventcore', 'bare'] satisfies HttpServerKind[]
 
@@ -59,13 +69,19 @@ export function parseServerSpec(text: string): HttpServerSpec {
     throw new Error('the server spec is not JSON')
   }
   if (!isRecord(value)) throw new Error('the server spec is not a JSON object')
-  const { kind, databaseUrl, schema, poolSize, jwtSecret } = value
+  const { kind, databaseUrl, schema, poolSize, jwtSecret, otlpUrl, traceRatio } = value
   const problems = [
     isKind(kind) ? '' : `kind must be ${KINDS.join(' or ')}`,
     typeof databaseUrl === 'string' && databaseUrl !== '' ? '' : 'databaseUrl must be a non-empty string',
     typeof schema === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(schema) ? '' : 'schema must be a plain schema name',
     Number.isInteger(poolSize) && Number(poolSize) >= 1 ? '' : 'poolSize must be a positive integer',
     typeof jwtSecret === 'string' ? '' : 'jwtSecret must be a string',
+    otlpUrl === undefined || (typeof otlpUrl === 'string' && /^http:\/\/127\.0\.0\.1:\d+$/.test(otlpUrl))
+      ? ''
+      : 'otlpUrl must be an http://127.0.0.1:<port> collector',
+    traceRatio === undefined || (typeof traceRatio === 'number' && traceRatio >= 0 && traceRatio <= 1)
+      ? ''
+      : 'traceRatio must be a number from 0 to 1',
   ].filter(Boolean)
   if (problems.length > 0 || !isKind(kind)) throw new Error(`bad server spec: ${problems.join('; ')}`)
   return {
@@ -74,6 +90,8 @@ export function parseServerSpec(text: string): HttpServerSpec {
     schema: String(schema),
     poolSize: Number(poolSize),
     jwtSecret: String(jwtSecret),
+    ...(typeof otlpUrl === 'string' ? { otlpUrl } : {}),
+    ...(typeof traceRatio === 'number' ? { traceRatio } : {}),
   }
 }
 
@@ -86,12 +104,13 @@ export function parseServerSpec(text: string): HttpServerSpec {
  */
 export function parseChildMessage(value: unknown): ChildMessage | undefined {
   if (!isRecord(value)) return undefined
-  const { type, url, message, ms, problem } = value
+  const { type, url, message, ms, problem, cpuMicros } = value
   if (type === 'listening' && typeof url === 'string') return { type, url }
   if (type === 'failed' && typeof message === 'string') return { type, message }
   if (type === 'settled' && typeof ms === 'number' && Number.isFinite(ms)) {
     return typeof problem === 'string' ? { type, ms, problem } : { type, ms }
   }
+  if (type === 'usage' && typeof cpuMicros === 'number' && Number.isFinite(cpuMicros)) return { type, cpuMicros }
   return undefined
 }
 
@@ -104,6 +123,7 @@ export function parseChildMessage(value: unknown): ChildMessage | undefined {
 export function parseParentMessage(value: unknown): ParentMessage | undefined {
   if (!isRecord(value)) return undefined
   if (value.type === 'settle') return { type: 'settle' }
+  if (value.type === 'usage') return { type: 'usage' }
   if (value.type === 'stop') return { type: 'stop' }
   return undefined
 }

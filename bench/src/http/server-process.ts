@@ -11,6 +11,8 @@ export interface HttpServerProcess {
    * caught up); resolves to how long that took, or with why it did not.
    */
   settle(): Promise<{ readonly ms: number; readonly problem?: string }>
+  /** The CPU time (user + system) the server's process has used so far, in microseconds. */
+  cpuMicros(): Promise<number>
   /** Closes the server and waits for its process to exit. Idempotent. */
   stop(): Promise<void>
 }
@@ -113,7 +115,8 @@ export function createHttpServerFleet(entry: string = ENTRY): HttpServerFleet {
       running.add(stop)
       const first = await nextMessage(
         child,
-        (m): m is Exclude<ChildMessage, { type: 'settled' }> => m.type !== 'settled',
+        (m): m is Extract<ChildMessage, { type: 'listening' | 'failed' }> =>
+          m.type === 'listening' || m.type === 'failed',
         START_TIMEOUT_MS,
         why,
       ).catch(async (error: unknown) => {
@@ -135,6 +138,16 @@ export function createHttpServerFleet(entry: string = ENTRY): HttpServerFleet {
             why,
           )
           return settled.problem === undefined ? { ms: settled.ms } : { ms: settled.ms, problem: settled.problem }
+        },
+        async cpuMicros() {
+          child.send({ type: 'usage' })
+          const usage = await nextMessage(
+            child,
+            (m): m is Extract<ChildMessage, { type: 'usage' }> => m.type === 'usage',
+            SETTLE_TIMEOUT_MS,
+            why,
+          )
+          return usage.cpuMicros
         },
         stop,
       }

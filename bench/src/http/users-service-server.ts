@@ -1,7 +1,7 @@
 import { projectionStatus } from '@eventcore/core'
 import { startUsersService as startService } from '@eventcore/example-users-service'
 import { createSqlProjectionStore } from '@eventcore/postgres'
-import { formatProblems, loadConfig, type RawEnv } from '@eventcore/service'
+import { formatProblems, loadConfig, type RawEnv, startTracing } from '@eventcore/service'
 
 /** Options of {@link startUsersService}. */
 export interface UsersServiceOptions {
@@ -11,6 +11,10 @@ export interface UsersServiceOptions {
   readonly poolSize: number
   /** At least 32 bytes: the HS256 secret tokens are signed with. */
   readonly jwtSecret: string
+  /** Observed: traces exported over OTLP/HTTP to this collector, and info-level JSON logs (see {@link usersServiceEnv}). */
+  readonly otlpUrl?: string
+  /** With `otlpUrl`: the share of traces kept; all when absent. */
+  readonly traceRatio?: number
 }
 
 /** A listening users service. */
@@ -46,7 +50,8 @@ export function usersServiceEnv(options: UsersServiceOptions): RawEnv {
     EVENTCORE_PORT: '0',
     EVENTCORE_HOST: '127.0.0.1',
     EVENTCORE_RATE_LIMIT_MAX: RATE_LIMIT_MAX,
-    EVENTCORE_LOG_LEVEL: 'silent',
+    // Observed, the logs go where the process's stdout goes: /dev/null for the bench's children.
+    EVENTCORE_LOG_LEVEL: options.otlpUrl === undefined ? 'silent' : 'info',
   }
 }
 
@@ -62,7 +67,23 @@ export function usersServiceEnv(options: UsersServiceOptions): RawEnv {
 export async function startUsersService(options: UsersServiceOptions): Promise<BenchUsersService> {
   const loaded = loadConfig(usersServiceEnv(options), { cwd: process.cwd() })
   if (!loaded.ok) throw new Error(`the users service refused its configuration:\n${formatProblems(loaded.problems)}`)
-  const service = await startService(loaded.config)
+  const tracing =
+    options.otlpUrl === undefined
+      ? undefined
+      : startTracing(
+          {
+            OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpUrl,
+            OTEL_SERVICE_NAME: 'users-service-bench',
+            ...(options.traceRatio === undefined
+              ? {}
+              : {
+                  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+                  OTEL_TRACES_SAMPLER_ARG: String(options.traceRatio),
+                }),
+          },
+          { serviceName: 'users service' },
+        )
+  const service = await startService(loaded.config, { tracing })
   // A service that ignored the schema would write into a shared one that the run never drops.
   if (service.store.schema.name !== options.schema) {
     await service.close()

@@ -12,9 +12,16 @@ export interface ExecutionContext {
   readonly metadata?: Readonly<Record<string, unknown>>
 }
 
+/** The W3C trace and span ids of the command span an event was written under. */
+export interface TraceIds {
+  readonly traceId: string
+  readonly spanId: string
+}
+
 /**
- * The metadata the executor writes: the context's, the well-known fields, then the event's own on
- * top: a value the command set on an event (its own correlation id, say) is never replaced.
+ * The metadata the executor writes: the context's, the well-known fields (with `traceId` and
+ * `spanId` when the command ran in a trace), then the event's own on top: a value the command set
+ * on an event (its own correlation id, say) is never replaced.
  */
 export function metadataFor(
   own: EventMetadata | undefined,
@@ -22,10 +29,15 @@ export function metadataFor(
   correlationId: string,
   command: string,
   occurredAt: Date,
+  trace?: TraceIds,
 ): EventMetadata {
   const metadata: Record<string, unknown> = { ...context.metadata, correlationId, command }
   metadata.occurredAt = occurredAt.toISOString()
   if (context.causationId !== undefined) metadata.causationId = context.causationId
   if (context.actor !== undefined) metadata.actor = context.actor
+  if (trace) {
+    metadata.traceId = trace.traceId
+    metadata.spanId = trace.spanId
+  }
   return own ? Object.assign(metadata, own) : metadata
 }

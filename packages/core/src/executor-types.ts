@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api'
 import type { RetryPolicy } from './backoff.js'
 import type { Command } from './command.js'
 import type { EventCoreError } from './errors.js'
@@ -88,6 +89,14 @@ export interface ExecuteOptions {
    * error, as it does at `timeoutMs`, whichever comes first. A write in flight may still commit.
    */
   readonly signal?: AbortSignal
+  /**
+   * The OpenTelemetry context the command's span (`command <name>`) is a child of, e.g. an HTTP
+   * request's (`executionOptions` of @eventcore/http sets it). Passed explicitly because async
+   * context is lost between a server's hooks and its handlers. When tracing is on, every event
+   * written carries the command span's `traceId` and `spanId` in its metadata.
+   * @default the active context (`context.active()`)
+   */
+  readonly trace?: Context
 }
 
 /** Runs commands against a store. */

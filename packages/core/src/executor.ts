@@ -1,3 +1,4 @@
+import { context as activeContext, type Context, type Span, trace } from '@opentelemetry/api'
 import { type AppendBudget, appendUntilKnown } from './append-until-known.js'
 import { backoffDelay } from './backoff.js'
 import { type Command, isRejection } from './command.js'
@@ -14,10 +15,11 @@ import {
 } from './errors.js'
 import type { Event, RecordedEvent } from './event.js'
 import { uuidv7 } from './event-id.js'
-import type { StreamWrite } from './event-store.js'
-import { type ExecutionContext, metadataFor } from './execution-context.js'
+import type { EventStore, StreamWrite } from './event-store.js'
+import { type ExecutionContext, metadataFor, type TraceIds } from './execution-context.js'
 import type { CommandOutcome, ExecutionFailure, ExecutionResult, Executor, ExecutorOptions } from './executor-types.js'
 import { DEFAULT_DISCOVERY_ROUNDS, readAndFold } from './fold.js'
+import { errorType, markFailed, tracedStore, traceIdsOf, tracer } from './tracing.js'
 
 export type {
   CommandOutcome,
@@ -31,6 +33,23 @@ export type {
 } from './executor-types.js'
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Why an attempt after the first was made, as its span says. */
+type RetryReason = 'concurrency' | 'store-unavailable'
+
+/** Outcomes that are the system failing, not the command answering: their spans are errors. */
+const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['concurrency', 'store-unavailable', 'timeout', 'exception'])
+
+/** What one command's tracing carries down to its attempts; no span when tracing is off. */
+interface CommandTrace {
+  readonly span: Span | undefined
+  /** The command span's context: each attempt's span is its child. */
+  readonly context: Context | undefined
+  /** Written into every event's metadata; undefined when no trace is going on. */
+  readonly ids: TraceIds | undefined
+  /** How many streams the command named, once known. */
+  streams: number
+}
 
 /**
  * Makes an executor over a store.
@@ -68,6 +87,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     deadline: Deadline,
     progress: { attempts: number },
     assumeNewStreams: boolean,
+    traced: CommandTrace,
   ): Promise<ExecutionResult<Keys | Found>> {
     const correlationId = context.correlationId ?? uuidv7()
     // The guess that every stream is new is checked by the append (version 0 expected of each).
@@ -79,26 +99,33 @@ export function createExecutor(options: ExecutorOptions): Executor {
     if (assumeNewStreams) {
       progress.attempts = 1
       try {
-        const outcome = await attemptOnce(command, input, context, correlationId, deadline, true, budget)
+        const outcome = await traceAttempt(command.name, traced, progress.attempts, undefined, true, (store) =>
+          attemptOnce(command, input, context, correlationId, deadline, true, budget, store, traced),
+        )
         if (outcome.ok) return { ...outcome, attempts: progress.attempts }
       } catch (error) {
         if (!isRetryable(error) || progress.attempts >= budget.limit) throw error
       }
     }
     let lastConflict: ConcurrencyError | undefined
+    let reason: RetryReason | undefined
     while (progress.attempts < budget.limit) {
       progress.attempts += 1
       if (progress.attempts > 1 + guessed)
         await deadline.race(sleep(backoffDelay(progress.attempts - 1 - guessed, retry, random)))
       try {
-        const outcome = await attemptOnce(command, input, context, correlationId, deadline, false, budget)
+        const outcome = await traceAttempt(command.name, traced, progress.attempts, reason, false, (store) =>
+          attemptOnce(command, input, context, correlationId, deadline, false, budget, store, traced),
+        )
         if (outcome.ok) return { ...outcome, attempts: progress.attempts }
         if (outcome.error.kind !== 'concurrency') return outcome
         lastConflict = outcome.error
+        reason = 'concurrency'
         if (progress.attempts < budget.limit)
           observer.onRetry?.({ command: command.name, attempt: progress.attempts, reason: 'concurrency' })
       } catch (error) {
         if (!isRetryable(error) || progress.attempts >= budget.limit) throw error
+        reason = 'store-unavailable'
         observer.onRetry?.({ command: command.name, attempt: progress.attempts, reason: 'store-unavailable' })
       }
     }
@@ -113,6 +140,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     deadline: Deadline,
     presumeEmpty: boolean,
     budget: AppendBudget,
+    store: EventStore,
+    traced: CommandTrace,
   ): Promise<
     { ok: true; versions: Record<Keys | Found, number>; events: readonly RecordedEvent[] } | ExecutionFailure
   > {
@@ -128,6 +157,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     }
     if (!step.value.ok) return step.value
     const { state, named, slices } = step.value
+    traced.streams = named.size
 
     const decision = command.decide(state, input)
     if (isRejection(decision))
@@ -162,7 +192,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           ...event,
           // An id before the first try, so a re-append after a lost acknowledgement is recognised.
           eventId: event.eventId ?? uuidv7(),
-          metadata: metadataFor(event.metadata, context, correlationId, command.name, occurredAt),
+          metadata: metadataFor(event.metadata, context, correlationId, command.name, occurredAt, traced.ids),
         })),
       })
     }
@@ -178,11 +208,21 @@ export function createExecutor(options: ExecutorOptions): Executor {
     async execute(
       command,
       input,
-      { context = {}, timeoutMs: limit = timeoutMs, assumeNewStreams = false, signal } = {},
+      { context = {}, timeoutMs: limit = timeoutMs, assumeNewStreams = false, signal, trace: parent } = {},
     ) {
       const started = performance.now()
       const progress = { attempts: 0 }
-      const report = (outcome: CommandOutcome['outcome'], eventsWritten: number) =>
+      // Explicitly under the caller's context (an HTTP request's span), else whatever is active.
+      const within = parent ?? activeContext.active()
+      const span = tracer()?.startSpan(
+        `command ${command.name}`,
+        { attributes: { 'eventcore.command': command.name } },
+        within,
+      )
+      const traced: CommandTrace = span
+        ? { span, context: trace.setSpan(within, span), ids: traceIdsOf(span), streams: 0 }
+        : { span, context: undefined, ids: undefined, streams: 0 }
+      const report = (outcome: CommandOutcome['outcome'], eventsWritten: number) => {
         observer.onOutcome?.({
           command: command.name,
           outcome,
@@ -190,6 +230,17 @@ export function createExecutor(options: ExecutorOptions): Executor {
           attempts: progress.attempts,
           eventsWritten,
         })
+        if (span?.isRecording()) {
+          span.setAttributes({
+            'eventcore.command.outcome': outcome === 'success' ? 'ok' : outcome,
+            'eventcore.command.attempts': progress.attempts,
+            'eventcore.streams.count': traced.streams,
+            'eventcore.events.written': eventsWritten,
+          })
+          if (FAILED_OUTCOMES.has(outcome)) markFailed(span, outcome)
+        }
+        span?.end()
+      }
       const refused = refusal(signal)
       if (refused) {
         report(refused.kind, 0)
@@ -199,7 +250,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const deadline = createDeadline(limit, signal)
       let result: ExecutionResult<string>
       try {
-        result = await run(command, input, context, deadline, progress, assumeNewStreams)
+        result = await run(command, input, context, deadline, progress, assumeNewStreams, traced)
       } catch (error) {
         if (!isEventCoreError(error)) {
           report('exception', 0)
@@ -213,6 +264,37 @@ export function createExecutor(options: ExecutorOptions): Executor {
       report(result.ok ? 'success' : result.error.kind, result.ok ? result.events.length : 0)
       return result
     },
+  }
+
+  /**
+   * One attempt in a span of its own (`command <name> attempt`) under the command's, with the store
+   * it reads and appends through traced under it.
+   */
+  async function traceAttempt<T extends { ok: boolean; error?: EventCoreError }>(
+    name: string,
+    traced: CommandTrace,
+    attempt: number,
+    reason: RetryReason | undefined,
+    guess: boolean,
+    work: (store: EventStore) => Promise<T>,
+  ): Promise<T> {
+    // Under a command span that is not recorded (tracing off, or not sampled), nothing is.
+    if (!traced.context || !traced.span?.isRecording()) return work(store)
+    const span = tracer()?.startSpan(`command ${name} attempt`, undefined, traced.context)
+    if (!span) return work(store)
+    span.setAttribute('eventcore.command.attempt', attempt)
+    if (reason) span.setAttribute('eventcore.command.retry_reason', reason)
+    if (guess) span.setAttribute('eventcore.command.assume_new_streams', true)
+    try {
+      const outcome = await work(tracedStore(store, trace.setSpan(traced.context, span)))
+      span.setAttribute('eventcore.command.outcome', outcome.ok ? 'ok' : (outcome.error?.kind ?? 'unknown'))
+      return outcome
+    } catch (error) {
+      markFailed(span, errorType(error))
+      throw error
+    } finally {
+      span.end()
+    }
   }
 
   /** Why a command must not start: its caller already gave up, or too many commands run. */

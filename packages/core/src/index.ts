@@ -69,7 +69,7 @@ export type {
   StreamSlice,
   StreamWrite,
 } from './event-store.js'
-export type { ExecutionContext } from './execution-context.js'
+export type { ExecutionContext, TraceIds } from './execution-context.js'
 export {
   type CommandOutcome,
   createExecutor,
@@ -105,4 +105,5 @@ export {
 export { runProjection } from './projection-runner.js'
 export { type ProjectionStatus, type ProjectionStatusOptions, projectionStatus } from './projection-status.js'
 export { type EventFilter, type SubscribeOptions, type SubscriptionBatch, subscribe } from './subscription.js'
+export { tracedStore } from './tracing.js'
 export { createUpcaster, type Upcaster } from './upcasting.js'

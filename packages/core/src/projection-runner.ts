@@ -10,6 +10,7 @@ import type {
   RunProjectionOptions,
 } from './projection.js'
 import { createPageApplier, type PageOutcome } from './projection-page.js'
+import { traceBatch } from './projection-tracing.js'
 import { createWakeUp } from './wake-up.js'
 
 /**
@@ -141,8 +142,16 @@ export function runProjection<Tx>(options: RunProjectionOptions<Tx>): Projection
         let outcome: PageOutcome | 'caught-up'
         let page: Awaited<ReturnType<EventStore['readAll']>> | undefined
         try {
-          page = await store.readAll({ after: cursor, limit: batchSize })
-          outcome = page.events.length === 0 ? 'caught-up' : await applyPage(cursor, page.events, page.cursor)
+          const from = performance.now()
+          const read = await store.readAll({ after: cursor, limit: batchSize })
+          page = read
+          const at = cursor
+          outcome =
+            read.events.length === 0
+              ? 'caught-up'
+              : await traceBatch(projection, read, { from, to: performance.now() }, () =>
+                  applyPage(at, read.events, read.cursor),
+                )
           if (failures > 0) {
             // Back from an outage: the stored state is still the one set before it.
             failures = 0

@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@eventcore/core'
 import { isEventCoreError, uuidv7 } from '@eventcore/core'
 import type { EventcoreMetrics } from '@eventcore/metrics'
+import type { Context } from '@opentelemetry/api'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { type AuthOptions, registerAuthentication, registerAuthorization } from './auth.js'
@@ -13,6 +14,7 @@ import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
 import { echoed, sendProblem } from './problem-reply.js'
 import { requestSignal } from './request-signal.js'
+import { registerRequestTracing, traceLogFields } from './request-trace.js'
 import { registerHttpsEnforcement, registerSecurityHeaders, type SecurityOptions } from './security.js'
 import { registerUnstorableTextChecks } from './unstorable-text.js'
 
@@ -22,6 +24,12 @@ declare module 'fastify' {
     correlationId: string
     /** The request's time budget from its arrival (the plugin's `requestBudgetMs`); 0 for none. */
     requestBudgetMs: number
+    /**
+     * The OpenTelemetry context of the request's SERVER span: pass it on to what runs for the
+     * request (`executionOptions` gives it to the executor; `tracedStore(store, request.traceContext)`
+     * of @eventcore/core traces a route's own reads). The root context when tracing is off.
+     */
+    readonly traceContext: Context
   }
   interface FastifyInstance {
     /** The service's lifecycle: drain before shutting down. */
@@ -81,14 +89,15 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
 
   // onRequest hooks run in this order: headers on every answer, the correlation id, the transport,
   // CORS (which answers preflights, sent without a token), then the caller's token, its limit, and
-  // last the 401 or 403.
+  // last the 401 or 403. Before them all, the request's span, so every log line can name its trace.
+  registerRequestTracing(app)
   await registerSecurityHeaders(app, options.security ?? {})
   app.addHook('onRequest', async (request, reply) => {
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
     request.correlationId = id ?? uuidv7()
     // Every log line of the request carries it, not only the ones that name it.
     // (Fastify's own "request completed" line logs through reply.log.)
-    request.log = request.log.child({ correlationId: request.correlationId })
+    request.log = request.log.child({ correlationId: request.correlationId, ...traceLogFields(request.traceContext) })
     reply.log = request.log
     reply.header(CORRELATION_HEADER, request.correlationId)
     if (id === undefined) {
@@ -176,9 +185,11 @@ export function executionContext(request: FastifyRequest): ExecutionContext {
 }
 
 /**
- * What `executor.execute(…, options)` needs from a request: its {@link executionContext}, and a
+ * What `executor.execute(…, options)` needs from a request: its {@link executionContext}, a
  * signal that stops the command when the client goes away or the request's budget
- * (`requestBudgetMs`) is spent, so a command never outlives the request that asked for it.
+ * (`requestBudgetMs`) is spent, so a command never outlives the request that asked for it, and the
+ * request's trace context (`request.traceContext`), so the command's span is a child of the
+ * request's.
  *
  * @example
  * app.post('/accounts', async (request, reply) => {
@@ -190,10 +201,11 @@ export function executionContext(request: FastifyRequest): ExecutionContext {
 export function executionOptions(
   request: FastifyRequest,
   reply: FastifyReply,
-): { context: ExecutionContext; signal: AbortSignal } {
+): { context: ExecutionContext; signal: AbortSignal; trace: Context } {
   return {
     context: executionContext(request),
     signal: requestSignal(request, reply, { budgetMs: request.requestBudgetMs }),
+    trace: request.traceContext,
   }
 }
 

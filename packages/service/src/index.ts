@@ -55,3 +55,4 @@ export {
   signConfiguredToken,
   type TokenCliOptions,
 } from './token.js'
+export { startTracing, type Tracing, type TracingOptions } from './tracing.js'

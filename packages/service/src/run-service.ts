@@ -3,6 +3,7 @@ import { exitOnSignals } from './exit-on-signals.js'
 import type { ServiceDefinition } from './service-definition.js'
 import { migrateService, type RunningService, startService } from './start-service.js'
 import { mintToken } from './token.js'
+import { startTracing } from './tracing.js'
 
 const DEV_TOKEN_TTL_SECONDS = 3600
 
@@ -34,7 +35,10 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
   const { config, warnings } = loaded
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`)
 
+  // Before the store opens, so that the projections' first batches are traced too.
+  const tracing = startTracing(env, { serviceName: service.name })
   const running = await startService(config, service, {
+    tracing,
     onFirstStart: (dir) =>
       process.stderr.write(
         `Creating the embedded PostgreSQL database in ${dir}: the first start takes several seconds…\n`,
@@ -49,6 +53,7 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
   process.stdout.write(
     `  OpenAPI: ${url}/openapi.json   health: ${url}/health   ready: ${url}/ready   metrics: ${metricsUrl ?? url}/metrics\n`,
   )
+  if (tracing?.url) process.stdout.write(`  traces: OTLP to ${tracing.url}\n`)
   await printDevToken(service, config, url)
   return running
 }

@@ -10,6 +10,7 @@ import { readinessChecks } from './readiness.js'
 import type { ServiceDefinition } from './service-definition.js'
 import { openSharedRedis } from './shared-redis.js'
 import { watchStore } from './store-metrics.js'
+import type { Tracing } from './tracing.js'
 
 /** A started service. */
 export interface RunningService {
@@ -50,6 +51,11 @@ export async function migrateService(config: Config, service: ServiceDefinition)
 export interface StartOptions {
   /** Called once before a new embedded database is created (it takes several seconds). */
   readonly onFirstStart?: (dataDir: string) => void
+  /**
+   * Tracing from {@link startTracing}, shut down (its last spans exported) when the service closes
+   * or fails to start. The spans themselves need no wiring: they go to the global provider.
+   */
+  readonly tracing?: Tracing | undefined
 }
 
 /**
@@ -91,6 +97,7 @@ export async function startService(
     await Promise.all(runners.map((runner) => runner.stop().catch(() => {})))
     redis?.close()
     await store.close()
+    await options.tracing?.shutdown()
   }
   try {
     // The service's own DDL is a migration: with EVENTCORE_DATABASE_MIGRATE=false the migrator ran

@@ -1,7 +1,7 @@
 // Test support for the service's e2e tests (not exported): a real listening service on a free
 // port, on an in-memory PGlite or, with EVENTCORE_TEST_DATABASE_URL, a fresh PostgreSQL schema.
 import type { GlobalCursor, RecordedEvent } from '@eventcore/core'
-import { loadConfig, mintToken, type RunningService } from '@eventcore/service'
+import { loadConfig, mintToken, type RunningService, type StartOptions } from '@eventcore/service'
 import pg from 'pg'
 import type { Static, TSchema } from 'typebox'
 import { Value } from 'typebox/value'
@@ -37,6 +37,7 @@ export interface TestService extends RunningService {
 export async function startTestService(
   store: 'pglite' | 'postgres',
   env: Readonly<Record<string, string>> = {},
+  options: StartOptions = {},
 ): Promise<TestService> {
   const schema = uniqueSchema()
   const loaded = loadConfig({
@@ -51,7 +52,7 @@ export async function startTestService(
     ...env,
   })
   if (!loaded.ok) throw new Error(`test configuration: ${loaded.problems.join('; ')}`)
-  const service = await startUsersService(loaded.config)
+  const service = await startUsersService(loaded.config, options)
   const { config } = loaded
   return {
     ...service,

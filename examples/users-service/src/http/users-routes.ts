@@ -1,4 +1,4 @@
-import { type Executor, ValidationError } from '@eventcore/core'
+import { type Executor, tracedStore, ValidationError } from '@eventcore/core'
 import { answerMethodNotAllowed, can, executionOptions, HttpProblem } from '@eventcore/http'
 import type { SqlEventStore } from '@eventcore/postgres'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -51,7 +51,9 @@ function checkSelf(request: FastifyRequest, id: string, permission: string): voi
  */
 export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, options) => {
   const { executor, store, newId } = options
-  const load = async (id: string) => userFromStream(await store.readStream(userStream(id)))
+  // Under the request's span, so the read shows in its trace (nothing is traced when tracing is off).
+  const load = async (request: FastifyRequest, id: string) =>
+    userFromStream(await tracedStore(store, request.traceContext).readStream(userStream(id)))
   // Each path's other methods are answered 405, from the routes below.
   answerMethodNotAllowed(app)
 
@@ -121,7 +123,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     async (request, reply) => {
       const { id } = request.params
       checkSelf(request, id, 'users:read')
-      const user = await load(id)
+      const user = await load(request, id)
       if (!user) throw notFound(id)
       reply.header('etag', etagOf(user.version))
       if (notModified(request.headers['if-none-match'], user.version)) return reply.code(304).send()
@@ -157,7 +159,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         executionOptions(request, reply),
       )
       if (!result.ok) throw problemOf(result.error)
-      const user = await load(id)
+      const user = await load(request, id)
       if (!user) throw notFound(id)
       return reply.header('etag', etagOf(user.version)).send(toBody(user))
     },
@@ -178,7 +180,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         executionOptions(request, reply),
       )
       if (!result.ok) throw problemOf(result.error)
-      const user = await load(id)
+      const user = await load(request, id)
       if (!user) throw notFound(id)
       return reply.header('etag', etagOf(user.version)).send(toBody(user))
     },
@@ -187,7 +189,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.get('/me', { schema: { summary: 'Who the caller is', response: { 200: MeBody } } }, async (request) => {
     const principal = request.principal
     if (!principal) throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'this route needs a bearer token')
-    const user = await load(principal.id)
+    const user = await load(request, principal.id)
     return {
       subject: principal.id,
       roles: [...principal.roles],
