@@ -1,6 +1,8 @@
 // `eventcore-cli test smoke`, the built binary against the real users service: green on a good
 // service, red on one whose auth is off or whose store refuses writes.
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { ChildService } from '@eventcore/service/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -41,7 +43,33 @@ describe('eventcore-cli test smoke', () => {
     expect(run.stdout).toMatch(/^✅ errors: a malformed body gets 400 problem\+json [\d.]+ ms — HTTP 400/m)
     expect(run.stdout).toMatch(/^✅ errors: a duplicate address gets 409 [\d.]+ ms — HTTP 409/m)
     expect(run.stdout).toMatch(/^✅ performance: p95 of 20 GETs [\d.]+ ms \(limit 500 ms\)/m)
+    expect(run.stdout).toMatch(/^✅ logs: X-Correlation-Id echoed — smoke-[0-9a-f-]{36} came back$/m)
+    // No OTEL_* variables: the service installs no tracing, and says nothing of a trace.
+    expect(run.stdout).toMatch(
+      /^⚠️ {2}traces: W3C traceparent continued — no traceparent in the answer: tracing is off/m,
+    )
     expect(run.stdout).not.toMatch(/❌|⏭️/)
+  })
+
+  it('sees the service continue its W3C trace when tracing is on', async () => {
+    // A collector that takes every export and keeps nothing.
+    const collector = createServer((request, response) => {
+      request.resume()
+      request.on('end', () => response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())
+    })
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+    const { port } = collector.address() as AddressInfo
+    const traced = await startUsersService({ ...SERVICE_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` })
+    try {
+      const run = await runBuiltCli(['test', 'smoke', '--url', traced.url, '--jwt-secret-file', secret])
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(
+        /^✅ traces: W3C traceparent continued — trace [0-9a-f]{32}: look it up in your tracing system$/m,
+      )
+    } finally {
+      await traced.kill()
+      await new Promise((resolve) => collector.close(resolve))
+    }
   })
 
   it('uses a given --token, and skips the expired-token check it cannot mint, with --json', async () => {

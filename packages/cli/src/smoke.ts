@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { CheckResult } from './checks.js'
 import { type Credentials, tokenOf } from './credentials.js'
 import { behindTlsProxy } from './forwarded-proto.js'
@@ -167,8 +167,65 @@ type Call = (
   init?: { method?: string; token?: string; headers?: Record<string, string>; body?: unknown },
 ) => Promise<HttpResponse>
 
+/** What the register call carries for the correlation and trace checks. */
+interface Propagated {
+  readonly correlationId: string
+  readonly traceId: string
+  readonly traceparent: string
+}
+
+function propagated(): Propagated {
+  const traceId = randomBytes(16).toString('hex')
+  const correlationId = `smoke-${randomUUID()}`
+  return { correlationId, traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }
+}
+
+/**
+ * The correlation id comes back as sent; the W3C trace is continued (the answer's `traceparent`
+ * has the trace id sent), or, with no `traceparent` at all, tracing is off: a warning.
+ */
+function propagationChecks(response: HttpResponse, sent: Propagated): CheckResult[] {
+  const echoed = response.headers.get('x-correlation-id')
+  const correlation: CheckResult =
+    echoed === sent.correlationId
+      ? { name: 'logs: X-Correlation-Id echoed', status: 'pass', detail: `${sent.correlationId} came back` }
+      : {
+          name: 'logs: X-Correlation-Id echoed',
+          status: 'fail',
+          detail: echoed === null ? 'no X-Correlation-Id in the answer' : `sent ${sent.correlationId}, got ${echoed}`,
+        }
+  const traceparent = response.headers.get('traceparent')
+  const traceId = traceparent?.split('-')[1]
+  const trace: CheckResult =
+    traceparent === null
+      ? {
+          name: 'traces: W3C traceparent continued',
+          status: 'warn',
+          detail: 'no traceparent in the answer: tracing is off (set OTEL_EXPORTER_OTLP_ENDPOINT)',
+        }
+      : traceId === sent.traceId
+        ? {
+            name: 'traces: W3C traceparent continued',
+            status: 'pass',
+            detail: `trace ${sent.traceId}: look it up in your tracing system`,
+          }
+        : {
+            name: 'traces: W3C traceparent continued',
+            status: 'fail',
+            detail: `sent trace ${sent.traceId}, the answer is in trace ${traceId ?? traceparent}`,
+          }
+  return [correlation, trace]
+}
+
 async function coreFunctionality(call: Call, token: string, email: string, results: CheckResult[]) {
-  const created = await call(USERS, { method: 'POST', token, body: { email, first_name: 'Smoke', last_name: 'Test' } })
+  const sent = propagated()
+  const created = await call(USERS, {
+    method: 'POST',
+    token,
+    headers: { 'x-correlation-id': sent.correlationId, traceparent: sent.traceparent },
+    body: { email, first_name: 'Smoke', last_name: 'Test' },
+  })
+  results.push(...propagationChecks(created, sent))
   const id = (jsonBody(created) as { id?: unknown } | undefined)?.id
   const etag = created.headers.get('etag')
   if (created.status !== 201 || typeof id !== 'string' || etag === null) {

@@ -5,10 +5,12 @@ import { DEFAULTS } from './defaults.js'
 import { ENV_NAMES, SECRET_NAMES } from './schema.js'
 
 const docs = readFileSync(join(import.meta.dirname, '../../../../docs/configuration.md'), 'utf8')
+// The rows of EVENTCORE_* variables (and NODE_ENV); the OpenTelemetry table names the standard
+// OTEL_* ones, which the SDK and startTracing read, not this schema.
 const rows = new Map(
   docs
     .split('\n')
-    .map((line) => /^\| `([A-Z_]+)`( 🔑)? +\| ([^|]+)\|/.exec(line))
+    .map((line) => /^\| `((?:EVENTCORE_|NODE_ENV)[A-Z_]*)`( 🔑)? +\| ([^|]+)\|/.exec(line))
     .filter((match) => match !== null)
     .map((match) => [match[1], { secret: match[2] !== undefined, default: match[3]?.trim() }] as const),
 )
