@@ -70,7 +70,7 @@ export async function startUsersService(options: UsersServiceOptions): Promise<B
   const tracing =
     options.otlpUrl === undefined
       ? undefined
-      : startTracing(
+      : await startTracing(
           {
             OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpUrl,
             OTEL_SERVICE_NAME: 'users-service-bench',

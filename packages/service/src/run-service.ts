@@ -36,7 +36,7 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`)
 
   // Before the store opens, so that the projections' first batches are traced too.
-  const tracing = startTracing(env, { serviceName: service.name })
+  const tracing = await startTracing(env, { serviceName: service.name })
   const running = await startService(config, service, {
     tracing,
     onFirstStart: (dir) =>

@@ -1,19 +1,7 @@
 import { context, propagation, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  type SpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace'
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions'
+// The SDK is loaded only when tracing is on: every process that imports @eventcore/service (the
+// CLI on each run among them) would otherwise pay for loading it.
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { RawEnv } from './config/index.js'
 import { type SamplerSetting, tracingSettings } from './tracing-settings.js'
 
@@ -38,16 +26,6 @@ export interface Tracing {
   shutdown(): Promise<void>
 }
 
-function samplerFor(setting: SamplerSetting): Sampler {
-  const root =
-    setting.kind === 'traceidratio'
-      ? new TraceIdRatioBasedSampler(setting.ratio)
-      : setting.kind === 'always_off'
-        ? new AlwaysOffSampler()
-        : new AlwaysOnSampler()
-  return setting.parentBased ? new ParentBasedSampler({ root }) : root
-}
-
 /**
  * Installs OpenTelemetry tracing for the process when the standard variables ask for it
  * (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, unless
@@ -55,16 +33,42 @@ function samplerFor(setting: SamplerSetting): Sampler {
  * (protobuf), `service.name` from `OTEL_SERVICE_NAME` (else `options.serviceName`), the W3C trace
  * context propagator and an AsyncLocalStorage context manager, all global, so the spans of
  * @eventcore/core and @eventcore/http reach it. Otherwise it installs nothing and returns
- * `undefined`: tracing then costs a no-op span per call. Throws when tracing is already installed in
+ * `undefined`, having loaded no part of the SDK. Throws when tracing is already installed in
  * the process. `runService` calls it; `startService` takes the result and shuts it down on close.
  *
  * @example
- * const tracing = startTracing(process.env, { serviceName: 'orders service' })
+ * const tracing = await startTracing(process.env, { serviceName: 'orders service' })
  * const service = await startService(config, ordersService, { tracing })
  */
-export function startTracing(env: RawEnv, options: TracingOptions): Tracing | undefined {
+export async function startTracing(env: RawEnv, options: TracingOptions): Promise<Tracing | undefined> {
   const settings = options.spanProcessors ? undefined : tracingSettings(env, options.serviceName)
   if (!options.spanProcessors && !settings) return undefined
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    resources,
+    sdk,
+    semconv,
+  ] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-proto'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/semantic-conventions'),
+  ])
+  const { defaultResource, detectResources, envDetector, resourceFromAttributes } = resources
+  const { BatchSpanProcessor, TracerProvider } = sdk
+  const samplerFor = (setting: SamplerSetting): Sampler => {
+    const root =
+      setting.kind === 'traceidratio'
+        ? new sdk.TraceIdRatioBasedSampler(setting.ratio)
+        : setting.kind === 'always_off'
+          ? new sdk.AlwaysOffSampler()
+          : new sdk.AlwaysOnSampler()
+    return setting.parentBased ? new sdk.ParentBasedSampler({ root }) : root
+  }
   const serviceName = settings?.serviceName ?? (env.OTEL_SERVICE_NAME?.trim() || options.serviceName)
   const spanProcessors = options.spanProcessors
     ? [...options.spanProcessors]
@@ -75,7 +79,7 @@ export function startTracing(env: RawEnv, options: TracingOptions): Tracing | un
     // OTEL_RESOURCE_ATTRIBUTES (envDetector) first, then the service's name on top.
     resource: defaultResource()
       .merge(detectResources({ detectors: [envDetector] }))
-      .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName })),
+      .merge(resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: serviceName })),
     ...(settings ? { sampler: samplerFor(settings.sampler) } : {}),
     spanProcessors,
   })

@@ -103,7 +103,7 @@ describe('the built users service and OpenTelemetry', () => {
 
   it('installs nothing without OTEL_* variables: no traceparent back, no trace ids in its logs', async () => {
     // In this process too: nothing asked for, nothing installed, the API stays a no-op.
-    expect(startTracing({}, { serviceName: 'users service' })).toBeUndefined()
+    expect(await startTracing({}, { serviceName: 'users service' })).toBeUndefined()
     expect(trace.getTracer('test').startSpan('probe').isRecording()).toBe(false)
 
     service = await spawnService(MAIN_SCRIPT, BASE_ENV)

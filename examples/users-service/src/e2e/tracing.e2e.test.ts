@@ -30,7 +30,7 @@ describe.each(STORES)('traces of the users service on %s', (store) => {
   const exporter = new InMemorySpanExporter()
   let service: TestService
   beforeAll(async () => {
-    const tracing = startTracing(
+    const tracing = await startTracing(
       {},
       { serviceName: 'users service', spanProcessors: [new SimpleSpanProcessor({ exporter })] },
     )
