@@ -134,47 +134,27 @@ const shown = (receivers: readonly string[], routing: AlertRouting): string =>
  * receiver that notifies someone, and warnings reach no pager (PagerDuty, Opsgenie, VictorOps, Pushover).
  */
 function routingChecks(routing: AlertRouting, job: string): CheckResult[] {
-  const critical = destinations(routing, 'critical', job)
-  const warning = destinations(routing, 'warning', job)
-  const silent = (routes: typeof critical) => routes.filter((route) => route.integrations.length === 0)
-  const criticalReceivers = [...new Set(critical.flatMap((route) => route.receivers))]
-  const criticalCheck: CheckResult =
-    silent(critical).length > 0
-      ? {
-          name: 'alertmanager routes critical alerts',
-          status: 'fail',
-          detail: `notify nobody: ${silent(critical)
-            .map((route) => route.alert)
-            .join(', ')}`,
-        }
-      : {
-          name: 'alertmanager routes critical alerts',
-          status: 'pass',
-          detail: `to ${shown(criticalReceivers, routing)}`,
-        }
-  const paged = warning.filter((route) => route.integrations.some((integration) => PAGERS.has(integration)))
-  const warningReceivers = [...new Set(warning.flatMap((route) => route.receivers))]
-  const warningCheck: CheckResult =
-    silent(warning).length > 0
-      ? {
-          name: 'alertmanager routes warnings apart from pages',
-          status: 'fail',
-          detail: `notify nobody: ${silent(warning)
-            .map((route) => route.alert)
-            .join(', ')}`,
-        }
-      : paged.length > 0
-        ? {
-            name: 'alertmanager routes warnings apart from pages',
-            status: 'warn',
-            detail: `warnings page people: ${paged.map((route) => route.alert).join(', ')}`,
-          }
-        : {
-            name: 'alertmanager routes warnings apart from pages',
-            status: 'pass',
-            detail: `to ${shown(warningReceivers, routing)}`,
-          }
-  return [criticalCheck, warningCheck]
+  type Routes = ReturnType<typeof destinations>
+  const check = (name: string, routes: Routes, concern?: (routes: Routes) => string | undefined): CheckResult => {
+    const alertsOf = (some: Routes) => some.map((route) => route.alert).join(', ')
+    const silent = routes.filter((route) => route.integrations.length === 0)
+    if (silent.length > 0) return { name, status: 'fail', detail: `notify nobody: ${alertsOf(silent)}` }
+    const worry = concern?.(routes)
+    if (worry !== undefined) return { name, status: 'warn', detail: worry }
+    return {
+      name,
+      status: 'pass',
+      detail: `to ${shown([...new Set(routes.flatMap((route) => route.receivers))], routing)}`,
+    }
+  }
+  const paging = (routes: Routes) => {
+    const paged = routes.filter((route) => route.integrations.some((integration) => PAGERS.has(integration)))
+    return paged.length > 0 ? `warnings page people: ${paged.map((route) => route.alert).join(', ')}` : undefined
+  }
+  return [
+    check('alertmanager routes critical alerts', destinations(routing, 'critical', job)),
+    check('alertmanager routes warnings apart from pages', destinations(routing, 'warning', job), paging),
+  ]
 }
 
 /**

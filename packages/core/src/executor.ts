@@ -19,7 +19,7 @@ import type { EventStore, StreamWrite } from './event-store.js'
 import { type ExecutionContext, metadataFor, type TraceIds } from './execution-context.js'
 import type { CommandOutcome, ExecutionFailure, ExecutionResult, Executor, ExecutorOptions } from './executor-types.js'
 import { DEFAULT_DISCOVERY_ROUNDS, readAndFold } from './fold.js'
-import { errorType, markFailed, tracedStore, traceIdsOf, tracer } from './tracing.js'
+import { markFailed, tracedStore, traceIdsOf, tracer, within } from './tracing.js'
 
 export type {
   CommandOutcome,
@@ -285,16 +285,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
     span.setAttribute('eventcore.command.attempt', attempt)
     if (reason) span.setAttribute('eventcore.command.retry_reason', reason)
     if (guess) span.setAttribute('eventcore.command.assume_new_streams', true)
-    try {
-      const outcome = await work(tracedStore(store, trace.setSpan(traced.context, span)))
+    const context = traced.context
+    return within(span, async () => {
+      const outcome = await work(tracedStore(store, trace.setSpan(context, span)))
       span.setAttribute('eventcore.command.outcome', outcome.ok ? 'ok' : (outcome.error?.kind ?? 'unknown'))
       return outcome
-    } catch (error) {
-      markFailed(span, errorType(error))
-      throw error
-    } finally {
-      span.end()
-    }
+    })
   }
 
   /** Why a command must not start: its caller already gave up, or too many commands run. */

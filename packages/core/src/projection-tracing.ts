@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import type { ReadAllPage } from './event-store.js'
 import type { PageOutcome } from './projection-page.js'
-import { errorType, markFailed, tracer } from './tracing.js'
+import { markFailed, tracer, within } from './tracing.js'
 
 /** When a page was asked for and when it came back, from `performance.now()`. */
 export interface ReadTimes {
@@ -46,16 +46,11 @@ export async function traceBatch(
       trace.setSpan(ROOT_CONTEXT, span),
     )
     .end(read.to)
-  try {
+  return within(span, async () => {
     const outcome = await apply()
     span.setAttribute('eventcore.projection.outcome', outcome.kind)
     if (outcome.kind === 'applied') span.setAttribute('eventcore.events.applied', outcome.applied)
     if (outcome.kind === 'failed') markFailed(span, 'projection-failed')
     return outcome
-  } catch (error) {
-    markFailed(span, errorType(error))
-    throw error
-  } finally {
-    span.end()
-  }
+  })
 }

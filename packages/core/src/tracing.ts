@@ -55,6 +55,18 @@ export function markFailed(span: Span, type: string): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: type })
 }
 
+/** Runs `work` for `span` and ends the span when it settles, failed (by the error's type) when it throws. */
+export async function within<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    markFailed(span, errorType(error))
+    throw error
+  } finally {
+    span.end()
+  }
+}
+
 /** Runs `work` in a child span of `parent`, ended when it settles, failed when it throws. */
 export async function inSpan<T>(
   name: string,
@@ -64,14 +76,7 @@ export async function inSpan<T>(
 ): Promise<T> {
   const span = tracer()?.startSpan(name, { attributes }, parent)
   if (!span) return work(undefined)
-  try {
-    return await work(span)
-  } catch (error) {
-    markFailed(span, errorType(error))
-    throw error
-  } finally {
-    span.end()
-  }
+  return within(span, () => work(span))
 }
 
 /** The ids of `span`, for event metadata; undefined when no trace is going on (a no-op span). */

@@ -1,11 +1,11 @@
 // Test support (`@eventcore/service/testing`): a real Alertmanager (the Debian package's binary,
 // `prometheus-alertmanager`, or `alertmanager` elsewhere) on a free loopback port, alone (no
 // cluster), with its storage in a scratch directory.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, hasBinary } from './prometheus.js'
+import { launchTool } from './tool-process.js'
 
 /** The Alertmanager binary on the PATH (Debian names it `prometheus-alertmanager`), if any. */
 export function alertmanagerBinary(): string | undefined {
@@ -36,8 +36,6 @@ export interface TestAlertmanager {
   stop(): Promise<void>
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 /**
  * Starts an Alertmanager with the configuration file `configFile` (an `alertmanager.yml`); resolves
  * once it is ready. `stop()` ends it and removes its storage.
@@ -52,7 +50,7 @@ export async function startAlertmanager(configFile: string): Promise<TestAlertma
   const dir = mkdtempSync(join(tmpdir(), 'eventcore-alertmanager-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child: ChildProcess = spawn(
+  const tool = launchTool(
     binary,
     [
       `--config.file=${configFile}`,
@@ -62,32 +60,13 @@ export async function startAlertmanager(configFile: string): Promise<TestAlertma
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    dir,
   )
-  let log = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    log += chunk
-  })
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM')
-    await exited
-    rmSync(dir, { recursive: true, force: true })
-  }
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`alertmanager did not start: ${log}`)
-    }
-    if (
-      await fetch(`${url}/-/ready`).then(
-        (answer) => answer.ok,
-        () => false,
-      )
-    )
-      break
-    await wait(100)
+  try {
+    await tool.until('not ready', async () => (await fetch(`${url}/-/ready`)).ok, 20_000)
+  } catch (error) {
+    await tool.stop()
+    throw error
   }
   return {
     url,
@@ -101,7 +80,7 @@ export async function startAlertmanager(configFile: string): Promise<TestAlertma
       if (!answer.ok) throw new Error(`alertmanager refused the alerts: ${answer.status} ${await answer.text()}`)
     },
     alerts: async () => (await (await fetch(`${url}/api/v2/alerts`)).json()) as AlertmanagerAlert[],
-    log: () => log,
-    stop,
+    log: tool.log,
+    stop: tool.stop,
   }
 }

@@ -1,11 +1,12 @@
 // Test support (`@eventcore/service/testing`): a real Prometheus (the Debian package's binary)
 // scraping test servers every second, with its storage in a scratch directory, optionally
 // evaluating rule files and sending alerts to an Alertmanager.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { launchTool } from './tool-process.js'
 
 /**
  * True when `name` (e.g. `prometheus`, `promtool`, `amtool`, `shellcheck`) runs with `--version`.
@@ -86,8 +87,6 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 function configOf(options: PrometheusOptions): string {
   const evaluation = options.evaluationIntervalSeconds ?? 1
   const lines = ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', `  evaluation_interval: ${evaluation}s`]
@@ -124,7 +123,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
   const config = join(dir, 'prometheus.yml')
   writeFileSync(config, configOf(options))
   const port = await freePort()
-  const child: ChildProcess = spawn(
+  const tool = launchTool(
     'prometheus',
     [
       `--config.file=${config}`,
@@ -132,23 +131,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
       `--storage.tsdb.path=${join(dir, 'data')}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    dir,
   )
-  let log = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    log += chunk
-  })
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
   const url = `http://127.0.0.1:${port}`
-  const until = async (what: string, ok: () => Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`prometheus ended: ${log}`)
-      if (await ok().catch(() => false)) return
-      await wait(200)
-    }
-    throw new Error(`prometheus: ${what} within ${timeoutMs} ms:\n${log}`)
-  }
   const api = async <T>(path: string): Promise<T> => {
     const answer = await fetch(`${url}${path}`)
     const body = (await answer.json()) as { status: string; data: T; error?: string }
@@ -162,17 +147,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
     return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }))
   }
   try {
-    await until('not ready', async () => (await fetch(`${url}/-/ready`)).ok, 20_000)
+    await tool.until('not ready', async () => (await fetch(`${url}/-/ready`)).ok, 20_000)
   } catch (error) {
-    child.kill('SIGKILL')
-    await exited
-    rmSync(dir, { recursive: true, force: true })
+    await tool.stop()
     throw error
   }
   return {
     url,
     scraped: (jobs, timeoutMs = 20_000) =>
-      until(
+      tool.until(
         `${jobs.join(', ')} not scraped`,
         async () => {
           const up = await query('up == 1')
@@ -183,11 +166,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
       ),
     query,
     alerts: async () => (await api<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts,
-    log: () => log,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      await exited
-      rmSync(dir, { recursive: true, force: true })
-    },
+    log: tool.log,
+    stop: tool.stop,
   }
 }
