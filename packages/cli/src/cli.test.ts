@@ -6,8 +6,9 @@ import { rolesSql } from '@eventcore/postgres'
 import type { ChildService } from '@eventcore/service/testing'
 import type { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { processIo } from './io.js'
+import { type CliIo, processIo } from './io.js'
 import { createProgram } from './program.js'
+import { runCli } from './run-cli.js'
 import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
 import { CLI_VERSION } from './version.js'
 
@@ -155,7 +156,22 @@ describe('eventcore-cli', () => {
     const program = createProgram({ io: processIo(), exitCode: 0 })
     const paths = leaves(program, [])
     expect(paths.length).toBeGreaterThanOrEqual(18)
-    const runs = await Promise.all(paths.map((path) => runBuiltCli([...path, '--help'])))
+    // In-process: the built binary's --help is the same program (checked above), and 25 processes at
+    // once would each load every module for a second or two.
+    const helpOf = async (path: readonly string[]) => {
+      let stdout = ''
+      const io: CliIo = {
+        ...processIo(),
+        stdout: (text) => {
+          stdout += text
+        },
+        stderr: () => {},
+        env: {},
+      }
+      return { code: await runCli([...path, '--help'], io), stdout }
+    }
+    const runs: { code: number; stdout: string }[] = []
+    for (const path of paths) runs.push(await helpOf(path))
     const withoutExample = paths.filter((_, i) => runs[i]?.code !== 0 || !/Examples?:\n/.test(runs[i]?.stdout ?? ''))
     expect(withoutExample).toEqual([])
   })
