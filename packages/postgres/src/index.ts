@@ -12,6 +12,7 @@
  *
  * @module
  */
+export * from './backup/index.js'
 export { appliedMigrations, LATEST_VERSION, LOCK_NAMESPACE, migrate } from './migrations.js'
 export {
   openPgliteStore,

@@ -1,0 +1,19 @@
+/**
+ * Logical backups of the event log: create (full or incremental), verify, restore (to a position
+ * or a time), list and prune. The format is documented in docs/operations/backup.md.
+ *
+ * @example
+ * import { createBackup, restoreBackup, verifyBackup } from '@eventcore/postgres'
+ *
+ * const { path } = await createBackup(store, { dir: './backups' })
+ * const report = await verifyBackup(path, { deep: true })
+ * await restoreBackup(emptyStore, path)
+ *
+ * @module
+ */
+export * from './backup-types.js'
+export { type CreateBackupOptions, type CreatedBackup, createBackup } from './create.js'
+export { listBackups } from './repository.js'
+export { type RestoreBackupOptions, restoreBackup } from './restore.js'
+export { type PruneResult, planRetention, pruneBackups } from './retention.js'
+export { type VerifyBackupOptions, verifyBackup } from './verify.js'
