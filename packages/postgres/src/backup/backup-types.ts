@@ -141,6 +141,8 @@ export interface RestoreResult {
   readonly lastRecordedAt: string | null
   /** Events of the backups left out by `toPosition`/`toTime`. */
   readonly skipped: number
+  /** Events that were already in the store from an interrupted restore (`resume`); 0 otherwise. */
+  readonly resumedAfter: number
   /** Projection checkpoints moved back to the start (they rebuild): checkpoints of another cluster are meaningless. */
   readonly projectionsReset: number
   readonly durationMs: number
@@ -170,7 +172,14 @@ export interface RetentionPlan {
 }
 
 /** Why a backup operation could not run; `problems` names what was wrong with the backup. */
-export type BackupErrorKind = 'not-a-backup' | 'invalid-backup' | 'target-not-empty' | 'no-parent' | 'bad-option' | 'io'
+export type BackupErrorKind =
+  | 'not-a-backup'
+  | 'invalid-backup'
+  | 'target-not-empty'
+  | 'no-parent'
+  | 'bad-option'
+  | 'interrupted'
+  | 'io'
 
 /** An error of a backup operation (a store's own failures stay StoreUnavailableError etc.). */
 export class BackupError extends Error {

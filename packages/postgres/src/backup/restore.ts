@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { SchemaName } from '../schema-name.js'
 import type { SqlEventStore } from '../sql-store.js'
-import { withStoreErrors } from '../store-errors.js'
+import { storeError, withStoreErrors } from '../store-errors.js'
 import {
   BackupError,
   type BackupEvent,
@@ -19,6 +19,11 @@ export interface RestoreBackupOptions {
   readonly toPosition?: number
   /** Restore only the transactions recorded at or before this time (an event's time is its transaction's start). */
   readonly toTime?: Date
+  /**
+   * Continue a restore that stopped part-way (the store then holds the backup's first
+   * transactions, whole): checked, then the rest is restored. Without it such a store is refused.
+   */
+  readonly resume?: boolean
   readonly onProgress?: (progress: BackupProgress) => void
 }
 
@@ -43,16 +48,13 @@ export async function restoreBackup(
   const chain = await readChain(path)
   const checked = await scanChain(chain, { onProgress: options.onProgress, phase: 'verify' })
   if (checked.problems.length > 0) throw invalid(path, checked.problems)
-  const events = `${store.schema.quoted}.events`
-  const [found] = await withStoreErrors('restore', () =>
-    store.driver.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${events}) AS found`, []),
-  )
-  if (found?.found)
+  const present = await storeHead(store)
+  if (present && !options.resume)
     throw new BackupError(
       'target-not-empty',
-      `the target store (schema ${store.schema.name}) already holds events: a backup restores only into an empty store; nothing was changed`,
+      `the target store (schema ${store.schema.name}) already holds events: a backup restores only into an empty store (or, with resume, one an interrupted restore of this backup left); nothing was changed`,
     )
-  const loader = createLoader(store, keep)
+  const loader = createLoader(store, keep, present)
   const loaded = await scanChain(chain, { onEvents: loader.take, onProgress: options.onProgress, phase: 'restore' })
   // The files changed between the check and the load: say so, with how far the load got.
   if (loaded.problems.length > 0) throw invalid(path, loaded.problems, ' while restoring (the store holds a part)')
@@ -69,6 +71,19 @@ function invalid(path: string, problems: readonly BackupProblem[], when = '') {
     `${path}: ${problems.length} problem(s) found${when}; the first: ${first?.kind}: ${first?.detail}`,
     { problems },
   )
+}
+
+/** How many events the store holds and its last in global order; undefined when it is empty. */
+async function storeHead(store: SqlEventStore): Promise<{ events: number; lastId: string } | undefined> {
+  const s = store.schema.quoted
+  const [row] = await withStoreErrors('restore', () =>
+    store.driver.query<{ events: string; last_id: string }>(
+      `SELECT (SELECT count(*) FROM ${s}.events)::text AS events,
+         (SELECT event_id::text FROM ${s}.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1) AS last_id`,
+      [],
+    ),
+  )
+  return row?.last_id ? { events: Number(row.events), lastId: row.last_id } : undefined
 }
 
 /** Which transactions a restore keeps. */
@@ -105,24 +120,42 @@ interface Loader {
  * groups to a round trip. The lines go to the server as written (jsonb parses their numbers
  * exactly); positions are kept with OVERRIDING SYSTEM VALUE.
  */
-function createLoader(store: SqlEventStore, keep: Keep): Loader {
+function createLoader(
+  store: SqlEventStore,
+  keep: Keep,
+  present: { events: number; lastId: string } | undefined,
+): Loader {
   const insert = insertSql(store.schema)
   let tag = dollarTag()
-  let group: { tx: number; lines: string[]; lastPosition: number; recordedAt: string; streams: Set<string> } | undefined
+  let group:
+    | { tx: number; lines: string[]; ids: string[]; lastPosition: number; recordedAt: string; streams: Set<string> }
+    | undefined
+  // Resuming: the store's events must be exactly the first kept transactions; those are passed over.
+  let toPass = present?.events ?? 0
   let batch: string[] = []
   let batchBytes = 0
   let events = 0
   let transactions = 0
   let skipped = 0
+  let resumedAfter = 0
   let lastPosition: number | null = null
   let lastRecordedAt: string | null = null
   const streams = new Set<string>()
   const send = async () => {
     if (batch.length === 0) return
     const text = batch.join('')
+    const sent = batch.length
     batch = []
     batchBytes = 0
-    await withStoreErrors('restore', () => store.driver.query(text))
+    try {
+      await store.driver.query(text)
+    } catch (error) {
+      throw new BackupError(
+        'interrupted',
+        `the restore stopped after ${transactions - sent} to ${transactions} transactions (${storeError('restore', error).message}); the store holds the backup's first transactions, whole: run it again with resume (and the same options) to go on`,
+        { cause: error },
+      )
+    }
   }
   const close = async () => {
     if (!group) return
@@ -130,6 +163,20 @@ function createLoader(store: SqlEventStore, keep: Keep): Loader {
     group = undefined
     if (!keep(closing)) {
       skipped += closing.lines.length
+      return
+    }
+    if (toPass > 0) {
+      toPass -= closing.lines.length
+      const aligned = toPass > 0 || (toPass === 0 && closing.ids.at(-1) === present?.lastId)
+      if (!aligned)
+        throw new BackupError(
+          'target-not-empty',
+          `the target store (schema ${store.schema.name}) holds ${present?.events} events that are not the beginning of this backup: nothing was changed`,
+        )
+      resumedAfter += closing.lines.length
+      for (const stream of closing.streams) streams.add(stream)
+      if (lastPosition === null || closing.lastPosition > lastPosition) lastPosition = closing.lastPosition
+      if (lastRecordedAt === null || closing.recordedAt > lastRecordedAt) lastRecordedAt = closing.recordedAt
       return
     }
     const json = `[${closing.lines.join(',')}]`
@@ -146,9 +193,10 @@ function createLoader(store: SqlEventStore, keep: Keep): Loader {
   const add = async (event: BackupEvent, line: string) => {
     if (group?.tx !== event.tx) {
       await close()
-      group = { tx: event.tx, lines: [], lastPosition: 0, recordedAt: event.recordedAt, streams: new Set() }
+      group = { tx: event.tx, lines: [], ids: [], lastPosition: 0, recordedAt: event.recordedAt, streams: new Set() }
     }
     group.lines.push(line)
+    group.ids.push(event.id)
     group.streams.add(event.stream)
     if (event.position > group.lastPosition) group.lastPosition = event.position
     if (event.recordedAt > group.recordedAt) group.recordedAt = event.recordedAt
@@ -160,8 +208,22 @@ function createLoader(store: SqlEventStore, keep: Keep): Loader {
     async finish() {
       await close()
       await send()
+      if (toPass > 0)
+        throw new BackupError(
+          'target-not-empty',
+          `the target store (schema ${store.schema.name}) holds more events (${present?.events}) than this backup restores: it is not an interrupted restore of it`,
+        )
       const projectionsReset = await withStoreErrors('restore', () => settle(store, lastPosition))
-      return { events, transactions, streams: streams.size, lastPosition, lastRecordedAt, skipped, projectionsReset }
+      return {
+        events,
+        transactions,
+        streams: streams.size,
+        lastPosition,
+        lastRecordedAt,
+        skipped,
+        resumedAfter,
+        projectionsReset,
+      }
     },
   }
 }
