@@ -116,7 +116,7 @@ async function measureSize(context: {
   await attempt(
     (outcome) => row('restore', 'pg_restore → PostgreSQL', 'anchor', outcome, 'into an empty database'),
     () =>
-      phase(`${label}: pg_restore`, async () => {
+      phase(`${label}: pg_restore, then check and drop the copy`, async () => {
         const database = name('pg_restore')
         const target = await admin.createDatabase(database)
         const run = await runTool('pg_restore', ['-d', target, dump], timeout)
@@ -158,7 +158,7 @@ async function measureSize(context: {
   await attempt(
     (outcome) => row('restore', 'restoreBackup → PostgreSQL', 'us', outcome, 'into an empty, migrated database'),
     () =>
-      phase(`${label}: restoreBackup into PostgreSQL`, async () => {
+      phase(`${label}: restoreBackup into PostgreSQL, then check and drop the copy`, async () => {
         const database = name('restore')
         const target = await admin.createDatabase(database)
         const report = await runChild({ op: 'restore-postgres', databaseUrl: target, path: backup }, timeout)
