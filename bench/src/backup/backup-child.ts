@@ -5,11 +5,27 @@
  *
  * @module
  */
-import { createBackup, openPgliteStore, openPostgresStore, restoreBackup, verifyBackup } from '@eventcore/postgres'
+import {
+  type BackupProgress,
+  createBackup,
+  openPgliteStore,
+  openPostgresStore,
+  restoreBackup,
+  verifyBackup,
+} from '@eventcore/postgres'
 import { errorMessage } from '../error-message.js'
-import type { ChildReport, ChildTask } from './child-task.js'
+import { type ChildReport, type ChildTask, progressLine } from './child-task.js'
 
 const maxRssKiB = () => process.resourceUsage().maxRSS
+
+/** Writes the library's progress to stderr, timed from `started`, for a run stopped at the time limit. */
+const reporter =
+  (started: number) =>
+  (progress: BackupProgress): void => {
+    process.stderr.write(
+      progressLine({ phase: progress.phase, events: progress.events, ms: performance.now() - started }),
+    )
+  }
 
 /** Opens what the task needs (not timed), times the operation, closes. */
 async function run(task: ChildTask): Promise<ChildReport> {
@@ -17,7 +33,7 @@ async function run(task: ChildTask): Promise<ChildReport> {
   switch (task.op) {
     case 'verify': {
       const started = performance.now()
-      const verification = await verifyBackup(task.path)
+      const verification = await verifyBackup(task.path, { onProgress: reporter(started) })
       const ms = performance.now() - started
       if (!verification.ok)
         return { ok: false, error: `verify found ${verification.problems.length} problems`, maxRssKiB: maxRssKiB() }
@@ -28,7 +44,7 @@ async function run(task: ChildTask): Promise<ChildReport> {
       try {
         const openMs = performance.now() - opening
         const started = performance.now()
-        const { path, manifest } = await createBackup(store, { dir: task.dir })
+        const { path, manifest } = await createBackup(store, { dir: task.dir, onProgress: reporter(started) })
         const ms = performance.now() - started
         return { ok: true, ms, openMs, maxRssKiB: maxRssKiB(), events: manifest.events, path }
       } finally {
@@ -44,7 +60,7 @@ async function run(task: ChildTask): Promise<ChildReport> {
       try {
         const openMs = performance.now() - opening
         const started = performance.now()
-        const result = await restoreBackup(store, task.path)
+        const result = await restoreBackup(store, task.path, { onProgress: reporter(started) })
         const ms = performance.now() - started
         const [row] = await store.driver.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM ${store.schema.quoted}.events`,

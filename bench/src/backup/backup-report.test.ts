@@ -64,6 +64,21 @@ describe('renderBackupTable', () => {
     expect(lines[10]).toMatch(/^ +restore +pg_restore +n\/a +exit code 1$/)
   })
 
+  it('says how far a row stopped at the time limit got, in its note and its target', () => {
+    const stopped: BackupRow = {
+      size: 10_000,
+      operation: 'backup',
+      tool: 'createBackup',
+      role: 'us',
+      outcome: { ...measured(4000, 1000), unfinishedOf: 10_000 },
+    }
+    const changed = rows.map((row) => (row === rows[7] ? stopped : row))
+    expect(renderBackupTable(changed).split('\n')[9]).toMatch(/4,000 +1\.00 .* time limit: 4,000 of 10,000 events$/)
+    expect(backupTargets(changed)[0]).toBe(
+      'backup ≥ 100,000 events/s at 10,000 events (time limit: 4,000 of 10,000 events): 4,000 — MISSED',
+    )
+  })
+
   it('writes mebibytes with one decimal', () => {
     expect(formatMiB(52_428_800)).toBe('50.0')
     expect(formatMiB(undefined)).toBe('—')

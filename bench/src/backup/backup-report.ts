@@ -25,6 +25,8 @@ export interface Measured {
   readonly maxRssKiB: number | undefined
   /** What it wrote (a backup, a dump) or left (a restored database), bytes; undefined: nothing to show. */
   readonly bytes: number | undefined
+  /** Stopped at the time limit after `events` of this many: the rate is over the part done. */
+  readonly unfinishedOf?: number
 }
 
 /** One line of the table. */
@@ -70,6 +72,13 @@ export function formatMiB(bytes: number | undefined): string {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2)
 
+/** What a row stopped at the time limit did, e.g. `time limit: 520,000 of 1,000,000 events`; empty when it finished. */
+function unfinished(measured: Measured): string {
+  return measured.unfinishedOf === undefined
+    ? ''
+    : `time limit: ${formatRate(measured.events)} of ${formatRate(measured.unfinishedOf)} events`
+}
+
 /** The table: one line per size and operation, ours and the anchor's next to each other. */
 export function renderBackupTable(rows: readonly BackupRow[]): string {
   const cells = rows.map((row, i) => {
@@ -85,7 +94,7 @@ export function renderBackupTable(rows: readonly BackupRow[]): string {
       formatMiB(outcome.maxRssKiB === undefined ? undefined : outcome.maxRssKiB * 1024),
       formatMiB(outcome.bytes),
       formatRatio(anchorRatio(rows, row)),
-      row.note ?? '',
+      [unfinished(outcome), row.note].filter(Boolean).join('; '),
     ]
   })
   return formatTable(
@@ -118,6 +127,10 @@ export function backupTargets(rows: readonly BackupRow[]): string[] {
     const measured = ours(operation, largest)
     return measured && eventsPerSecond(measured)
   }
+  const stopped = (operation: BackupOperation) => {
+    const measured = ours(operation, largest)
+    return measured?.unfinishedOf === undefined ? '' : ` (${unfinished(measured)})`
+  }
   const at = `at ${formatRate(largest)} events`
   const sizes = [...new Set(rows.map((row) => row.size))].sort((a, b) => a - b)
   const memory = (['backup', 'verify', 'restore'] as const).map((operation) => {
@@ -130,12 +143,12 @@ export function backupTargets(rows: readonly BackupRow[]): string[] {
   })
   return [
     rateTarget(
-      `backup ≥ ${formatRate(TARGETS.backupEventsPerSecond)} events/s ${at}`,
+      `backup ≥ ${formatRate(TARGETS.backupEventsPerSecond)} events/s ${at}${stopped('backup')}`,
       rate('backup'),
       TARGETS.backupEventsPerSecond,
     ),
     rateTarget(
-      `restore into PostgreSQL ≥ ${formatRate(TARGETS.restoreEventsPerSecond)} events/s ${at}`,
+      `restore into PostgreSQL ≥ ${formatRate(TARGETS.restoreEventsPerSecond)} events/s ${at}${stopped('restore')}`,
       rate('restore'),
       TARGETS.restoreEventsPerSecond,
     ),

@@ -3,12 +3,13 @@ import { DEFAULT_DATABASE_URL } from '../settings.js'
 import { readBackupSettings } from './backup-settings.js'
 
 describe('readBackupSettings', () => {
-  it('measures 100,000 then 1,000,000 events by default, PGlite at both, on the bench server', () => {
+  it('measures 100,000 then 1,000,000 events by default, PGlite at the small size, on the bench server', () => {
     expect(readBackupSettings({})).toEqual({
       databaseUrl: DEFAULT_DATABASE_URL,
       sizes: [100_000, 1_000_000],
-      pgliteMaxEvents: 1_000_000,
+      pgliteMaxEvents: 100_000,
     })
+    expect(readBackupSettings({ EVENTCORE_BENCH_BACKUP_SMALL_EVENTS: '0' }).pgliteMaxEvents).toBe(1_000_000)
     expect(readBackupSettings({ EVENTCORE_TEST_DATABASE_URL: 'postgres://t' }).databaseUrl).toBe('postgres://t')
   })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseChildReport } from './child-task.js'
+import { parseChildReport, parseProgressLine, progressLine } from './child-task.js'
 
 describe('parseChildReport', () => {
   it('reads the last report line, past anything else on stdout', () => {
@@ -16,5 +16,14 @@ describe('parseChildReport', () => {
     expect(parseChildReport('')).toBeUndefined()
     expect(parseChildReport('{"ok":true,"ms":1}\n')).toBeUndefined()
     expect(parseChildReport('{"ok":false,"maxRssKiB":1}\nnot json')).toBeUndefined()
+  })
+})
+
+describe('progress lines', () => {
+  it('read back what the child writes, and nothing else', () => {
+    const progress = { phase: 'restore', events: 5000, ms: 812.5 }
+    expect(parseProgressLine(progressLine(progress))).toEqual(progress)
+    expect(parseProgressLine('deep-verify: 1 2')).toBeUndefined()
+    expect(parseProgressLine('progress restore many 1')).toBeUndefined()
   })
 })

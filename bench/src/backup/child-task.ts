@@ -22,7 +22,46 @@ export type ChildReport =
       /** Restores: the events the restored store holds, counted after the operation. */
       readonly counted?: number
     }
-  | { readonly ok: false; readonly error: string; readonly maxRssKiB: number }
+  | {
+      readonly ok: false
+      readonly error: string
+      readonly maxRssKiB: number
+      /** Stopped at the time limit (not failed by itself). */
+      readonly timedOut?: boolean
+      /** The last progress the child reported before it failed or was stopped. */
+      readonly progress?: ChildProgress
+    }
+
+/** How far the operation got: the child writes one line of it to stderr whenever the library reports progress. */
+export interface ChildProgress {
+  /** The library's phase: `create`, `verify`, `restore`… */
+  readonly phase: string
+  readonly events: number
+  /** Since the operation began. */
+  readonly ms: number
+}
+
+/**
+ * The child's progress line (stderr), and reading it back.
+ *
+ * @example
+ * progressLine({ phase: 'restore', events: 5000, ms: 812.5 }) // 'progress restore 5000 812.5\n'
+ */
+export function progressLine(progress: ChildProgress): string {
+  return `progress ${progress.phase} ${progress.events} ${progress.ms.toFixed(1)}\n`
+}
+
+/**
+ * A progress line as {@link progressLine} writes it, or undefined for any other line.
+ *
+ * @example
+ * parseProgressLine('progress restore 5000 812.5') // { phase: 'restore', events: 5000, ms: 812.5 }
+ */
+export function parseProgressLine(line: string): ChildProgress | undefined {
+  const match = /^progress ([a-z-]+) (\d+) (\d+(?:\.\d+)?)$/.exec(line.trim())
+  if (!match) return undefined
+  return { phase: match[1] ?? '', events: Number(match[2]), ms: Number(match[3]) }
+}
 
 /**
  * Reads the child's report from its standard output: the last line that is a JSON object with `ok`.

@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type ChildReport, type ChildTask, parseChildReport } from './child-task.js'
+import {
+  type ChildProgress,
+  type ChildReport,
+  type ChildTask,
+  parseChildReport,
+  parseProgressLine,
+} from './child-task.js'
 
 /** The child's entry, next to this file (`dist/backup/backup-child.js` once built). */
 const CHILD = fileURLToPath(new URL('./backup-child.js', import.meta.url))
@@ -20,6 +26,21 @@ interface Finished {
   readonly stdout: string
   readonly stderrTail: string
   readonly timedOut: boolean
+  /** The last progress line on stderr. */
+  readonly progress: ChildProgress | undefined
+  /** Peak RSS read from /proc just before a stopped process was killed, KiB. */
+  readonly peakBeforeKillKiB: number | undefined
+}
+
+/** The peak RSS of a running process so far (Linux: VmHWM), KiB. */
+function peakRssKiB(pid: number | undefined): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kib = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1])
+    return Number.isFinite(kib) ? kib : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Runs a command to its end, killing it after `timeoutMs`. */
@@ -29,15 +50,25 @@ function runProcess(command: string, args: readonly string[], timeoutMs: number)
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
+    let partial = ''
     let timedOut = false
+    let progress: ChildProgress | undefined
+    let peakBeforeKillKiB: number | undefined
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       stdout += text
     })
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr = (stderr + text).slice(-STDERR_TAIL)
+      const lines = (partial + text).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
+        const reported = parseProgressLine(line)
+        if (reported) progress = reported
+        else stderr = `${stderr}${line}\n`.slice(-STDERR_TAIL)
+      }
     })
     const timer = setTimeout(() => {
       timedOut = true
+      peakBeforeKillKiB = peakRssKiB(child.pid)
       child.kill('SIGKILL')
     }, timeoutMs)
     child.once('error', (error) => {
@@ -46,14 +77,24 @@ function runProcess(command: string, args: readonly string[], timeoutMs: number)
     })
     child.once('close', (code, signal) => {
       clearTimeout(timer)
-      resolve({ code, signal, ms: performance.now() - started, stdout, stderrTail: stderr.trim(), timedOut })
+      const stderrTail = `${stderr}${partial}`.trim()
+      resolve({
+        code,
+        signal,
+        ms: performance.now() - started,
+        stdout,
+        stderrTail,
+        timedOut,
+        progress,
+        peakBeforeKillKiB,
+      })
     })
   })
 }
 
 /** Why a process failed, in one line. */
 function failure(finished: Finished, timeoutMs: number): string {
-  if (finished.timedOut) return `stopped after ${Math.round(timeoutMs / 1000)} s`
+  if (finished.timedOut) return `stopped at the time limit of ${Math.round(timeoutMs / 1000)} s`
   const exit = finished.signal ?? `exit code ${finished.code}`
   const last = finished.stderrTail.split('\n').at(-1)
   return last ? `${exit}: ${last}` : String(exit)
@@ -64,7 +105,13 @@ export async function runChild(task: ChildTask, timeoutMs: number): Promise<Chil
   const finished = await runProcess(process.execPath, [CHILD, JSON.stringify(task)], timeoutMs)
   const report = parseChildReport(finished.stdout)
   if (report && !finished.timedOut) return report
-  return { ok: false, error: failure(finished, timeoutMs), maxRssKiB: Number.NaN }
+  return {
+    ok: false,
+    error: failure(finished, timeoutMs),
+    maxRssKiB: finished.peakBeforeKillKiB ?? Number.NaN,
+    ...(finished.timedOut ? { timedOut: true } : {}),
+    ...(finished.progress === undefined ? {} : { progress: finished.progress }),
+  }
 }
 
 /** A command-line tool's run: wall time from spawn to exit and, where GNU time is there, its peak RSS. */
