@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto'
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { BackupEvent, BackupProblem, BackupProgress } from './backup-types.js'
+import { type ChunkRead, chunkLines } from './chunk-reader.js'
+import { decodeEventLine } from './event-line.js'
+import type { ReadManifest } from './manifest.js'
+
+/** What a scan of a chain found: its problems, its totals and the hash of all its lines. */
+export interface ChainScan {
+  readonly problems: BackupProblem[]
+  readonly events: number
+  readonly streams: number
+  readonly transactions: number
+  readonly chunks: number
+  readonly bytes: number
+  /** SHA-256 over every line of the chain, in order: what a restored log must read back as. */
+  readonly chainSha256: string
+}
+
+/** A block of decoded events and their lines, in order, for a reader that acts on them. */
+export type EventBlock = { readonly events: readonly BackupEvent[]; readonly lines: readonly string[] }
+
+/** Problems beyond this many are not listed one by one: a broken chunk would repeat one a line. */
+const MAX_PROBLEMS = 100
+
+/**
+ * Reads every chunk of a chain in order and checks it: the file (present, whole, its hash), every
+ * line (an event), the global order (transactions in sequence, positions rising within one),
+ * each stream's versions (contiguous from 1 across the chain) and the manifest's figures. After a
+ * damaged chunk only file-level checks go on, so one fault is named once, not on every later line.
+ * `onEvents` sees each block of events that passed (restore uses it).
+ */
+export async function scanChain(
+  chain: readonly ReadManifest[],
+  options: {
+    readonly onEvents?: (block: EventBlock) => Promise<void>
+    readonly onProgress?: (progress: BackupProgress) => void
+    readonly phase?: BackupProgress['phase']
+  } = {},
+): Promise<ChainScan> {
+  const problems: BackupProblem[] = []
+  const add = (problem: BackupProblem) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(problem)
+  }
+  const total = chain.reduce((sum, { manifest }) => sum + manifest.events, 0)
+  const versions = new Map<string, { version: number; backup: number }>()
+  const chainHash = createHash('sha256')
+  let trusted = true
+  let events = 0
+  let streams = 0
+  let transactions = 0
+  let chunks = 0
+  let bytes = 0
+  for (const [backupIndex, { dir, manifest, problems: manifestProblems }] of chain.entries()) {
+    for (const problem of manifestProblems) add(problem)
+    if (manifestProblems.some((p) => p.kind === 'chunk-name')) {
+      trusted = false
+      continue
+    }
+    const logHash = createHash('sha256')
+    let tx = manifest.firstTransaction - 1
+    let position = 0
+    let backupEvents = 0
+    let backupStreams = 0
+    let backupTransactions = 0
+    let lowest: number | null = null
+    let highest: number | null = null
+    let earliest: string | null = null
+    let latest: string | null = null
+    for (const chunk of manifest.chunks) {
+      chunks++
+      const file = join(dir, chunk.file)
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => undefined,
+      )
+      if (size === undefined) {
+        add({ kind: 'chunk-missing', file, detail: `chunk ${chunk.file} of ${manifest.id} is missing` })
+        trusted = false
+        continue
+      }
+      bytes += size
+      const reader = chunkLines(dir, chunk)
+      let lineNo = 0
+      let chunkEvents = 0
+      let found: ChunkRead
+      for (;;) {
+        const read = await reader.next()
+        if (read.done) {
+          found = read.value
+          break
+        }
+        if (!trusted) continue
+        const decoded: BackupEvent[] = []
+        for (const line of read.value) {
+          lineNo++
+          const result = decodeEventLine(line)
+          if (!result.ok) {
+            add({ kind: 'event-invalid', file, line: lineNo, detail: result.why })
+            trusted = false
+            break
+          }
+          const event = result.event
+          if (event.tx === tx && event.position <= position)
+            add({
+              kind: 'order',
+              file,
+              line: lineNo,
+              detail: `position ${event.position} follows ${position} within transaction ${tx}`,
+            })
+          else if (event.tx !== tx && event.tx !== tx + 1)
+            add({ kind: 'order', file, line: lineNo, detail: `transaction ${event.tx} follows ${tx}` })
+          if (event.tx !== tx) backupTransactions++
+          tx = event.tx
+          position = event.position
+          const seen = versions.get(event.stream)
+          const expected = (seen?.version ?? 0) + 1
+          if (event.version !== expected)
+            add({
+              kind: 'version-gap',
+              file,
+              line: lineNo,
+              detail: `stream ${JSON.stringify(event.stream)}: version ${event.version} where ${expected} was due`,
+            })
+          if (seen?.backup !== backupIndex) backupStreams++
+          versions.set(event.stream, { version: event.version, backup: backupIndex })
+          if (lowest === null || event.position < lowest) lowest = event.position
+          if (highest === null || event.position > highest) highest = event.position
+          if (earliest === null || event.recordedAt < earliest) earliest = event.recordedAt
+          if (latest === null || event.recordedAt > latest) latest = event.recordedAt
+          decoded.push(event)
+        }
+        if (!trusted) continue
+        const text = `${read.value.join('\n')}\n`
+        logHash.update(text)
+        chainHash.update(text)
+        chunkEvents += decoded.length
+        backupEvents += decoded.length
+        events += decoded.length
+        await options.onEvents?.({ events: decoded, lines: read.value })
+        options.onProgress?.({ phase: options.phase ?? 'verify', events, total })
+      }
+      if (size < chunk.bytes || found.gzipError?.message.includes('unexpected end of file')) {
+        add({
+          kind: 'chunk-truncated',
+          file,
+          detail: `chunk ${chunk.file} is cut short: ${size} bytes where the manifest says ${chunk.bytes}`,
+        })
+        trusted = false
+      } else if (found.sha256 !== chunk.sha256 || found.gzipError) {
+        add({
+          kind: 'chunk-checksum',
+          file,
+          detail: `chunk ${chunk.file} does not match its SHA-256 in the manifest${found.gzipError ? ` (and does not decompress: ${found.gzipError.message})` : ''}`,
+        })
+        trusted = false
+      } else if (trusted && found.contentSha256 !== chunk.contentSha256) {
+        add({ kind: 'log-checksum', file, detail: `the lines of ${chunk.file} do not match their content SHA-256` })
+      } else if (trusted && chunkEvents !== chunk.events) {
+        add({
+          kind: 'count-mismatch',
+          file,
+          detail: `chunk ${chunk.file} holds ${chunkEvents} events, the manifest says ${chunk.events}`,
+        })
+      }
+    }
+    transactions += backupTransactions
+    streams = versions.size
+    if (!trusted) continue
+    const manifestFile = join(dir, 'manifest.json')
+    const figures: [string, unknown, unknown][] = [
+      ['events', backupEvents, manifest.events],
+      ['transactions', backupTransactions, manifest.transactions],
+      ['streams', backupStreams, manifest.streams],
+      ['firstPosition', lowest, manifest.firstPosition],
+      ['lastPosition', highest, manifest.lastPosition],
+      ['firstRecordedAt', earliest, manifest.firstRecordedAt],
+      ['lastRecordedAt', latest, manifest.lastRecordedAt],
+    ]
+    for (const [name, found, stated] of figures)
+      if (found !== stated)
+        add({
+          kind: 'count-mismatch',
+          file: manifestFile,
+          detail: `${manifest.id}: ${name} is ${JSON.stringify(found)} in the chunks, ${JSON.stringify(stated)} in the manifest`,
+        })
+    const logSha256 = logHash.digest('hex')
+    if (logSha256 !== manifest.logSha256)
+      add({
+        kind: 'log-checksum',
+        file: manifestFile,
+        detail: `${manifest.id}: the events do not match the manifest's logSha256`,
+      })
+  }
+  return { problems, events, streams, transactions, chunks, bytes, chainSha256: chainHash.digest('hex') }
+}
