@@ -34,7 +34,7 @@ export async function* recordedTimes(path: string, manifest: Pick<BackupManifest
 
 /** The time a point-in-time drill restores to, and how many events of the backup were recorded by then. */
 export interface DrillPoint {
-  /** The `recordedAt` of the backup's middle event, to the millisecond (what `toTime` takes). */
+  /** The `recordedAt` of the backup's middle event, rounded up to the millisecond (what `toTime` takes). */
   readonly toTime: Date
   /** The event whose time it is: its index in the backup's order. */
   readonly index: number
@@ -43,7 +43,7 @@ export interface DrillPoint {
 }
 
 /**
- * Picks the drill's time (the middle event's, cut to the millisecond a Date holds) and counts the
+ * Picks the drill's time (the middle event's, rounded up to the millisecond a Date holds) and counts the
  * events recorded at or before it. Two passes over the chunks, none held in memory. Events are in
  * global order, which need not be time order (a transaction's time is when it began): the count
  * is over every event, not a prefix.
@@ -63,7 +63,8 @@ export async function drillPoint(
     seen += 1
   }
   if (middle === undefined) throw new Error(`the backup holds ${seen} events, not the ${manifest.events} it states`)
-  const toTime = new Date(Math.floor(microsOf(middle) / 1000))
+  // Rounded up, so the middle event is in: a Date has no microseconds.
+  const toTime = new Date(Math.ceil(microsOf(middle) / 1000))
   const limit = toTime.getTime() * 1000
   let expected = 0
   for await (const recordedAt of recordedTimes(path, manifest)) if (microsOf(recordedAt) <= limit) expected += 1

@@ -170,5 +170,5 @@ export function pruneText(result: PruneResult, { dryRun }: { readonly dryRun: bo
   ].sort((a, b) => ((a[0] ?? '') < (b[0] ?? '') ? 1 : -1))
   const count = dryRun ? result.remove.length : result.removed.length
   const table = rows.length === 0 ? '' : renderTable(['ID', 'ACTION', 'KEPT BY'], rows)
-  return `${table}${result.keep.length} kept, ${count} ${removing}\n`
+  return `${table}${result.keep.length} kept, ${result.remove.length === 0 ? 'nothing to remove' : `${count} ${removing}`}\n`
 }

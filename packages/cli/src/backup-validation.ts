@@ -122,7 +122,7 @@ function retentionOf(manifests: readonly BackupManifest[], options: BackupValida
   return {
     name: NAMES.retention,
     status: plan.remove.length === 0 ? 'pass' : 'fail',
-    figure: { value: plan.remove.length, unit: 'to prune', limit: 0 },
+    figure: { value: plan.remove.length, unit: 'backups to prune', limit: 0 },
     detail:
       plan.remove.length === 0
         ? `${manifests.length} backup(s) in ${dir}, each kept by ${policyText(policy)}`
