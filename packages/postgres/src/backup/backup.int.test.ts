@@ -24,15 +24,15 @@ function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
       await appendVariedLog(source)
       const dir = await backupDir()
       const { path, manifest } = await createBackup(source, { dir, chunkEvents: 17 })
-      expect(manifest).toMatchObject({ kind: 'full', events: 80, streams: 24, transactions: 40, firstTransaction: 1 })
-      expect(manifest.chunks.length).toBe(Math.ceil(80 / 17))
+      expect(manifest).toMatchObject({ kind: 'full', events: 81, streams: 25, transactions: 41, firstTransaction: 1 })
+      expect(manifest.chunks.length).toBe(Math.ceil(81 / 17))
       const report = await verifyBackup(path)
       expect(report.problems).toEqual([])
-      expect(report).toMatchObject({ ok: true, events: 80, streams: 24, transactions: 40 })
+      expect(report).toMatchObject({ ok: true, events: 81, streams: 25, transactions: 41 })
 
       const target = await open()
       const result = await restoreBackup(target, path)
-      expect(result).toMatchObject({ events: 80, transactions: 40, streams: 24, skipped: 0 })
+      expect(result).toMatchObject({ events: 81, transactions: 41, streams: 25, skipped: 0 })
       expect(await keptLog(target)).toEqual(await keptLog(source))
       expect((await transactionsOf(target)).map((ids) => ids.length)).toEqual(
         (await transactionsOf(source)).map((ids) => ids.length),
@@ -51,6 +51,110 @@ function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
       )
       expect(next.ok).toBe(true)
       if (next.ok) expect(next.events[0]?.globalPosition).toBeGreaterThan(manifest.lastPosition ?? 0)
+    })
+
+    it('restores a chain of incrementals in order, including what committed after the parent', async () => {
+      const source = await open()
+      const dir = await backupDir()
+      await appendVariedLog(source, 3)
+      const full = await createBackup(source, { dir })
+      const nothing = await createBackup(source, { dir, incremental: true })
+      expect(nothing.manifest).toMatchObject({ kind: 'incremental', events: 0, parent: full.manifest.id })
+      await appendVariedLog(source, 4)
+      const second = await createBackup(source, { dir, incremental: true, chunkEvents: 5 })
+      expect(second.manifest).toMatchObject({
+        parent: nothing.manifest.id,
+        since: nothing.manifest.snapshot,
+        events: 17,
+        firstTransaction: full.manifest.transactions + 1,
+      })
+      const report = await verifyBackup(second.path)
+      expect(report.problems).toEqual([])
+      expect(report.chain).toEqual([full.manifest.id, nothing.manifest.id, second.manifest.id])
+      expect(report.events).toBe(full.manifest.events + 17)
+
+      const target = await open()
+      const result = await restoreBackup(target, second.path)
+      expect(result.chain).toEqual(report.chain)
+      expect(await keptLog(target)).toEqual(await keptLog(source))
+      // The chain restores to the same bytes a full backup of the source gives.
+      const whole = await createBackup(source, { dir: await backupDir() })
+      const restoredWhole = await createBackup(target, { dir: await backupDir() })
+      expect(restoredWhole.manifest.logSha256).toBe(whole.manifest.logSha256)
+    })
+
+    it('refuses an incremental backup with nothing to continue', async () => {
+      const source = await open()
+      await expect(createBackup(source, { dir: await backupDir(), incremental: true })).rejects.toMatchObject({
+        kind: 'no-parent',
+      })
+    })
+
+    it('refuses to restore into a store that has events, and changes nothing', async () => {
+      const source = await open()
+      await appendVariedLog(source, 2)
+      const { path } = await createBackup(source, { dir: await backupDir() })
+      const target = await open()
+      await target.append([{ streamId: 'already-here', events: [{ type: 'X', data: { n: 1 } }] }])
+      const before = await keptLog(target)
+      await expect(restoreBackup(target, path)).rejects.toMatchObject({
+        name: 'BackupError',
+        kind: 'target-not-empty',
+        message: expect.stringContaining('nothing was changed'),
+      })
+      expect(await keptLog(target)).toEqual(before)
+    })
+
+    it('restores to a time: exactly the transactions recorded up to it', async () => {
+      const source = await open()
+      await appendVariedLog(source, 3)
+      // The server's clock is this machine's: a time after the first commits, before the next start.
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const until = new Date()
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await appendVariedLog(source, 2)
+      const { path } = await createBackup(source, { dir: await backupDir() })
+      const expected = (await keptLog(source)).filter(
+        (e) => `${e.recordedAt.replace(' ', 'T')}Z` <= `${until.toISOString().slice(0, 23)}000Z`,
+      )
+      expect(expected.length).toBe(13)
+      const target = await open()
+      const result = await restoreBackup(target, path, { toTime: until })
+      expect(result).toMatchObject({ events: 13, skipped: (await keptLog(source)).length - 13 })
+      expect(await keptLog(target)).toEqual(expected)
+    })
+
+    it('restores to a position: whole transactions only, none cut in half', async () => {
+      const source = await open()
+      await appendVariedLog(source, 2)
+      const { path } = await createBackup(source, { dir: await backupDir() })
+      const log = await keptLog(source)
+      // Position 3 sits inside the first multi-stream append (positions 2..4): it is left out whole.
+      const target = await open()
+      const result = await restoreBackup(target, path, { toPosition: (log[0]?.globalPosition ?? 0) + 2 })
+      expect(await keptLog(target)).toEqual(log.slice(0, 1))
+      expect(result.events).toBe(1)
+    })
+
+    it('resets projection checkpoints: a restored store rebuilds its read model', async () => {
+      const source = await open()
+      const target = await open()
+      // A projection registered on the empty target before the restore.
+      await target.driver.query(
+        `INSERT INTO ${target.schema.quoted}.projections (name, version, cursor_transaction_id, cursor_position, processed)
+         VALUES ('users', 1, '5', 7, 3)`,
+        [],
+      )
+      await appendVariedLog(source, 1)
+      const { path } = await createBackup(source, { dir: await backupDir() })
+      const result = await restoreBackup(target, path)
+      expect(result.projectionsReset).toBe(1)
+      const [row] = await target.driver.query<{ tx: string; position: string; processed: string }>(
+        `SELECT cursor_transaction_id::text AS tx, cursor_position::text AS position, processed::text AS processed
+         FROM ${target.schema.quoted}.projections`,
+        [],
+      )
+      expect(row).toEqual({ tx: '0', position: '0', processed: '0' })
     })
 
     it('deep-verifies a backup by restoring it into PGlite', async () => {

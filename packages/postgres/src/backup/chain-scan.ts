@@ -82,6 +82,9 @@ export async function scanChain(
       }
       bytes += size
       const reader = chunkLines(dir, chunk)
+      // A damaged file garbles its lines: its lines' problems count only when the file is sound.
+      const lineProblems: BackupProblem[] = []
+      const addLine = (problem: BackupProblem) => lineProblems.push(problem)
       let lineNo = 0
       let chunkEvents = 0
       let found: ChunkRead
@@ -97,27 +100,27 @@ export async function scanChain(
           lineNo++
           const result = decodeEventLine(line)
           if (!result.ok) {
-            add({ kind: 'event-invalid', file, line: lineNo, detail: result.why })
+            addLine({ kind: 'event-invalid', file, line: lineNo, detail: result.why })
             trusted = false
             break
           }
           const event = result.event
           if (event.tx === tx && event.position <= position)
-            add({
+            addLine({
               kind: 'order',
               file,
               line: lineNo,
               detail: `position ${event.position} follows ${position} within transaction ${tx}`,
             })
           else if (event.tx !== tx && event.tx !== tx + 1)
-            add({ kind: 'order', file, line: lineNo, detail: `transaction ${event.tx} follows ${tx}` })
+            addLine({ kind: 'order', file, line: lineNo, detail: `transaction ${event.tx} follows ${tx}` })
           if (event.tx !== tx) backupTransactions++
           tx = event.tx
           position = event.position
           const seen = versions.get(event.stream)
           const expected = (seen?.version ?? 0) + 1
           if (event.version !== expected)
-            add({
+            addLine({
               kind: 'version-gap',
               file,
               line: lineNo,
@@ -141,6 +144,8 @@ export async function scanChain(
         await options.onEvents?.({ events: decoded, lines: read.value })
         options.onProgress?.({ phase: options.phase ?? 'verify', events, total })
       }
+      const fileSound = !(size < chunk.bytes || found.gzipError || found.sha256 !== chunk.sha256)
+      if (fileSound) for (const problem of lineProblems) add(problem)
       if (size < chunk.bytes || found.gzipError?.message.includes('unexpected end of file')) {
         add({
           kind: 'chunk-truncated',

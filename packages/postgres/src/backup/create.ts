@@ -63,12 +63,12 @@ export async function createBackup(store: SqlEventStore, options: CreateBackupOp
   const partial = join(dir, `.${id}.partial`)
   await mkdir(partial, { recursive: true })
   try {
+    const source = await withStoreErrors('backup', () => sourceOf(store.driver, store))
+    const parent = incremental ? await parentOf(dir, source) : undefined
     const body = await withStoreErrors('backup', () =>
       store.driver.transaction(async (tx) => {
         // One snapshot for the whole read: concurrent appends are either wholly in or wholly out.
         await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
-        const source = await sourceOf(tx, store)
-        const parent = incremental ? await parentOf(dir, source) : undefined
         return writeLog(tx, store, { id, kind, createdAt, source, parent, partial, chunkEvents, onProgress })
       }),
     )
