@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Event } from '@eventcore/core'
 import { type BackupManifest, openPgliteStore, type SqlEventStore } from '@eventcore/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ChecklistReport } from './checklist/report.js'
 import { runBuiltCli, runInProcess } from './test-cli.js'
 import { databaseUrl, pgliteDataDir, postgresSchema, uniqueSchema } from './test-database.js'
 
@@ -164,6 +165,24 @@ describe('backups of an embedded PGlite through the CLI', () => {
     const left = json<{ backups: { id: string }[] }>((await cli(['backup', 'list', '--json'])).stdout)
     expect(left.backups.map((b) => b.id)).toEqual([newest])
   })
+
+  it(
+    "judges the checklist's backup items from validate backup with --backup-dir",
+    async () => {
+      const run = await runInProcess(
+        ['checklist', '--data-dir', source.dir, '--backup-dir', backups, '--keep-last', '1', '--json'],
+        {},
+      )
+      const items = json<ChecklistReport>(run.stdout).sections.flatMap((s) => s.groups.flatMap((g) => g.items))
+      const status = (id: string) => items.find((item) => item.id === id)?.status
+      for (const id of ['reliability.backups', 'reliability.backup-verification', 'reliability.recovery'])
+        expect([id, status(id)]).toEqual([id, 'pass'])
+      for (const id of ['reliability.pitr', 'reliability.retention', 'weekly.backups', 'monthly.dr'])
+        expect([id, status(id)]).toEqual([id, 'pass'])
+      expect(items.find((item) => item.id === 'reliability.backups')?.detail).toMatch(/WAL archiving/)
+    },
+    SLOW,
+  )
 
   it(
     'validate backup passes on a healthy directory, each check with its figure, and fails on a tampered chunk',
