@@ -30,7 +30,7 @@ export function withDatabaseFlags(command: Command): Command {
 export async function withDatabase<T>(
   { io, global }: CommandContext,
   flags: DatabaseFlags,
-  { migrate }: { migrate: boolean | 'inspect' },
+  { migrate, create = false }: { migrate: boolean | 'inspect'; create?: boolean },
   work: (opened: OpenedDatabase, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadCliConfig(
@@ -40,7 +40,7 @@ export async function withDatabase<T>(
   )
   const password = passwordOf(config.database.url)
   try {
-    const opened = await openDatabase(config, { migrate, timeoutMs: global.timeoutMs })
+    const opened = await openDatabase(config, { migrate, create, timeoutMs: global.timeoutMs })
     try {
       return await work(opened, config)
     } catch (error) {

@@ -21,6 +21,8 @@ export interface OpenDatabaseOptions {
    */
   readonly migrate: boolean | 'inspect'
   readonly timeoutMs: number
+  /** Create the PGlite database when its directory holds none (`backup restore` fills a new one). @default false */
+  readonly create?: boolean
 }
 
 /** A database URL without its password, for output. */
@@ -37,16 +39,16 @@ export function redactUrl(url: string): string {
 /**
  * Opens the store the service would open with `config` (`openStore` of `@eventcore/service`:
  * PostgreSQL at `EVENTCORE_DATABASE_URL` with its TLS files, else PGlite in `EVENTCORE_DATA_DIR`),
- * migrating only when asked. A PGlite directory must already hold a database: the CLI inspects
- * one, it does not create one. Failing to connect within `timeoutMs` is a `connection` error (exit 2).
+ * migrating only when asked. A PGlite directory must already hold a database (the CLI inspects
+ * one, it does not create one), unless `create`. Failing to connect within `timeoutMs` is a `connection` error (exit 2).
  *
  * @example
  * const { store } = await openDatabase(config, { migrate: 'inspect', timeoutMs: 10_000 })
  */
 export async function openDatabase(config: Config, options: OpenDatabaseOptions): Promise<OpenedDatabase> {
-  const { migrate, timeoutMs } = options
+  const { migrate, timeoutMs, create = false } = options
   const { url, poolSize, connectTimeoutMs } = config.database
-  if (!url && config.dataDir !== MEMORY_DATA_DIR && !existsSync(join(config.dataDir, 'PG_VERSION'))) {
+  if (!url && !create && config.dataDir !== MEMORY_DATA_DIR && !existsSync(join(config.dataDir, 'PG_VERSION'))) {
     throw new CliError(
       'connection',
       `no embedded database in ${config.dataDir} (EVENTCORE_DATA_DIR): start the service once, or set EVENTCORE_DATABASE_URL`,

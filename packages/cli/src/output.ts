@@ -8,8 +8,11 @@ export type Colors = ReturnType<typeof picocolors.createColors>
 /** How a command writes for people: colours and a spinner, both only where they belong. */
 export interface Output {
   readonly colors: Colors
-  /** Shows a spinner on stderr while `work` runs (a terminal, no `--json`), then clears it. */
-  spin<T>(label: string, work: () => Promise<T>): Promise<T>
+  /**
+   * Shows a spinner on stderr while `work` runs (a terminal, no `--json`), then clears it; `work`
+   * may change its text (progress), which does nothing off a terminal.
+   */
+  spin<T>(label: string, work: (update: (text: string) => void) => Promise<T>): Promise<T>
 }
 
 /**
@@ -28,10 +31,12 @@ export function createOutput(io: CliIo, { json }: { json: boolean }): Output {
   return {
     colors,
     spin: async (label, work) => {
-      if (!spinning) return work()
+      if (!spinning) return work(() => {})
       const spinner = yoctoSpinner({ text: label, stream: process.stderr, color: 'cyan' }).start()
       try {
-        return await work()
+        return await work((text) => {
+          spinner.text = text
+        })
       } finally {
         spinner.stop()
       }

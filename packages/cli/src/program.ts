@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
 import { auditCommand } from './commands/audit.js'
+import { backupCommand } from './commands/backup.js'
 import { checklistCommand } from './commands/checklist.js'
 import { dbCommand } from './commands/db.js'
 import { eventsCommand } from './commands/events.js'
@@ -59,6 +60,7 @@ export function createProgram(shell: Shell): Command {
     projectionsCommand(shell),
     streamsCommand(shell),
     eventsCommand(shell),
+    backupCommand(shell),
     tokenCommand(shell),
   ]) {
     // Subcommands report through the shell too, and answer bad usage with exit 2 as the program does.

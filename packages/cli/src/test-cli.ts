@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ChildService, spawnService } from '@eventcore/service/testing'
+import { type CliIo, processIo } from './io.js'
+import { runCli } from './run-cli.js'
 
 /** The published bin script; it runs `dist/main.js`, which `npm test` builds (tsc -b) first. */
 export const CLI_BIN = join(import.meta.dirname, '../bin/eventcore-cli.js')
@@ -49,6 +51,34 @@ export function runBuiltCli(
       },
     )
   })
+}
+
+/**
+ * Runs the CLI's program in this process (the built binary runs the same program) with only `env`,
+ * in `cwd`, stdout and stderr captured and not a terminal: for tests that run many commands, each
+ * of which would spend a second or two starting a process.
+ */
+export async function runInProcess(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  cwd: string = CLI_CWD,
+): Promise<CliRun> {
+  let stdout = ''
+  let stderr = ''
+  const io: CliIo = {
+    ...processIo(),
+    stdout: (text) => {
+      stdout += text
+    },
+    stderr: (text) => {
+      stderr += text
+    },
+    env,
+    stdoutIsTty: false,
+    stderrIsTty: false,
+    cwd,
+  }
+  return { code: await runCli(args, io), stdout, stderr }
 }
 
 /** The users service on an in-memory PGlite (or `env`'s database), signing with {@link TEST_SECRET}. */

@@ -27,6 +27,8 @@ export interface Evidence {
   readonly metrics?: Gathered<readonly CheckResult[]>
   /** `validate alerting`'s checks (only with `--prometheus-url`). */
   readonly alerting?: Gathered<readonly CheckResult[]>
+  /** `validate backup`'s checks (only with `--backup-dir`). */
+  readonly backup?: Gathered<readonly CheckResult[]>
   /** `validate deployment`'s checks. */
   readonly deployment?: Gathered<readonly CheckResult[]>
   /** The audit's findings per source that ran. */

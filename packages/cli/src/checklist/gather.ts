@@ -1,8 +1,10 @@
+import type { RetentionPolicy } from '@eventcore/postgres'
 import { loadConfig } from '@eventcore/service'
 import { validateAlerting } from '../alerting-validation.js'
 import { auditConfig } from '../audit/config-audit.js'
 import { auditDatabase, PGLITE_NOT_APPLICABLE } from '../audit/database-audit.js'
 import { auditUrl } from '../audit/url-audit.js'
+import { validateBackup } from '../backup-validation.js'
 import type { CheckResult } from '../checks.js'
 import { messageOf } from '../cli-error.js'
 import { appHealth } from '../commands/health-check.js'
@@ -35,6 +37,13 @@ export interface GatherOptions {
   /** The p95 the smoke test's GETs must stay under. */
   readonly p95Ms: number
   readonly timeoutMs: number
+  /** Run `validate backup` on this directory (and the database the configuration names). */
+  readonly backup?: {
+    readonly dir: string
+    readonly maxAgeMs: number
+    readonly policy?: RetentionPolicy
+    readonly now: () => Date
+  }
 }
 
 async function gathered<T>(work: () => Promise<T>): Promise<Gathered<T>> {
@@ -73,6 +82,20 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
             const findings: readonly AuditFinding[] | undefined =
               opened.kind === 'postgres' ? await auditDatabase(opened.store, { kind: opened.kind }) : undefined
             return { checks: health.checks, findings }
+          } finally {
+            await opened.store.close().catch(() => {})
+          }
+        })
+      : undefined
+
+  const backupOptions = options.backup
+  const backup =
+    config && backupOptions
+      ? await gathered(async () => {
+          const { dir, maxAgeMs, policy, now } = backupOptions
+          const opened = await openDatabase(config, { migrate: 'inspect', timeoutMs })
+          try {
+            return await validateBackup({ store: opened.store, dir, maxAgeMs, now, ...(policy ? { policy } : {}) })
           } finally {
             await opened.store.close().catch(() => {})
           }
@@ -132,6 +155,7 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
     metrics,
     alerting,
     deployment,
+    ...(backup === undefined ? {} : { backup }),
     prometheus: options.prometheusUrl !== undefined,
     ...(database?.ok && database.value.findings === undefined
       ? { databaseAuditNotApplicable: PGLITE_NOT_APPLICABLE }

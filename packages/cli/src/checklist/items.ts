@@ -1,3 +1,4 @@
+import { BACKUP_CHECKS } from '../backup-validation.js'
 import { AUDIT_TOPICS, type AuditTopic } from './audit-topics.js'
 import { allOf, firstOf, fromChecks, fromConfig, fromFindings, type Judge, manual, onPostgres } from './judge.js'
 import type { ChecklistSection } from './report.js'
@@ -10,6 +11,24 @@ const audited = (topic: AuditTopic, passed: string): Judge => {
   const { sources, ids } = AUDIT_TOPICS[topic]
   return fromFindings(sources, ids, passed)
 }
+
+/** Judged by `validate backup`'s checks of these names (run with `--backup-dir`). */
+const fromBackup = (...names: readonly (keyof typeof BACKUP_CHECKS)[]): Judge =>
+  fromChecks('backup', new RegExp(`^(${names.map((name) => BACKUP_CHECKS[name]).join('|')})$`))
+
+/** A verdict with what stays for a person to confirm appended, whatever the status. */
+const alsoConfirm =
+  (judge: Judge, what: string): Judge =>
+  (evidence) => {
+    const verdict = judge(evidence)
+    return { ...verdict, detail: `${verdict.detail}; ${what}` }
+  }
+
+// The CLI checks logical backups of the log; the cluster's WAL archive and base backups are pgBackRest's.
+const WAL_ARCHIVING =
+  'the CLI checks logical backups of the event log; WAL archiving and base backups of the PostgreSQL cluster (pgBackRest) are for a person to confirm: docs/operations/backup.md'
+
+const backupsTaken = alsoConfirm(fromBackup('age', 'create'), WAL_ARCHIVING)
 
 /**
  * The production checklist of docs/production-checklist.md (the chapter EventCore grew from), item
@@ -223,22 +242,25 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'reliability.backups',
             title: 'Automated backups configured and tested',
-            judge: notYet('scheduled base backups and WAL archiving', '`eventcore-cli backup`'),
+            judge: backupsTaken,
           },
           {
             id: 'reliability.backup-verification',
             title: 'Backup verification automated',
-            judge: notYet('each backup is restored and checked', '`eventcore-cli backup verify`'),
+            judge: fromBackup('newestVerifies', 'verify', 'restore'),
           },
           {
             id: 'reliability.recovery',
             title: 'Recovery procedures documented and tested',
-            judge: notYet('a restore was rehearsed', '`eventcore-cli restore`'),
+            judge: alsoConfirm(fromBackup('restore'), 'the procedure: docs/operations/backup.md'),
           },
           {
             id: 'reliability.pitr',
             title: 'Point-in-time recovery capability verified',
-            judge: notYet('a restore to a chosen time', '`eventcore-cli restore --to-time`'),
+            judge: alsoConfirm(
+              fromBackup('pitr'),
+              'point-in-time recovery of the whole cluster (WAL replay) is pgBackRest: its restore drill is in docs/operations/backup.md',
+            ),
           },
           {
             id: 'reliability.cross-region',
@@ -248,7 +270,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'reliability.retention',
             title: 'Backup retention policies implemented',
-            judge: notYet('old backups expire on schedule', '`eventcore-cli backup`'),
+            judge: fromBackup('retention'),
           },
         ],
       },
@@ -438,7 +460,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'database.backup-strategy',
             title: 'Backup strategy implemented',
-            judge: notYet('base backups + WAL archiving', '`eventcore-cli backup`'),
+            judge: backupsTaken,
           },
           {
             id: 'database.replicas',
@@ -643,7 +665,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'weekly.backups',
             title: 'Backup verification completed successfully',
-            judge: notYet('the week’s backups restored', '`eventcore-cli backup verify`'),
+            judge: fromBackup('newestVerifies', 'verify', 'restore'),
           },
           {
             id: 'weekly.trends',
@@ -674,7 +696,10 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'monthly.dr',
             title: 'Disaster recovery procedures tested',
-            judge: notYet('a full restore into a fresh environment', '`eventcore-cli restore`'),
+            judge: alsoConfirm(
+              fromBackup('restore', 'pitr'),
+              'a restore of the whole environment (cluster from pgBackRest, the service on top) is for a person to rehearse: docs/operations/backup.md',
+            ),
           },
           {
             id: 'monthly.audit',

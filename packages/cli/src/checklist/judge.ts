@@ -15,7 +15,7 @@ export const manual =
   (what: string): Judge =>
   () => ({ status: 'manual', detail: what })
 
-type CheckSource = 'database' | 'app' | 'smoke' | 'metrics' | 'alerting' | 'deployment'
+type CheckSource = 'database' | 'app' | 'smoke' | 'metrics' | 'alerting' | 'deployment' | 'backup'
 
 const HOW_TO_GATHER: Readonly<Record<CheckSource, string>> = {
   database: 'give --database-url (or EVENTCORE_DATABASE_URL / EVENTCORE_DATA_DIR) to check it',
@@ -24,6 +24,8 @@ const HOW_TO_GATHER: Readonly<Record<CheckSource, string>> = {
   metrics: 'give --url or --prometheus-url to check it',
   alerting: 'give --prometheus-url to check the alert and SLO rules Prometheus evaluates',
   deployment: 'give --url to check it',
+  backup:
+    'give --backup-dir (with the database: --database-url, --data-dir or EVENTCORE_DATABASE_URL) to check it: the checklist runs validate backup',
 }
 
 const worst = (statuses: readonly CheckStatus[]): CheckStatus =>

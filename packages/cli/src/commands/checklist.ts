@@ -1,5 +1,13 @@
 import { Command, Option } from 'commander'
 import {
+  backupDir,
+  DEFAULT_BACKUP_MAX_AGE,
+  duration,
+  type RetentionFlags,
+  retentionPolicy,
+  withRetentionFlags,
+} from '../backup-flags.js'
+import {
   type ChecklistFormat,
   checklistJunit,
   checklistMarkdown,
@@ -14,7 +22,9 @@ import { EXIT } from '../exit-code.js'
 import { parseBaseUrl } from '../http-client.js'
 import { action, positiveInteger, positiveNumber, type Shell } from '../shell.js'
 
-interface ChecklistOptions {
+interface ChecklistOptions extends RetentionFlags {
+  readonly backupDir?: string
+  readonly backupMaxAge: number
   readonly url?: string
   readonly metricsUrl?: string
   readonly databaseUrl?: string
@@ -36,7 +46,9 @@ here can (or nothing was given to check it with); skipped when it does not apply
 only when given: the configuration (always: the same EVENTCORE_* variables as the service), the
 database (--database-url, --data-dir or EVENTCORE_DATABASE_URL), a running service (--url: health,
 smoke test, deployment checks, metrics, security probes), Prometheus (--prometheus-url: metrics,
-alert and SLO rules) and Alertmanager (--alertmanager-url: its routing tree).
+alert and SLO rules), Alertmanager (--alertmanager-url: its routing tree) and a backup directory
+(--backup-dir or EVENTCORE_BACKUP_DIR: validate backup, with --backup-max-age and the --keep-*
+retention policy; it backs up the database into a temporary directory and restores it in memory).
 
 With --url the smoke test registers, renames and deactivates one user (smoke+<uuid>@example.com);
 --no-smoke leaves it out. The security probes spend this machine's anonymous rate-limit budget.
@@ -53,7 +65,7 @@ Examples:
 
 /** `eventcore-cli checklist`: the whole production checklist, every automatable item measured. */
 export function checklistCommand(shell: Shell): Command {
-  return new Command('checklist')
+  return withRetentionFlags(new Command('checklist'))
     .description('Runs every check that can be automated and prints the whole production checklist.')
     .option('--url <url>', 'a running service to check, e.g. http://127.0.0.1:8080')
     .option('--metrics-url <url>', 'where /metrics is served when on a port of its own (default: <url>/metrics)')
@@ -65,6 +77,16 @@ export function checklistCommand(shell: Shell): Command {
     )
     .option('--alertmanager-url <url>', 'with --prometheus-url: Alertmanager, to check where each severity is routed')
     .option('--max-age <seconds>', 'how old the newest sample in Prometheus may be', positiveInteger, 60)
+    .option(
+      '--backup-dir <dir>',
+      'check the backups in this directory (validate backup; default: EVENTCORE_BACKUP_DIR)',
+    )
+    .option(
+      '--backup-max-age <duration>',
+      'with --backup-dir: the oldest the newest backup may be',
+      duration,
+      duration(DEFAULT_BACKUP_MAX_AGE),
+    )
     .option('--token <jwt>', 'a bearer token with the admin role, for the smoke test')
     .option('--jwt-secret-file <file>', 'mint the smoke test its tokens with the HS256 secret in this file')
     .option('--no-smoke', 'leave out the smoke test (it writes one user)')
@@ -86,6 +108,16 @@ export function checklistCommand(shell: Shell): Command {
           options.databaseUrl !== undefined ||
           options.dataDir !== undefined ||
           io.env.EVENTCORE_DATABASE_URL !== undefined
+        const policy = retentionPolicy(options)
+        const backup =
+          options.backupDir !== undefined || (io.env.EVENTCORE_BACKUP_DIR ?? '') !== ''
+            ? {
+                dir: backupDir(io, options.backupDir),
+                maxAgeMs: options.backupMaxAge,
+                now: io.now,
+                ...(policy === undefined ? {} : { policy }),
+              }
+            : undefined
         const evidence = await output.spin('running the production checklist', () =>
           gatherEvidence(io, {
             ...(url === undefined ? {} : { url }),
@@ -103,6 +135,7 @@ export function checklistCommand(shell: Shell): Command {
             smoke: options.smoke,
             p95Ms: options.p95Ms,
             timeoutMs: global.timeoutMs,
+            ...(backup === undefined ? {} : { backup }),
           }),
         )
         const report = judgeChecklist(CHECKLIST, evidence, io.now())

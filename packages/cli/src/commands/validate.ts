@@ -1,7 +1,17 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { validateAlerting } from '../alerting-validation.js'
+import {
+  backupDir,
+  DEFAULT_BACKUP_MAX_AGE,
+  duration,
+  type RetentionFlags,
+  retentionPolicy,
+  withRetentionFlags,
+} from '../backup-flags.js'
+import { validateBackup } from '../backup-validation.js'
 import { type CheckResult, exitCodeOf, renderChecks } from '../checks.js'
 import { bearerToken, type Credentials, resolveCredentials } from '../credentials.js'
+import { type DatabaseFlags, requireMigrated, withDatabase, withDatabaseFlags } from '../database-command.js'
 import { validateDeployment } from '../deployment-validation.js'
 import { parseBaseUrl } from '../http-client.js'
 import { validateMetricsEndpoint, validateMetricsInPrometheus } from '../metrics-validation.js'
@@ -60,6 +70,11 @@ interface AlertingFlags {
   readonly job: string
 }
 
+interface BackupFlags extends DatabaseFlags, RetentionFlags {
+  readonly dir?: string
+  readonly maxAge: number
+}
+
 interface DeploymentFlags {
   readonly url: string
   readonly token?: string
@@ -105,6 +120,22 @@ receiver that notifies someone, warnings no pager (PagerDuty, Opsgenie, VictorOp
 Example:
   eventcore-cli validate alerting --prometheus-url http://prometheus:9090 \\
     --alertmanager-url http://alertmanager:9093
+`
+
+const BACKUP_HELP = `
+Checks, each with its measured figure:
+  newest backup age       the newest backup in --dir is no older than --max-age (none: fail)
+  newest backup verifies  it passes backup verify (checksums, decoding, order, counts)
+  backup create           a backup of the database taken now, into a temporary directory (events/s)
+  backup verify           that backup verifies
+  restore drill           it restores into an in-memory PGlite: same event count, same log checksum
+  point-in-time drill     restored to the time of its middle event: exactly the events recorded by then
+  retention               the --keep-* policy would remove nothing from --dir (no policy: warning)
+The temporary backup and the in-memory databases are removed afterwards; --dir is only read.
+
+Example:
+  eventcore-cli validate backup --dir /var/backups/eventcore --max-age 26h \\
+    --keep-daily 7 --keep-weekly 4 --keep-monthly 6 --database-url "$EVENTCORE_DATABASE_URL"
 `
 
 const DEPLOYMENT_HELP = `
@@ -217,6 +248,47 @@ export function validateCommand(shell: Shell): Command {
             : { alertmanagerUrl: parseBaseUrl(options.alertmanagerUrl, '--alertmanager-url') }),
         })
         return report(prometheusUrl, results, output)
+      }),
+    )
+  withRetentionFlags(
+    withDatabaseFlags(
+      command
+        .command('backup')
+        .description(
+          'Checks the backups: the newest is recent and verifies, a backup taken now verifies and restores (whole and to a time) with the same log, and retention holds.',
+        )
+        .option('--dir <dir>', 'the backup directory (default: EVENTCORE_BACKUP_DIR, else ./backups)')
+        .option(
+          '--max-age <duration>',
+          'the oldest the newest backup may be: 26h, 90m, 7d',
+          duration,
+          duration(DEFAULT_BACKUP_MAX_AGE),
+        ),
+    ),
+  )
+    .addHelpText('after', BACKUP_HELP)
+    .action(
+      action<BackupFlags>(shell, async (context, _args, options) => {
+        const dir = backupDir(context.io, options.dir)
+        const policy = retentionPolicy(options)
+        return withDatabase(context, options, { migrate: 'inspect' }, async (opened) => {
+          await requireMigrated(opened)
+          const results = await context.output.spin(`validating the backups of ${opened.location}`, (update) =>
+            validateBackup({
+              store: opened.store,
+              dir,
+              maxAgeMs: options.maxAge,
+              now: context.io.now,
+              onProgress: update,
+              ...(policy === undefined ? {} : { policy }),
+            }),
+          )
+          return {
+            exitCode: exitCodeOf(results),
+            json: { dir, database: opened.location, checks: results },
+            text: renderChecks(results, context.output.colors),
+          }
+        })
       }),
     )
   command
