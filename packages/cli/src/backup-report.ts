@@ -47,8 +47,8 @@ const positions = (m: Pick<BackupManifest, 'firstPosition' | 'lastPosition'>) =>
 /**
  * What each BackupError kind ends a command with. A backup found invalid is a check that ran and
  * failed (1); the rest mean the command could not run (2): a path that is no backup, an
- * incremental with nothing to continue, a bad option, a target that already has events, a file
- * that could not be read or written.
+ * incremental with nothing to continue, a bad option, a target that already has events, a restore
+ * cut off by its database (run it again with --resume), a file that could not be read or written.
  */
 const BY_KIND: Readonly<Record<BackupErrorKind, { readonly exit: ExitCode; readonly kind: CliErrorKind }>> = {
   'invalid-backup': { exit: EXIT.failed, kind: 'usage' },
@@ -56,6 +56,7 @@ const BY_KIND: Readonly<Record<BackupErrorKind, { readonly exit: ExitCode; reado
   'no-parent': { exit: EXIT.error, kind: 'usage' },
   'bad-option': { exit: EXIT.error, kind: 'usage' },
   'target-not-empty': { exit: EXIT.error, kind: 'usage' },
+  interrupted: { exit: EXIT.error, kind: 'connection' },
   io: { exit: EXIT.error, kind: 'config' },
 }
 
@@ -109,15 +110,16 @@ export function verificationText(report: BackupVerification, colors: Colors): st
 /** `backup restore`'s report. */
 export function restoredText(path: string, location: string, result: RestoreResult): string {
   const skipped = result.skipped > 0 ? ` (${result.skipped} later events of the backup left out)` : ''
+  const resumed = result.resumedAfter > 0 ? ` (after ${result.resumedAfter} already there: resumed)` : ''
   return [
     `restored ${path} into ${location}${result.chain.length > 1 ? ` (chain: ${result.chain.join(' → ')})` : ''}`,
-    `  events        ${result.events}${skipped}`,
+    `  events        ${result.events}${skipped}${resumed}`,
     `  streams       ${result.streams}`,
     `  transactions  ${result.transactions}`,
     `  last          position ${result.lastPosition ?? '-'}, recorded ${result.lastRecordedAt ?? '-'}`,
     `  took          ${Math.round(result.durationMs)} ms, ${rateOf(result.events, result.durationMs)} events/s`,
     `projections reset to the start: ${result.projectionsReset} (they rebuild when the service starts;`,
-    '  saved subscription cursors of the old database are invalid: see docs/operations/backup.md)',
+    '  saved subscription cursors of the old database are invalid: see docs/operations/logical-backups.md)',
     '',
   ].join('\n')
 }

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
 import { LOCK_NAMESPACE } from './migrations.js'
 import { guardPoolClients, withCheckedOutClient } from './pg-checkout.js'
 import type { SqlConnection, SqlDriver, SqlLock } from './sql-driver.js'
@@ -10,7 +13,14 @@ async function run<Row>(client: pg.ClientBase, text: string, values?: readonly u
 }
 
 function connectionOf(client: pg.ClientBase): SqlConnection {
-  return { query: (text, values, name) => run(client, text, values, name) }
+  return {
+    query: (text, values, name) => run(client, text, values, name),
+    copyFrom: (target, rows) => copyInto(client, target, rows),
+  }
+}
+
+async function copyInto(client: pg.ClientBase, target: string, rows: string): Promise<void> {
+  await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN`)))
 }
 
 /** Options of {@link pgDriver}. */
@@ -37,6 +47,7 @@ export function pgDriver(pool: pg.Pool, { ownsPool = true, poolWaitMs = 5000 }: 
   const unguard = guardPoolClients(pool)
   return {
     query: (text, values, name) => withClient((client) => run(client, text, values, name)),
+    copyFrom: (target, rows) => withClient((client) => copyInto(client, target, rows)),
     transaction: (work) =>
       withClient(async (client) => {
         await client.query('BEGIN')

@@ -37,6 +37,10 @@ export function pgliteDriver(db: PGlite, { ownsDb = true }: { ownsDb?: boolean }
       if (values === undefined) return ((await target.exec(text)).at(-1)?.rows ?? []) as Row[]
       return (await target.query<Row>(text, values as unknown[])).rows
     },
+    // PGlite reads COPY's input from a Blob attached to the query.
+    async copyFrom(into: string, rows: string) {
+      await target.query(`COPY ${into} FROM '/dev/blob'`, [], { blob: new Blob([rows]) })
+    },
   })
   return {
     ...connection(db),

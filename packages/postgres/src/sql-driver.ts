@@ -1,6 +1,12 @@
 /** One connection's way of running a statement. `name` makes it a prepared statement where supported. */
 export interface SqlConnection {
   query<Row>(text: string, values?: readonly unknown[], name?: string): Promise<Row[]>
+  /**
+   * Loads `rows` (COPY's text format: one line per row, tab-separated) into `target` (a table with
+   * an optional column list) with COPY: the fastest way in. Used by restore, which inserts the
+   * rows with a statement where a connection has no COPY.
+   */
+  copyFrom?(target: string, rows: string): Promise<void>
 }
 
 /**

@@ -43,6 +43,7 @@ interface CreateFlags extends DatabaseFlags {
 interface RestoreFlags extends DatabaseFlags {
   readonly toPosition?: number
   readonly toTime?: Date
+  readonly resume?: boolean
 }
 
 interface PruneFlags extends RetentionFlags {
@@ -187,12 +188,19 @@ Examples:
           .argParser(isoTime)
           .conflicts('toPosition'),
       )
+      .addOption(
+        new Option(
+          '--resume',
+          'go on with a restore that stopped part-way (same backup, same options): the store must hold its first transactions',
+        ),
+      )
       .addHelpText(
         'after',
         `
 The backup is verified first. Projection checkpoints are reset to the start (transaction ids differ
 between databases): the service's projections rebuild when it starts. A restore into a store that
-already has events exits 2 and changes nothing.
+already has events exits 2 and changes nothing. A restore cut off by its database (exit 2, "the
+restore stopped after …") leaves the backup's first transactions, whole: run it again with --resume.
 
 Examples:
   eventcore-cli backup restore ./backups/20261202T141500123Z-full --data-dir ./restored
@@ -213,6 +221,7 @@ Examples:
             restoreBackup(opened.store, path, {
               ...(options.toPosition === undefined ? {} : { toPosition: options.toPosition }),
               ...(options.toTime === undefined ? {} : { toTime: options.toTime }),
+              resume: options.resume === true,
               onProgress: (progress) => update(progressText(progress)),
             }),
           )

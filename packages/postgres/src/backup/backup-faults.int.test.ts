@@ -72,10 +72,14 @@ describe.runIf(canCreateScratchCluster() && process.getuid?.() === 0)(
       // Killed again and again once it is under way: an idle connection's death is absorbed by the
       // pool, so the kills go on until one lands on a batch in flight.
       let killer: NodeJS.Timeout | undefined
+      const kills: Promise<number>[] = []
       const failure = await restoreBackup(target, path, {
         onProgress: (progress) => {
           if (progress.phase === 'restore' && progress.events >= 20_000 && !killer)
-            killer = setInterval(() => void cluster.terminateBackends({ database: 'target', applicationName: APP }), 20)
+            killer = setInterval(
+              () => kills.push(cluster.terminateBackends({ database: 'target', applicationName: APP })),
+              20,
+            )
         },
       })
         .then(
@@ -83,6 +87,8 @@ describe.runIf(canCreateScratchCluster() && process.getuid?.() === 0)(
           (error: unknown) => error,
         )
         .finally(() => clearInterval(killer))
+      // Kills still on their way would land on what the test does next.
+      await Promise.all(kills)
       expect(failure).toBeInstanceOf(BackupError)
       expect(failure).toMatchObject({ kind: 'interrupted', message: expect.stringContaining('resume') })
       const part = (await keptLog(target)).length

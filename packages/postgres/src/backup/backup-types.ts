@@ -134,8 +134,10 @@ export interface BackupVerification {
 export interface RestoreResult {
   /** Ids of the backups restored, oldest first. */
   readonly chain: readonly string[]
+  /** Events and transactions restored by this run. */
   readonly events: number
   readonly transactions: number
+  /** Streams the store holds afterwards. */
   readonly streams: number
   readonly lastPosition: number | null
   readonly lastRecordedAt: string | null

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { BackupEvent, BackupProblem, BackupProgress } from './backup-types.js'
+import type { BackupChunk, BackupEvent, BackupProblem, BackupProgress } from './backup-types.js'
 import { type ChunkRead, chunkLines } from './chunk-reader.js'
 import { decodeEventLine } from './event-line.js'
 import type { ReadManifest } from './manifest.js'
@@ -141,24 +142,15 @@ export async function scanChain(
         chunkEvents += decoded.length
         backupEvents += decoded.length
         events += decoded.length
-        await options.onEvents?.({ events: decoded, lines: read.value })
+        // Only what is sound so far is acted on: a restore stops at the first problem.
+        if (problems.length === 0 && lineProblems.length === 0)
+          await options.onEvents?.({ events: decoded, lines: read.value })
         options.onProgress?.({ phase: options.phase ?? 'verify', events, total })
       }
-      const fileSound = !(size < chunk.bytes || found.gzipError || found.sha256 !== chunk.sha256)
-      if (fileSound) for (const problem of lineProblems) add(problem)
-      if (size < chunk.bytes || found.gzipError?.message.includes('unexpected end of file')) {
-        add({
-          kind: 'chunk-truncated',
-          file,
-          detail: `chunk ${chunk.file} is cut short: ${size} bytes where the manifest says ${chunk.bytes}`,
-        })
-        trusted = false
-      } else if (found.sha256 !== chunk.sha256 || found.gzipError) {
-        add({
-          kind: 'chunk-checksum',
-          file,
-          detail: `chunk ${chunk.file} does not match its SHA-256 in the manifest${found.gzipError ? ` (and does not decompress: ${found.gzipError.message})` : ''}`,
-        })
+      const fileProblem = chunkFileProblem(file, chunk, { size, ...found })
+      if (!fileProblem) for (const problem of lineProblems) add(problem)
+      if (fileProblem) {
+        add(fileProblem)
         trusted = false
       } else if (trusted && found.contentSha256 !== chunk.contentSha256) {
         add({ kind: 'log-checksum', file, detail: `the lines of ${chunk.file} do not match their content SHA-256` })
@@ -199,4 +191,54 @@ export async function scanChain(
       })
   }
   return { problems, events, streams, transactions, chunks, bytes, chainSha256: chainHash.digest('hex') }
+}
+
+/** What is wrong with a chunk's file (size, hash, gzip), if anything: one problem, the first that applies. */
+function chunkFileProblem(
+  file: string,
+  chunk: BackupChunk,
+  found: { size: number; sha256: string; gzipError?: Error | undefined },
+): BackupProblem | undefined {
+  if (found.size < chunk.bytes || found.gzipError?.message.includes('unexpected end of file'))
+    return {
+      kind: 'chunk-truncated',
+      file,
+      detail: `chunk ${chunk.file} is cut short: ${found.size} bytes where the manifest says ${chunk.bytes}`,
+    }
+  if (found.sha256 !== chunk.sha256 || found.gzipError)
+    return {
+      kind: 'chunk-checksum',
+      file,
+      detail: `chunk ${chunk.file} does not match its SHA-256 in the manifest${found.gzipError ? ` (and does not decompress: ${found.gzipError.message})` : ''}`,
+    }
+  return undefined
+}
+
+/**
+ * The file-level checks alone (manifests, chunk names, every chunk present, whole and matching
+ * its SHA-256), without decompressing: what a restore makes sure of before it writes anything.
+ */
+export async function checkChunkFiles(chain: readonly ReadManifest[]): Promise<BackupProblem[]> {
+  const problems: BackupProblem[] = []
+  for (const { dir, manifest, problems: manifestProblems } of chain) {
+    problems.push(...manifestProblems)
+    if (manifestProblems.length > 0) continue
+    for (const chunk of manifest.chunks) {
+      const file = join(dir, chunk.file)
+      const hash = createHash('sha256')
+      let size = 0
+      try {
+        for await (const block of createReadStream(file)) {
+          hash.update(block as Buffer)
+          size += (block as Buffer).length
+        }
+      } catch {
+        problems.push({ kind: 'chunk-missing', file, detail: `chunk ${chunk.file} of ${manifest.id} is missing` })
+        continue
+      }
+      const problem = chunkFileProblem(file, chunk, { size, sha256: hash.digest('hex') })
+      if (problem) problems.push(problem)
+    }
+  }
+  return problems
 }
