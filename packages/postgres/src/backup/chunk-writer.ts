@@ -9,7 +9,7 @@ import type { BackupChunk } from './backup-types.js'
 /** A chunk being written: lines in, a gzip file and its hashes out. */
 export interface ChunkWriter {
   readonly file: string
-  write(lines: string, events: number): Promise<void>
+  write(lines: Buffer, events: number): Promise<void>
   /** Ends the file, flushes it to disk, and gives its manifest entry. */
   finish(): Promise<BackupChunk>
 }

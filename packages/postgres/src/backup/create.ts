@@ -37,7 +37,7 @@ export interface CreatedBackup {
   readonly manifest: BackupManifest
 }
 
-const PAGE_SIZE = 5000
+const PAGE_SIZE = 1000
 
 /**
  * Writes a consistent snapshot of the log (one database snapshot: never half of a transaction)
@@ -110,7 +110,7 @@ async function writeLog(
   const firstTransaction = write.parent ? write.parent.firstTransaction + write.parent.transactions : 1
   const sql = backupPageSql(schema, { incremental: since !== null })
   // Every row below the older snapshot's xmin was visible to it: an incremental starts there.
-  let cursor = { transactionId: since === null ? '0' : (since.split(':')[0] ?? '0'), position: '-1' }
+  const cursor = { transactionId: since === null ? '0' : (since.split(':')[0] ?? '0'), position: '-1' }
   const logHash = createHash('sha256')
   const chunks: BackupChunk[] = []
   let chunk: ChunkWriter | undefined
@@ -122,17 +122,27 @@ async function writeLog(
   let lastPosition: number | null = null
   let firstRecordedAt: string | null = null
   let lastRecordedAt: string | null = null
-  for (;;) {
-    const values: unknown[] = [cursor.transactionId, cursor.position, PAGE_SIZE]
-    if (since !== null) values.push(since)
-    const rows = await tx.query<BackupRow>(sql, values)
+  const page = (after: typeof cursor) =>
+    tx.query<BackupRow>(sql, [after.transactionId, after.position, PAGE_SIZE, ...(since === null ? [] : [since])])
+  let next: Promise<BackupRow[]> | undefined = page(cursor)
+  while (next) {
+    const rows: BackupRow[] = await next
+    const last: BackupRow | undefined = rows.at(-1)
+    // The next page is asked for before this one is written: the server reads while we encode.
+    next =
+      last && rows.length === PAGE_SIZE
+        ? page({ transactionId: last.transaction_id, position: last.global_position })
+        : undefined
+    next?.catch(() => {})
     let lines = ''
     let linesEvents = 0
     const flush = async () => {
       if (linesEvents === 0) return
       chunk ??= openChunk(write.partial, chunks.length + 1)
-      await chunk.write(lines, linesEvents)
-      logHash.update(lines)
+      // Encoded once: the hashes and the compressor take the same bytes.
+      const bytes = Buffer.from(lines)
+      await chunk.write(bytes, linesEvents)
+      logHash.update(bytes)
       inChunk += linesEvents
       lines = ''
       linesEvents = 0
@@ -159,9 +169,6 @@ async function writeLog(
     }
     await flush()
     write.onProgress?.({ phase: 'create', events })
-    const last = rows.at(-1)
-    if (!last || rows.length < PAGE_SIZE) break
-    cursor = { transactionId: last.transaction_id, position: last.global_position }
   }
   if (chunk) chunks.push(await chunk.finish())
   const streams = await countStreams(tx, store, since)
