@@ -1,8 +1,4 @@
-import { createReadStream } from 'node:fs'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { createGunzip } from 'node:zlib'
-import type { BackupManifest, SqlEventStore } from '@eventcore/postgres'
+import { type BackupManifest, backupEvents, type SqlEventStore } from '@eventcore/postgres'
 
 /**
  * Microseconds since the epoch of an ISO 8601 time with up to 6 fraction digits (a backup keeps
@@ -17,19 +13,10 @@ export function microsOf(iso: string): number {
 
 /**
  * The `recordedAt` of each event of a backup, in the backup's (global) order, read from its chunk
- * files one line at a time: memory stays flat at any size. The file format is the backup's own
- * (docs/operations/backup.md); checksums are `verifyBackup`'s job, not this reader's.
+ * files a block at a time: memory stays flat at any size. Checksums are `verifyBackup`'s job.
  */
-export async function* recordedTimes(path: string, manifest: Pick<BackupManifest, 'chunks'>): AsyncGenerator<string> {
-  for (const chunk of manifest.chunks) {
-    const lines = createInterface({ input: createReadStream(join(path, chunk.file)).pipe(createGunzip()) })
-    for await (const line of lines) {
-      if (line === '') continue
-      const { recordedAt } = JSON.parse(line) as { recordedAt?: unknown }
-      if (typeof recordedAt !== 'string') throw new Error(`${chunk.file}: an event without recordedAt`)
-      yield recordedAt
-    }
-  }
+export async function* recordedTimes(path: string): AsyncGenerator<string> {
+  for await (const event of backupEvents(path)) yield event.recordedAt
 }
 
 /** The time a point-in-time drill restores to, and how many events of the backup were recorded by then. */
@@ -50,12 +37,12 @@ export interface DrillPoint {
  */
 export async function drillPoint(
   path: string,
-  manifest: Pick<BackupManifest, 'chunks' | 'events'>,
+  manifest: Pick<BackupManifest, 'events'>,
 ): Promise<DrillPoint> {
   const index = Math.floor(manifest.events / 2)
   let seen = 0
   let middle: string | undefined
-  for await (const recordedAt of recordedTimes(path, manifest)) {
+  for await (const recordedAt of recordedTimes(path)) {
     if (seen === index) {
       middle = recordedAt
       break
@@ -67,7 +54,7 @@ export async function drillPoint(
   const toTime = new Date(Math.ceil(microsOf(middle) / 1000))
   const limit = toTime.getTime() * 1000
   let expected = 0
-  for await (const recordedAt of recordedTimes(path, manifest)) if (microsOf(recordedAt) <= limit) expected += 1
+  for await (const recordedAt of recordedTimes(path)) if (microsOf(recordedAt) <= limit) expected += 1
   return { toTime, index, expected }
 }
 

@@ -2,10 +2,16 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { BackupChunk, BackupEvent, BackupProblem, BackupProgress } from './backup-types.js'
+import {
+  type BackupChunk,
+  BackupError,
+  type BackupEvent,
+  type BackupProblem,
+  type BackupProgress,
+} from './backup-types.js'
 import { type ChunkRead, chunkLines } from './chunk-reader.js'
 import { decodeEventLine } from './event-line.js'
-import type { ReadManifest } from './manifest.js'
+import { type ReadManifest, readManifest } from './manifest.js'
 
 /** What a scan of a chain found: its problems, its totals and the hash of all its lines. */
 export interface ChainScan {
@@ -241,4 +247,37 @@ export async function checkChunkFiles(chain: readonly ReadManifest[]): Promise<B
     }
   }
   return problems
+}
+
+/**
+ * The events of one backup (not the backups it continues), in order, decoded, a block of lines at
+ * a time: for tools that look inside a backup (a drill that counts events up to a time). It
+ * checks that each line is an event and nothing else; `verifyBackup` checks the rest.
+ *
+ * @example
+ * for await (const event of backupEvents('./backups/20261202T141500123Z-full')) console.log(event.recordedAt)
+ */
+export async function* backupEvents(path: string): AsyncGenerator<BackupEvent> {
+  const { dir, manifest, problems } = await readManifest(path)
+  const refused = problems.find((p) => p.kind === 'chunk-name')
+  if (refused) throw new BackupError('invalid-backup', refused.detail, { problems: [refused] })
+  for (const chunk of manifest.chunks) {
+    const reader = chunkLines(dir, chunk)
+    let lineNo = 0
+    for (;;) {
+      const read = await reader.next()
+      if (read.done) {
+        const fault = read.value.openError ?? read.value.gzipError
+        if (fault)
+          throw new BackupError('invalid-backup', `${join(dir, chunk.file)}: ${fault.message}`, { cause: fault })
+        break
+      }
+      for (const line of read.value) {
+        lineNo++
+        const decoded = decodeEventLine(line)
+        if (!decoded.ok) throw new BackupError('invalid-backup', `${join(dir, chunk.file)}:${lineNo}: ${decoded.why}`)
+        yield decoded.event
+      }
+    }
+  }
 }

@@ -12,6 +12,7 @@
  * @module
  */
 export * from './backup-types.js'
+export { backupEvents } from './chain-scan.js'
 export { type CreateBackupOptions, type CreatedBackup, createBackup } from './create.js'
 export { listBackups } from './repository.js'
 export { type RestoreBackupOptions, restoreBackup } from './restore.js'
