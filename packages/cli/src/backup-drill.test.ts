@@ -1,7 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { drillPoint, microsOf } from './backup-drill.js'
 
@@ -27,25 +23,23 @@ describe('drillPoint', () => {
     '2026-12-02T10:00:00.000900Z',
     '2026-12-02T10:00:00.003000Z',
   ]
-  const dir = mkdtempSync(join(tmpdir(), 'eventcore-drill-'))
-  const chunks = [times.slice(0, 4), times.slice(4)].map((part, i) => {
-    const file = `chunk-00000${i + 1}.ndjson.gz`
-    writeFileSync(join(dir, file), gzipSync(part.map((recordedAt) => `${JSON.stringify({ recordedAt })}\n`).join('')))
-    return { file, events: part.length, bytes: 0, sha256: '', contentSha256: '' }
-  })
+  async function* listed(values: readonly string[]) {
+    yield* values
+  }
+  const all = () => listed(times)
 
   it("takes the middle event's time, rounded up to the millisecond, and counts every event by then", async () => {
-    const point = await drillPoint(dir, { chunks, events: times.length })
+    const point = await drillPoint(all, { events: times.length })
     expect(point.index).toBe(3)
     expect(point.toTime.toISOString()).toBe('2026-12-02T10:00:00.003Z')
     expect(point.expected).toBe(6)
-    const early = await drillPoint(dir, { chunks, events: 4 })
+    const early = await drillPoint(all, { events: 4 })
     expect(early.toTime.toISOString()).toBe('2026-12-02T10:00:00.001Z') // event 3's .0002, rounded up
     expect(early.expected).toBe(4) // events 1, 2, 3 and 5 (later in order, earlier in time)
   })
 
   it('refuses a backup that holds fewer events than it states', async () => {
-    await expect(drillPoint(dir, { chunks: chunks.slice(0, 1), events: 10 })).rejects.toThrow(
+    await expect(drillPoint(() => listed(times.slice(0, 4)), { events: 10 })).rejects.toThrow(
       /holds 4 events, not the 10/,
     )
   })

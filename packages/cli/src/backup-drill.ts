@@ -31,18 +31,19 @@ export interface DrillPoint {
 
 /**
  * Picks the drill's time (the middle event's, rounded up to the millisecond a Date holds) and counts the
- * events recorded at or before it. Two passes over the chunks, none held in memory. Events are in
+ * events recorded at or before it. Two passes over the times (`recordedTimes` of a backup), none
+ * held in memory. Events are in
  * global order, which need not be time order (a transaction's time is when it began): the count
  * is over every event, not a prefix.
  */
 export async function drillPoint(
-  path: string,
+  times: () => AsyncIterable<string>,
   manifest: Pick<BackupManifest, 'events'>,
 ): Promise<DrillPoint> {
   const index = Math.floor(manifest.events / 2)
   let seen = 0
   let middle: string | undefined
-  for await (const recordedAt of recordedTimes(path)) {
+  for await (const recordedAt of times()) {
     if (seen === index) {
       middle = recordedAt
       break
@@ -54,7 +55,7 @@ export async function drillPoint(
   const toTime = new Date(Math.ceil(microsOf(middle) / 1000))
   const limit = toTime.getTime() * 1000
   let expected = 0
-  for await (const recordedAt of recordedTimes(path)) if (microsOf(recordedAt) <= limit) expected += 1
+  for await (const recordedAt of times()) if (microsOf(recordedAt) <= limit) expected += 1
   return { toTime, index, expected }
 }
 

@@ -14,7 +14,7 @@ import {
   type SqlEventStore,
   verifyBackup,
 } from '@eventcore/postgres'
-import { countEvents, drillPoint } from './backup-drill.js'
+import { countEvents, drillPoint, recordedTimes } from './backup-drill.js'
 import { durationText, policyText } from './backup-flags.js'
 import { bytesOf, problemLine, rateOf, sizeText } from './backup-report.js'
 import type { CheckResult } from './checks.js'
@@ -158,7 +158,7 @@ async function pointInTimeDrill(created: CreatedBackup, scratch: SqlEventStore):
       status: 'skip',
       detail: `the log has ${manifest.events} event(s): nothing to restore to between`,
     }
-  const point = await drillPoint(path, manifest)
+  const point = await drillPoint(() => recordedTimes(path), manifest)
   const started = performance.now()
   await restoreBackup(scratch, path, { toTime: point.toTime })
   const ms = elapsed(started)
