@@ -12,7 +12,37 @@
  *
  * @module
  */
-export * from './backup/index.js'
+export {
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  type BackupChunk,
+  type BackupEntry,
+  BackupError,
+  type BackupErrorKind,
+  type BackupEvent,
+  type BackupKind,
+  type BackupManifest,
+  type BackupProblem,
+  type BackupProgress,
+  type BackupSource,
+  type BackupVerification,
+  backupEvents,
+  type CreateBackupOptions,
+  type CreatedBackup,
+  createBackup,
+  listBackups,
+  MANIFEST_FILE,
+  type PruneResult,
+  planRetention,
+  pruneBackups,
+  type RestoreBackupOptions,
+  type RestoreResult,
+  type RetentionPlan,
+  type RetentionPolicy,
+  restoreBackup,
+  type VerifyBackupOptions,
+  verifyBackup,
+} from './backup/index.js'
 export { appliedMigrations, LATEST_VERSION, LOCK_NAMESPACE, migrate } from './migrations.js'
 export {
   openPgliteStore,

@@ -11,7 +11,25 @@
  *
  * @module
  */
-export * from './backup-types.js'
+export {
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  type BackupChunk,
+  type BackupEntry,
+  BackupError,
+  type BackupErrorKind,
+  type BackupEvent,
+  type BackupKind,
+  type BackupManifest,
+  type BackupProblem,
+  type BackupProgress,
+  type BackupSource,
+  type BackupVerification,
+  MANIFEST_FILE,
+  type RestoreResult,
+  type RetentionPlan,
+  type RetentionPolicy,
+} from './backup-types.js'
 export { backupEvents } from './chain-scan.js'
 export { type CreateBackupOptions, type CreatedBackup, createBackup } from './create.js'
 export { listBackups } from './repository.js'
