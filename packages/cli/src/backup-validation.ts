@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   type BackupManifest,
+  type BackupVerification,
   type CreatedBackup,
   createBackup,
   listBackups,
@@ -81,15 +82,13 @@ async function existingBackups(options: BackupValidationOptions, results: CheckR
       detail: `${newest.id}, ${durationText(ageMs)} old${tooOld ? `: older than --max-age ${durationText(maxAgeMs)}` : ''} (${readable.length} backup(s) in ${dir})`,
     })
     options.onProgress?.(`verifying ${newest.id}`)
-    const report = await verifyBackup(newest.path)
-    results.push({
-      name: NAMES.newestVerifies,
-      status: report.ok ? 'pass' : 'fail',
-      figure: { value: report.events, unit: 'events' },
-      detail: report.ok
-        ? `${newest.id}: ${report.chunks} chunk(s), ${report.chain.length} backup(s) in its chain, checksums and order ok`
-        : `${newest.id}: ${report.problems.slice(0, 3).map(problemLine).join('; ')}`,
-    })
+    results.push(
+      await verifyCheck(NAMES.newestVerifies, newest.path, (report) =>
+        report.ok
+          ? `${newest.id}: ${report.chunks} chunk(s), ${report.chain.length} backup(s) in its chain, checksums and order ok`
+          : `${newest.id}: ${problemsText(report)}`,
+      ),
+    )
   }
   if (unreadable.length > 0)
     results.push({
@@ -221,16 +220,13 @@ export async function validateBackup(options: BackupValidationOptions): Promise<
       detail: `${manifest.events} events, ${manifest.streams} streams, ${sizeText(bytesOf(manifest))} in ${manifest.chunks.length} chunk(s), ${ms} ms`,
     })
     onProgress?.('verifying the new backup')
-    const report = await verifyBackup(created.path)
-    results.push({
-      name: NAMES.verify,
-      status: report.ok ? 'pass' : 'fail',
-      figure: { value: report.events, unit: 'events' },
-      detail: report.ok
+    const verified = await verifyCheck(NAMES.verify, created.path, (report) =>
+      report.ok
         ? `${report.chunks} chunk(s): checksums, decoding, stream versions and global order ok`
-        : report.problems.slice(0, 3).map(problemLine).join('; '),
-    })
-    if (!report.ok) {
+        : problemsText(report),
+    )
+    results.push(verified)
+    if (verified.status !== 'pass') {
       results.push(
         skipped(NAMES.restore, 'the backup did not verify'),
         skipped(NAMES.pitr, 'the backup did not verify'),
@@ -262,3 +258,20 @@ export async function validateBackup(options: BackupValidationOptions): Promise<
     await rm(work, { recursive: true, force: true })
   }
 }
+
+/** A check that a backup (and its chain) verifies; its figure is the events checked. */
+async function verifyCheck(
+  name: string,
+  path: string,
+  detail: (report: BackupVerification) => string,
+): Promise<CheckResult> {
+  const report = await verifyBackup(path)
+  return {
+    name,
+    status: report.ok ? 'pass' : 'fail',
+    figure: { value: report.events, unit: 'events' },
+    detail: detail(report),
+  }
+}
+
+const problemsText = (report: BackupVerification) => report.problems.slice(0, 3).map(problemLine).join('; ')

@@ -26,23 +26,17 @@ export {
   type BackupProgress,
   type BackupSource,
   type BackupVerification,
-  backupEvents,
-  type CreateBackupOptions,
-  type CreatedBackup,
-  createBackup,
-  listBackups,
   MANIFEST_FILE,
-  type PruneResult,
-  planRetention,
-  pruneBackups,
-  type RestoreBackupOptions,
   type RestoreResult,
   type RetentionPlan,
   type RetentionPolicy,
-  restoreBackup,
-  type VerifyBackupOptions,
-  verifyBackup,
-} from './backup/index.js'
+} from './backup/backup-types.js'
+export { backupEvents } from './backup/chain-scan.js'
+export { type CreateBackupOptions, type CreatedBackup, createBackup } from './backup/create.js'
+export { listBackups } from './backup/repository.js'
+export { type RestoreBackupOptions, restoreBackup } from './backup/restore.js'
+export { type PruneResult, planRetention, pruneBackups } from './backup/retention.js'
+export { type VerifyBackupOptions, verifyBackup } from './backup/verify.js'
 export { appliedMigrations, LATEST_VERSION, LOCK_NAMESPACE, migrate } from './migrations.js'
 export {
   openPgliteStore,

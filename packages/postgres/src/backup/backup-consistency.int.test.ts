@@ -1,27 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { ANY_VERSION, runProjection } from '@eventcore/core'
 import { planAppend } from '@eventcore/core/store-kit'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createBackup, restoreBackup, verifyBackup } from '../index.js'
 import { appendEvents } from '../sql/append-events.js'
 import type { SqlConnection } from '../sql-driver.js'
 import { createSqlProjectionStore } from '../sql-projections.js'
 import type { SqlEventStore } from '../sql-store.js'
 import { databaseUrl, pgliteStores, postgresStores } from '../test-database.js'
-import { createBackup, restoreBackup, verifyBackup } from './index.js'
-import { appendVariedLog, keptLog } from './test-backup-log.js'
+import { appendVariedLog, backupDirs, keptLog } from './test-backup-log.js'
 
-const dirs: string[] = []
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
-async function backupDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventcore-backup-consistency-'))
-  dirs.push(dir)
-  return dir
-}
+const backupDir = backupDirs(afterAll)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A projection counting events per stream into a read model of the store's own schema. */

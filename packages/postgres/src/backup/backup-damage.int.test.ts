@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BackupManifest, createBackup, restoreBackup, verifyBackup } from '../index.js'
 import type { SqlEventStore } from '../sql-store.js'
 import { pgliteStores } from '../test-database.js'
-import { type BackupManifest, createBackup, restoreBackup, verifyBackup } from './index.js'
 import { appendVariedLog, keptLog } from './test-backup-log.js'
 
 // Each test damages its own copy of one good backup and expects the damage named.

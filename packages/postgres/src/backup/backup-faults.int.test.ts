@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StoreUnavailableError } from '@eventcore/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BackupError, createBackup, restoreBackup } from '../index.js'
 import { openPostgresStore, type PostgresEventStore } from '../postgres-store.js'
 import { canCreateScratchCluster, createScratchCluster, type ScratchCluster } from '../scratch-cluster.js'
-import { BackupError, createBackup, restoreBackup } from './index.js'
 import { keptLog } from './test-backup-log.js'
 
 // Connections killed in the middle of a backup and of a restore, on a cluster of this file's own.

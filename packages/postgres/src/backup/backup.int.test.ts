@@ -1,21 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createBackup, restoreBackup, verifyBackup } from '../index.js'
 import type { SqlEventStore } from '../sql-store.js'
 import { databaseUrl, pgliteStores, postgresStores } from '../test-database.js'
-import { createBackup, restoreBackup, verifyBackup } from './index.js'
-import { appendVariedLog, keptLog, transactionsOf } from './test-backup-log.js'
+import { appendVariedLog, backupDirs, keptLog, transactionsOf } from './test-backup-log.js'
 
-const dirs: string[] = []
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
-async function backupDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventcore-backup-test-'))
-  dirs.push(dir)
-  return dir
-}
+const backupDir = backupDirs(afterAll)
 
 function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
   describe(name, () => {

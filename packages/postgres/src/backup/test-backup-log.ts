@@ -1,7 +1,12 @@
 // Test support for the backup tests (not exported): a log with every shape a backup must keep, and
 // a comparison of two logs by everything a restore must give back.
+
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type RecordedEvent, START } from '@eventcore/core'
 import type { SqlEventStore } from '../sql-store.js'
+import type { AfterAll } from '../test-database.js'
 
 /** Appends a varied log: single- and multi-stream appends, odd JSON, metadata, big numbers. */
 export async function appendVariedLog(store: SqlEventStore, rounds = 20): Promise<void> {
@@ -79,4 +84,17 @@ export async function transactionsOf(store: SqlEventStore): Promise<string[][]> 
     [],
   )
   return rows.map((row) => row.ids)
+}
+
+/** Makes temporary folders for backups; removes them after the file's tests. */
+export function backupDirs(afterAll: AfterAll): () => Promise<string> {
+  const made: string[] = []
+  afterAll(async () => {
+    for (const dir of made) await rm(dir, { recursive: true, force: true })
+  })
+  return async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eventcore-backup-test-'))
+    made.push(dir)
+    return dir
+  }
 }
