@@ -65,7 +65,7 @@ function describeRebuild(name: string, open: () => Promise<SqlEventStore>) {
     const target = await open()
     await restoreBackup(target, path)
     expect(await countEventsPerStream(target)).toEqual(before)
-    expect(before.size).toBe(13)
+    expect(before.size).toBe(14)
   })
 }
 

@@ -114,6 +114,31 @@ describe('a damaged backup is detected and the damage named', () => {
     expect(found).toContain('log-checksum')
   })
 
+  it('a line that is an event but not in the backup layout (a restore could not load it verbatim)', async () => {
+    const { path, manifest } = await copyOfGood()
+    const first = manifest.chunks[0]
+    const { gunzipSync, gzipSync } = await import('node:zlib')
+    const lines = gunzipSync(await readFile(join(path, first?.file ?? '')))
+      .toString()
+      .split('\n')
+    // The same event with its fields in another order.
+    const { tx, position, ...rest } = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>
+    lines[0] = JSON.stringify({ position, tx, ...rest })
+    const forged = gzipSync(lines.join('\n'))
+    await writeFile(join(path, first?.file ?? ''), forged)
+    const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
+    const chunks = manifest.chunks.map((c, i) =>
+      i === 0 ? { ...c, bytes: forged.length, sha256: sha(forged), contentSha256: sha(gunzipSync(forged)) } : c,
+    )
+    await writeSealed(path, { ...manifest, chunks })
+    const report = await verifyBackup(path)
+    expect(report.problems[0]).toMatchObject({
+      kind: 'event-invalid',
+      line: 1,
+      detail: expect.stringContaining('layout'),
+    })
+  })
+
   it('a chunk name that leaves the backup folder is refused, never opened', async () => {
     const { path, manifest } = await copyOfGood()
     const chunks = manifest.chunks.map((c, i) => (i === 0 ? { ...c, file: '../../../etc/passwd' } : c))

@@ -13,15 +13,15 @@ function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
       await appendVariedLog(source)
       const dir = await backupDir()
       const { path, manifest } = await createBackup(source, { dir, chunkEvents: 17 })
-      expect(manifest).toMatchObject({ kind: 'full', events: 81, streams: 25, transactions: 41, firstTransaction: 1 })
-      expect(manifest.chunks.length).toBe(Math.ceil(81 / 17))
+      expect(manifest).toMatchObject({ kind: 'full', events: 82, streams: 26, transactions: 42, firstTransaction: 1 })
+      expect(manifest.chunks.length).toBe(Math.ceil(82 / 17))
       const report = await verifyBackup(path)
       expect(report.problems).toEqual([])
-      expect(report).toMatchObject({ ok: true, events: 81, streams: 25, transactions: 41 })
+      expect(report).toMatchObject({ ok: true, events: 82, streams: 26, transactions: 42 })
 
       const target = await open()
       const result = await restoreBackup(target, path)
-      expect(result).toMatchObject({ events: 81, transactions: 41, streams: 25, skipped: 0 })
+      expect(result).toMatchObject({ events: 82, transactions: 42, streams: 26, skipped: 0 })
       expect(await keptLog(target)).toEqual(await keptLog(source))
       expect((await transactionsOf(target)).map((ids) => ids.length)).toEqual(
         (await transactionsOf(source)).map((ids) => ids.length),
@@ -54,13 +54,13 @@ function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
       expect(second.manifest).toMatchObject({
         parent: nothing.manifest.id,
         since: nothing.manifest.snapshot,
-        events: 17,
+        events: 18,
         firstTransaction: full.manifest.transactions + 1,
       })
       const report = await verifyBackup(second.path)
       expect(report.problems).toEqual([])
       expect(report.chain).toEqual([full.manifest.id, nothing.manifest.id, second.manifest.id])
-      expect(report.events).toBe(full.manifest.events + 17)
+      expect(report.events).toBe(full.manifest.events + 18)
 
       const target = await open()
       const result = await restoreBackup(target, second.path)
@@ -70,6 +70,22 @@ function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
       const whole = await createBackup(source, { dir: await backupDir() })
       const restoredWhole = await createBackup(target, { dir: await backupDir() })
       expect(restoredWhole.manifest.logSha256).toBe(whole.manifest.logSha256)
+    })
+
+    it('restores through a connection without COPY (a driver of your own) just the same', async () => {
+      const source = await open()
+      await appendVariedLog(source, 3)
+      const { path } = await createBackup(source, { dir: await backupDir() })
+      const target = await open()
+      const withoutCopy: SqlEventStore = {
+        ...target,
+        driver: {
+          ...target.driver,
+          transaction: (work) => target.driver.transaction((tx) => work({ query: tx.query.bind(tx) })),
+        },
+      }
+      await restoreBackup(withoutCopy, path)
+      expect(await keptLog(target)).toEqual(await keptLog(source))
     })
 
     it('refuses an incremental backup with nothing to continue', async () => {
@@ -106,10 +122,10 @@ function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
       const expected = (await keptLog(source)).filter(
         (e) => `${e.recordedAt.replace(' ', 'T')}Z` <= `${until.toISOString().slice(0, 23)}000Z`,
       )
-      expect(expected.length).toBe(13)
+      expect(expected.length).toBe(14)
       const target = await open()
       const result = await restoreBackup(target, path, { toTime: until })
-      expect(result).toMatchObject({ events: 13, skipped: (await keptLog(source)).length - 13 })
+      expect(result).toMatchObject({ events: 14, skipped: (await keptLog(source)).length - 14 })
       expect(await keptLog(target)).toEqual(expected)
     })
 

@@ -25,8 +25,15 @@ export interface ChainScan {
   readonly chainSha256: string
 }
 
-/** A block of decoded events and their lines, in order, for a reader that acts on them. */
-export type EventBlock = { readonly events: readonly BackupEvent[]; readonly lines: readonly string[] }
+/**
+ * A block of decoded events, in order, for a reader that acts on them, with the verbatim JSON
+ * texts of each one's `data` and `metadata`.
+ */
+export type EventBlock = {
+  readonly events: readonly BackupEvent[]
+  readonly data: readonly string[]
+  readonly metadata: readonly string[]
+}
 
 /** Problems beyond this many are not listed one by one: a broken chunk would repeat one a line. */
 const MAX_PROBLEMS = 100
@@ -103,6 +110,8 @@ export async function scanChain(
         }
         if (!trusted) continue
         const decoded: BackupEvent[] = []
+        const dataTexts: string[] = []
+        const metadataTexts: string[] = []
         for (const line of read.value) {
           lineNo++
           const result = decodeEventLine(line)
@@ -140,6 +149,8 @@ export async function scanChain(
           if (earliest === null || event.recordedAt < earliest) earliest = event.recordedAt
           if (latest === null || event.recordedAt > latest) latest = event.recordedAt
           decoded.push(event)
+          dataTexts.push(result.data)
+          metadataTexts.push(result.metadata)
         }
         if (!trusted) continue
         const text = `${read.value.join('\n')}\n`
@@ -150,7 +161,7 @@ export async function scanChain(
         events += decoded.length
         // Only what is sound so far is acted on: a restore stops at the first problem.
         if (problems.length === 0 && lineProblems.length === 0)
-          await options.onEvents?.({ events: decoded, lines: read.value })
+          await options.onEvents?.({ events: decoded, data: dataTexts, metadata: metadataTexts })
         options.onProgress?.({ phase: options.phase ?? 'verify', events, total })
       }
       const fileProblem = chunkFileProblem(file, chunk, { size, ...found })

@@ -60,12 +60,15 @@ const EventLineSchema = Type.Object(
 )
 const eventLineValidator = Compile(EventLineSchema)
 
-/** A decoded line, or why it is not an event. */
+/**
+ * A decoded line, or why it is not an event. `data` and `metadata` are the line's own JSON texts
+ * of those fields, verbatim (what a restore loads: a parsed number would round).
+ */
 export type DecodedLine =
-  | { readonly ok: true; readonly event: BackupEvent }
+  | { readonly ok: true; readonly event: BackupEvent; readonly data: string; readonly metadata: string }
   | { readonly ok: false; readonly why: string }
 
-/** Decodes and checks one line (without its newline). */
+/** Decodes and checks one line (without its newline): an event, in the layout `eventLine` writes. */
 export function decodeEventLine(line: string): DecodedLine {
   let value: unknown
   try {
@@ -73,13 +76,63 @@ export function decodeEventLine(line: string): DecodedLine {
   } catch (error) {
     return { ok: false, why: `not JSON (${error instanceof Error ? error.message : String(error)})` }
   }
-  if (eventLineValidator.Check(value)) return { ok: true, event: value as Static<typeof EventLineSchema> }
-  const first = eventLineValidator.Errors(value)[0]
+  if (!eventLineValidator.Check(value)) {
+    const first = eventLineValidator.Errors(value)[0]
+    return { ok: false, why: first ? `${first.instancePath || 'the line'} ${first.message}` : 'not an event line' }
+  }
+  const event = value as Static<typeof EventLineSchema>
+  const texts = verbatimTexts(line, event)
+  return texts
+    ? { ok: true, event, ...texts }
+    : { ok: false, why: 'an event, but not in the backup line layout (its fields in order, as written)' }
+}
+
+const METADATA_KEY = ',"metadata":'
+
+/**
+ * The texts of `data` and `metadata` as they stand in the line, when the line is laid out exactly
+ * as `eventLine` writes it (checked: the fields before `data` and after `metadata` are rebuilt
+ * from the parsed event and must match).
+ */
+function verbatimTexts(line: string, e: BackupEvent): { data: string; metadata: string } | undefined {
+  const head = `{"tx":${e.tx},"position":${e.position},"id":"${e.id}","stream":${JSON.stringify(e.stream)},"version":${e.version},"type":${JSON.stringify(e.type)},"schemaVersion":${e.schemaVersion},"data":`
+  const tail = `,"recordedAt":"${e.recordedAt}"}`
+  if (!line.startsWith(head) || !line.endsWith(tail)) return undefined
+  const dataEnd = valueEnd(line, head.length)
+  if (!line.startsWith(METADATA_KEY, dataEnd)) return undefined
   return {
-    ok: false,
-    why: first ? `${first.instancePath || 'the line'} ${first.message}` : 'not an event line',
+    data: line.slice(head.length, dataEnd),
+    metadata: line.slice(dataEnd + METADATA_KEY.length, line.length - tail.length),
   }
 }
+
+/**
+ * Where the JSON value that starts at `start` ends, in text already known to be valid JSON (so
+ * only strings, their escapes and nesting need following).
+ */
+function valueEnd(text: string, start: number): number {
+  let depth = 0
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) {
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++
+      if (depth === 0) return i + 1
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++
+    else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--
+      if (depth === 0) return i + 1
+    } else if (depth === 0 && c === COMMA) return i
+  }
+  return text.length
+}
+
+const QUOTE = 34
+const BACKSLASH = 92
+const COMMA = 44
+const OPEN_OBJECT = 123
+const CLOSE_OBJECT = 125
+const OPEN_ARRAY = 91
+const CLOSE_ARRAY = 93
 
 /** A time as backup lines write it (UTC, microseconds), so times compare as strings. */
 export function microsecondTime(time: Date): string {

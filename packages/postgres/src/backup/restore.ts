@@ -117,7 +117,7 @@ function selection({ toPosition, toTime }: RestoreBackupOptions): Keep {
   return () => true
 }
 
-// Events per load: one COPY and one INSERT … SELECT, in one transaction.
+// Events per load: one COPY, in one transaction.
 const BATCH_EVENTS = 5000
 
 interface Loader {
@@ -127,32 +127,56 @@ interface Loader {
   settle(): Promise<void>
 }
 
+/** The events of one original transaction, with the verbatim texts of their data and metadata. */
 type Group = {
   tx: number
-  lines: string[]
-  ids: string[]
+  events: BackupEvent[]
+  data: string[]
+  metadata: string[]
   lastPosition: number
   recordedAt: string
 }
 
+/** A load's rows, column by column (COPY joins them into lines; a connection without COPY unnests them). */
+type Columns = { [K in (typeof COLUMN_NAMES)[number]]: string[] }
+
+const COLUMN_NAMES = [
+  'transaction_id',
+  'global_position',
+  'event_id',
+  'stream_id',
+  'stream_version',
+  'type',
+  'schema_version',
+  'data',
+  'metadata',
+  'recorded_at',
+] as const
+const COLUMN_TYPES = ['xid8', 'bigint', 'uuid', 'text', 'bigint', 'text', 'integer', 'jsonb', 'jsonb', 'timestamptz']
+
+const emptyColumns = (): Columns => Object.fromEntries(COLUMN_NAMES.map((name) => [name, []])) as unknown as Columns
+
 /**
- * Groups lines by their original transaction and loads whole groups, thousands of events to a
- * database transaction: COPY into a temporary table, then one INSERT … SELECT that takes every
- * field from the line as jsonb (numbers keep every digit), keeps positions (OVERRIDING SYSTEM
- * VALUE) and gives each original transaction its own reserved transaction id. One load is in
- * flight while the next is read, so reading and writing overlap.
+ * Groups events by their original transaction and loads whole groups, thousands of events to a
+ * database transaction, with COPY straight into the events table: positions kept, `data` and
+ * `metadata` from their verbatim texts (numbers keep every digit), and each original transaction
+ * its own reserved transaction id. One load is in flight while the next is read, so reading and
+ * writing overlap.
  */
 function createLoader(
   store: SqlEventStore,
   keep: Keep,
   present: { events: number; lastId: string } | undefined,
-  transactionIds: { offset: string },
+  transactionIds: { offset: bigint },
 ): Loader {
-  const insert = insertSql(store.schema)
+  const table = `${store.schema.quoted}.events (${COLUMN_NAMES.join(', ')})`
+  const insert = unnestInsertSql(store.schema)
   let group: Group | undefined
   // Resuming: the store's events must be exactly the first kept transactions; those are passed over.
   let toPass = present?.events ?? 0
-  let batch: string[] = []
+  let batch = emptyColumns()
+  let batchEvents = 0
+  let batchGroups = 0
   let inFlight: Promise<void> | undefined
   let committed = 0
   let events = 0
@@ -161,15 +185,17 @@ function createLoader(
   let resumedAfter = 0
   let lastPosition: number | null = null
   let lastRecordedAt: string | null = null
-  const load = async (lines: string[], groups: number) => {
+  const load = async (columns: Columns, rows: number, groups: number) => {
     try {
       await store.driver.transaction(async (tx) => {
         // Its commit need not wait for the disk: the last, synchronous commit flushes them all.
         await tx.query(`SELECT set_config('synchronous_commit', 'off', true)`, [])
-        await tx.query('CREATE TEMPORARY TABLE eventcore_restore (line jsonb) ON COMMIT DROP', [])
-        if (tx.copyFrom) await tx.copyFrom('pg_temp.eventcore_restore (line)', `${lines.map(copyText).join('\n')}\n`)
-        else await tx.query('INSERT INTO pg_temp.eventcore_restore SELECT unnest($1::jsonb[])', [lines])
-        await tx.query(insert, [transactionIds.offset])
+        if (tx.copyFrom) await tx.copyFrom(table, copyRows(columns, rows))
+        else
+          await tx.query(
+            insert,
+            COLUMN_NAMES.map((name) => columns[name]),
+          )
       })
       committed += groups
     } catch (error) {
@@ -180,15 +206,16 @@ function createLoader(
       )
     }
   }
-  let batchGroups = 0
   const send = async () => {
-    if (batch.length === 0) return
-    const lines = batch
+    if (batchEvents === 0) return
+    const columns = batch
+    const rows = batchEvents
     const groups = batchGroups
-    batch = []
+    batch = emptyColumns()
+    batchEvents = 0
     batchGroups = 0
     await inFlight
-    const next = load(lines, groups)
+    const next = load(columns, rows, groups)
     next.catch(() => {})
     inFlight = next
   }
@@ -196,42 +223,56 @@ function createLoader(
     if (!group) return
     const closing = group
     group = undefined
+    const size = closing.events.length
     if (!keep(closing)) {
-      skipped += closing.lines.length
+      skipped += size
       return
     }
     if (lastPosition === null || closing.lastPosition > lastPosition) lastPosition = closing.lastPosition
     if (lastRecordedAt === null || closing.recordedAt > lastRecordedAt) lastRecordedAt = closing.recordedAt
     if (toPass > 0) {
-      toPass -= closing.lines.length
-      const aligned = toPass > 0 || (toPass === 0 && closing.ids.at(-1) === present?.lastId)
+      toPass -= size
+      const aligned = toPass > 0 || (toPass === 0 && closing.events.at(-1)?.id === present?.lastId)
       if (!aligned)
         throw new BackupError(
           'target-not-empty',
           `the target store (schema ${store.schema.name}) holds ${present?.events} events that are not the beginning of this backup: nothing was changed`,
         )
-      resumedAfter += closing.lines.length
+      resumedAfter += size
       return
     }
-    for (const line of closing.lines) batch.push(line)
-    batchGroups++
-    events += closing.lines.length
-    transactions++
-    if (batch.length >= BATCH_EVENTS) await send()
-  }
-  const add = async (event: BackupEvent, line: string) => {
-    if (group?.tx !== event.tx) {
-      await close()
-      group = { tx: event.tx, lines: [], ids: [], lastPosition: 0, recordedAt: event.recordedAt }
+    const transactionId = String(transactionIds.offset + BigInt(closing.tx))
+    for (const [i, event] of closing.events.entries()) {
+      batch.transaction_id.push(transactionId)
+      batch.global_position.push(String(event.position))
+      batch.event_id.push(event.id)
+      batch.stream_id.push(event.stream)
+      batch.stream_version.push(String(event.version))
+      batch.type.push(event.type)
+      batch.schema_version.push(String(event.schemaVersion))
+      batch.data.push(closing.data[i] ?? '')
+      batch.metadata.push(closing.metadata[i] ?? '')
+      batch.recorded_at.push(event.recordedAt)
     }
-    group.lines.push(line)
-    group.ids.push(event.id)
-    if (event.position > group.lastPosition) group.lastPosition = event.position
-    if (event.recordedAt > group.recordedAt) group.recordedAt = event.recordedAt
+    batchEvents += size
+    batchGroups++
+    events += size
+    transactions++
+    if (batchEvents >= BATCH_EVENTS) await send()
   }
   return {
-    async take({ events: decoded, lines }) {
-      for (const [i, event] of decoded.entries()) await add(event, lines[i] ?? '')
+    async take(block) {
+      for (const [i, event] of block.events.entries()) {
+        if (group?.tx !== event.tx) {
+          await close()
+          group = { tx: event.tx, events: [], data: [], metadata: [], lastPosition: 0, recordedAt: event.recordedAt }
+        }
+        group.events.push(event)
+        group.data.push(block.data[i] ?? '')
+        group.metadata.push(block.metadata[i] ?? '')
+        if (event.position > group.lastPosition) group.lastPosition = event.position
+        if (event.recordedAt > group.recordedAt) group.recordedAt = event.recordedAt
+      }
     },
     async settle() {
       await inFlight?.catch(() => {})
@@ -269,17 +310,28 @@ function createLoader(
   }
 }
 
-/** A line as COPY's text format reads it: backslash is its escape character (JSON has no raw tabs or newlines). */
-const copyText = (line: string) => line.replaceAll('\\', '\\\\')
+/** The rows in COPY's text format: tab between fields, backslash escapes (a stream id may hold a tab). */
+function copyRows(columns: Columns, rows: number): string {
+  let text = ''
+  for (let i = 0; i < rows; i++) {
+    let line = ''
+    for (const [c, name] of COLUMN_NAMES.entries()) line += `${c === 0 ? '' : '\t'}${copyField(columns[name][i] ?? '')}`
+    text += `${line}\n`
+  }
+  return text
+}
 
-function insertSql(schema: SchemaName): string {
-  return `INSERT INTO ${schema.quoted}.events (transaction_id, global_position, event_id, stream_id, stream_version,
-    type, schema_version, data, metadata, recorded_at)
-  OVERRIDING SYSTEM VALUE
-  SELECT ($1::bigint + (l.line->>'tx')::bigint)::text::xid8, (l.line->>'position')::bigint, (l.line->>'id')::uuid,
-    l.line->>'stream', (l.line->>'version')::bigint, l.line->>'type', (l.line->>'schemaVersion')::integer,
-    l.line->'data', l.line->'metadata', (l.line->>'recordedAt')::timestamptz
-  FROM pg_temp.eventcore_restore l`
+const COPY_SPECIAL = /[\\\t\n\r]/
+const COPY_SPECIALS = /[\\\t\n\r]/g
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
+const copyField = (value: string) =>
+  COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] ?? c) : value
+
+/** For a connection without COPY: the same rows as arrays, unnested in one INSERT. */
+function unnestInsertSql(schema: SchemaName): string {
+  const columns = COLUMN_NAMES.map((_, i) => `$${i + 1}::${COLUMN_TYPES[i]}[]`).join(', ')
+  return `INSERT INTO ${schema.quoted}.events (${COLUMN_NAMES.join(', ')}) OVERRIDING SYSTEM VALUE
+  SELECT * FROM unnest(${columns})`
 }
 
 /**
@@ -293,7 +345,7 @@ async function reserveTransactionIds(
   store: SqlEventStore,
   count: number,
   firstOrdinal: number,
-): Promise<{ offset: string }> {
+): Promise<{ offset: bigint }> {
   const [row] = await store.driver.query<{ next: string }>(
     'SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next',
     [],
@@ -306,7 +358,7 @@ async function reserveTransactionIds(
        END LOOP; END $$`,
     )
   }
-  return { offset: String(BigInt(row?.next ?? '0') - BigInt(firstOrdinal)) }
+  return { offset: BigInt(row?.next ?? '0') - BigInt(firstOrdinal) }
 }
 
 const RESERVE_ROUND = 50_000

@@ -26,6 +26,10 @@ export async function appendVariedLog(store: SqlEventStore, rounds = 20): Promis
       {},
     )
   }
+  // What COPY's text format must escape, in a stream id and a type.
+  await store.append([
+    { streamId: `odd\tstream\nwith\\slash-${rounds}`, events: [{ type: 'A\tB', data: { tab: '\t' } }] },
+  ])
   // Numbers JavaScript cannot hold (written by another tool): a backup must keep every digit.
   await store.driver.query(
     `INSERT INTO ${store.schema.quoted}.events (event_id, stream_id, stream_version, type, data)
