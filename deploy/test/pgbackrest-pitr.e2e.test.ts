@@ -216,6 +216,11 @@ describe.skipIf(!available && !required)('point-in-time recovery with pgBackRest
       ]),
     )
     await step('diffBackup', () => pgbackrest(cronCommand('diff')))
+    // pgBackRest keeps a backup's stop time in whole seconds and picks a set only when it stopped
+    // before the target: the target must lie a whole second past the differential's last one.
+    const [{ eligible = '' } = {}] = await source.sql<{ eligible: string }>(
+      `SELECT (date_trunc('second', clock_timestamp()) + interval '2 seconds')::text AS eligible`,
+    )
     await step('appendAfterDiff', () =>
       appendAll([
         transfer('account-2', 'account-3', 10),
@@ -224,6 +229,14 @@ describe.skipIf(!available && !required)('point-in-time recovery with pgBackRest
       ]),
     )
 
+    await until(
+      'the server clock two whole seconds past the differential',
+      async () =>
+        (await source.sql<{ later: boolean }>('SELECT clock_timestamp() >= $1::timestamptz AS later', [eligible]))[0],
+      (row) => row?.later === true,
+      5000,
+      20,
+    )
     // The target, from the server's clock after those commits; what follows commits strictly later.
     const [{ target: time = '' } = {}] = await source.sql<{ target: string }>(
       `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS target`,

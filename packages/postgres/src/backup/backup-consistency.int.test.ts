@@ -11,6 +11,11 @@ import { databaseUrl, pgliteStores, postgresStores } from '../test-database.js'
 import { appendVariedLog, backupDirs, keptLog } from './test-backup-log.js'
 
 const backupDir = backupDirs(afterAll)
+/** A collision of concurrent appends: PostgreSQL's codes, raw or as the store's error's cause. */
+function collided(error: unknown): boolean {
+  const codes = [error, (error as { cause?: unknown }).cause].map((e) => (e as { code?: string } | undefined)?.code)
+  return codes.some((code) => code === '23505' || code === '40P01' || code === 'ERR_EVENTCORE_CONFLICT')
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A projection counting events per stream into a read model of the store's own schema. */
@@ -135,15 +140,15 @@ describe.runIf(databaseUrl)('PostgreSQL', () => {
             metadata: { batch, size: picked.length * 2 },
           })),
         }))
-        // Writers collide on streams (a unique violation, or a conflict after the store's own
-        // retries): nothing was written then, so the same append is simply tried again.
+        // Writers collide on streams (a unique violation, a deadlock between two multi-stream
+        // appends, or a conflict after the store's own retries): nothing was written then, so the
+        // same append is simply tried again.
         for (let attempt = 1; ; attempt++) {
           try {
             await appendOnce(w, n, writes, picked)
             break
           } catch (error) {
-            const code = (error as { code?: string }).code
-            if (attempt === 50 || (code !== '23505' && code !== 'ERR_EVENTCORE_CONFLICT')) throw error
+            if (attempt === 50 || !collided(error)) throw error
             await sleep(attempt)
           }
         }
