@@ -310,14 +310,15 @@ function createLoader(
   }
 }
 
-/** The rows in COPY's text format: tab between fields, backslash escapes (a stream id may hold a tab). */
-function copyRows(columns: Columns, rows: number): string {
+/**
+ * The rows in COPY's text format: a tab between fields, backslash escapes. Numbers, ids and times
+ * never need escaping; JSON text has no raw control characters, only backslashes to double; a
+ * stream id or a type may hold anything.
+ */
+function copyRows(c: Columns, rows: number): string {
   let text = ''
-  for (let i = 0; i < rows; i++) {
-    let line = ''
-    for (const [c, name] of COLUMN_NAMES.entries()) line += `${c === 0 ? '' : '\t'}${copyField(columns[name][i] ?? '')}`
-    text += `${line}\n`
-  }
+  for (let i = 0; i < rows; i++)
+    text += `${c.transaction_id[i]}\t${c.global_position[i]}\t${c.event_id[i]}\t${copyField(c.stream_id[i] ?? '')}\t${c.stream_version[i]}\t${copyField(c.type[i] ?? '')}\t${c.schema_version[i]}\t${copyJson(c.data[i] ?? '')}\t${copyJson(c.metadata[i] ?? '')}\t${c.recorded_at[i]}\n`
   return text
 }
 
@@ -326,6 +327,7 @@ const COPY_SPECIALS = /[\\\t\n\r]/g
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
 const copyField = (value: string) =>
   COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] ?? c) : value
+const copyJson = (json: string) => (json.includes('\\') ? json.replaceAll('\\', '\\\\') : json)
 
 /** For a connection without COPY: the same rows as arrays, unnested in one INSERT. */
 function unnestInsertSql(schema: SchemaName): string {
