@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BackupManifest, createBackup, restoreBackup, verifyBackup } from '../index.js'
 import type { SqlEventStore } from '../sql-store.js'
@@ -38,6 +39,40 @@ async function writeSealed(path: string, manifest: BackupManifest): Promise<void
   const { checksum: _, ...body } = manifest
   const checksum = createHash('sha256').update(JSON.stringify(body)).digest('hex')
   await writeFile(join(path, 'manifest.json'), JSON.stringify({ ...body, checksum }))
+}
+
+/**
+ * Rewrites the first chunk's lines and reseals its hashes and the manifest: a forger who knows the
+ * format but not the original log.
+ */
+async function forgeFirstChunk(
+  path: string,
+  manifest: BackupManifest,
+  rewrite: (lines: string[]) => string[],
+  eventsChange = 0,
+): Promise<void> {
+  const file = join(path, manifest.chunks[0]?.file ?? '')
+  const forged = gzipSync(
+    rewrite(
+      gunzipSync(await readFile(file))
+        .toString()
+        .split('\n'),
+    ).join('\n'),
+  )
+  await writeFile(file, forged)
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+  const chunks = manifest.chunks.map((c, i) =>
+    i === 0
+      ? {
+          ...c,
+          bytes: forged.length,
+          sha256: sha(forged),
+          contentSha256: sha(gunzipSync(forged)),
+          events: c.events + eventsChange,
+        }
+      : c,
+  )
+  await writeSealed(path, { ...manifest, chunks })
 }
 
 const kinds = async (path: string) => (await verifyBackup(path)).problems.map((p) => p.kind)
@@ -89,48 +124,18 @@ describe('a damaged backup is detected and the damage named', () => {
 
   it('a forged chunk with its hashes in a resealed manifest: the log checksum disagrees', async () => {
     const { path, manifest } = await copyOfGood()
-    const first = manifest.chunks[0]
     // Drop the chunk's last event and reseal everything a forger can without the original log.
-    const { gunzipSync, gzipSync } = await import('node:zlib')
-    const lines = gunzipSync(await readFile(join(path, first?.file ?? '')))
-      .toString()
-      .split('\n')
-    const forged = gzipSync(`${lines.slice(0, -2).join('\n')}\n`)
-    await writeFile(join(path, first?.file ?? ''), forged)
-    const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
-    const chunks = manifest.chunks.map((c, i) =>
-      i === 0
-        ? {
-            ...c,
-            bytes: forged.length,
-            sha256: sha(forged),
-            contentSha256: sha(gunzipSync(forged)),
-            events: c.events - 1,
-          }
-        : c,
-    )
-    await writeSealed(path, { ...manifest, chunks })
-    const found = await kinds(path)
-    expect(found).toContain('log-checksum')
+    await forgeFirstChunk(path, manifest, (lines) => lines.slice(0, -2).concat(''), -1)
+    expect(await kinds(path)).toContain('log-checksum')
   })
 
   it('a line that is an event but not in the backup layout (a restore could not load it verbatim)', async () => {
     const { path, manifest } = await copyOfGood()
-    const first = manifest.chunks[0]
-    const { gunzipSync, gzipSync } = await import('node:zlib')
-    const lines = gunzipSync(await readFile(join(path, first?.file ?? '')))
-      .toString()
-      .split('\n')
     // The same event with its fields in another order.
-    const { tx, position, ...rest } = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>
-    lines[0] = JSON.stringify({ position, tx, ...rest })
-    const forged = gzipSync(lines.join('\n'))
-    await writeFile(join(path, first?.file ?? ''), forged)
-    const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
-    const chunks = manifest.chunks.map((c, i) =>
-      i === 0 ? { ...c, bytes: forged.length, sha256: sha(forged), contentSha256: sha(gunzipSync(forged)) } : c,
-    )
-    await writeSealed(path, { ...manifest, chunks })
+    await forgeFirstChunk(path, manifest, ([head = '{}', ...rest]) => {
+      const { tx, position, ...fields } = JSON.parse(head) as Record<string, unknown>
+      return [JSON.stringify({ position, tx, ...fields }), ...rest]
+    })
     const report = await verifyBackup(path)
     expect(report.problems[0]).toMatchObject({
       kind: 'event-invalid',
