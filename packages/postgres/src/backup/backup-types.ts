@@ -59,6 +59,12 @@ export interface BackupManifest {
   /** ISO 8601 with microseconds, UTC. */
   readonly firstRecordedAt: string | null
   readonly lastRecordedAt: string | null
+  /**
+   * The event at the highest position of the log as far as this backup goes (its parents
+   * included): an incremental first checks that it is still in the source, so a database restored
+   * to an earlier point (transaction ids used again) or another one is never continued.
+   */
+  readonly head: { readonly position: number; readonly eventId: string } | null
   readonly chunks: readonly BackupChunk[]
   /** SHA-256 over every event line of this backup, in order. */
   readonly logSha256: string

@@ -88,6 +88,26 @@ function describeBackups(name: string, open: () => Promise<SqlEventStore>) {
       expect(await keptLog(target)).toEqual(await keptLog(source))
     })
 
+    it('refuses an incremental over a database that went back in its history', async () => {
+      const source = await open()
+      const dir = await backupDir()
+      await appendVariedLog(source, 2)
+      const full = await createBackup(source, { dir })
+      // As after a restore of the cluster to an earlier point: the last event the backup saw is gone.
+      await source.driver.query(`DELETE FROM ${source.schema.quoted}.events WHERE global_position = $1`, [
+        full.manifest.head?.position,
+      ])
+      await expect(createBackup(source, { dir, incremental: true })).rejects.toMatchObject({
+        kind: 'no-parent',
+        message: expect.stringContaining('take a full backup'),
+      })
+      // A full backup starts a history afresh, and an incremental continues it.
+      await createBackup(source, { dir })
+      await expect(createBackup(source, { dir, incremental: true })).resolves.toMatchObject({
+        manifest: { kind: 'incremental', events: 0 },
+      })
+    })
+
     it('refuses an incremental backup with nothing to continue', async () => {
       const source = await open()
       await expect(createBackup(source, { dir: await backupDir(), incremental: true })).rejects.toMatchObject({

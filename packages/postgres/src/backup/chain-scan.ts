@@ -61,6 +61,7 @@ export async function scanChain(
   const versions = new Map<string, { version: number; backup: number }>()
   const chainHash = createHash('sha256')
   let trusted = true
+  let head: { position: number; eventId: string } | null = null
   let events = 0
   let streams = 0
   let transactions = 0
@@ -146,6 +147,7 @@ export async function scanChain(
           versions.set(event.stream, { version: event.version, backup: backupIndex })
           if (lowest === null || event.position < lowest) lowest = event.position
           if (highest === null || event.position > highest) highest = event.position
+          if (head === null || event.position > head.position) head = { position: event.position, eventId: event.id }
           if (earliest === null || event.recordedAt < earliest) earliest = event.recordedAt
           if (latest === null || event.recordedAt > latest) latest = event.recordedAt
           decoded.push(event)
@@ -192,6 +194,7 @@ export async function scanChain(
       ['firstRecordedAt', earliest, manifest.firstRecordedAt],
       ['lastRecordedAt', latest, manifest.lastRecordedAt],
     ]
+    figures.push(['head', JSON.stringify(head), JSON.stringify(manifest.head)])
     for (const [name, found, stated] of figures)
       if (found !== stated)
         add({

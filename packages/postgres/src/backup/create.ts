@@ -65,6 +65,7 @@ export async function createBackup(store: SqlEventStore, options: CreateBackupOp
   try {
     const source = await withStoreErrors('backup', () => sourceOf(store.driver, store))
     const parent = incremental ? await parentOf(dir, source) : undefined
+    if (parent) await requireContinuation(store, parent)
     const body = await withStoreErrors('backup', () =>
       store.driver.transaction(async (tx) => {
         // One snapshot for the whole read: concurrent appends are either wholly in or wholly out.
@@ -102,10 +103,10 @@ async function writeLog(
   write: LogWrite,
 ): Promise<Omit<BackupManifest, 'checksum'>> {
   const { schema } = store
-  const [head] = await tx.query<{ snapshot: string; schema_version: number | null }>(
+  const [start] = await tx.query<{ snapshot: string; schema_version: number | null }>(
     `SELECT pg_current_snapshot()::text AS snapshot, (SELECT max(version) FROM ${schema.quoted}.migrations) AS schema_version`,
   )
-  const snapshot = head?.snapshot ?? ''
+  const snapshot = start?.snapshot ?? ''
   const since = write.parent?.snapshot ?? null
   const firstTransaction = write.parent ? write.parent.firstTransaction + write.parent.transactions : 1
   const sql = backupPageSql(schema, { incremental: since !== null })
@@ -122,6 +123,7 @@ async function writeLog(
   let lastPosition: number | null = null
   let firstRecordedAt: string | null = null
   let lastRecordedAt: string | null = null
+  let head: BackupManifest['head'] = write.parent?.head ?? null
   const page = (after: typeof cursor) =>
     tx.query<BackupRow>(sql, [after.transactionId, after.position, PAGE_SIZE, ...(since === null ? [] : [since])])
   let next: Promise<BackupRow[]> | undefined = page(cursor)
@@ -163,6 +165,7 @@ async function writeLog(
       const position = Number(row.global_position)
       if (firstPosition === null || position < firstPosition) firstPosition = position
       if (lastPosition === null || position > lastPosition) lastPosition = position
+      if (head === null || position > head.position) head = { position, eventId: row.event_id }
       if (firstRecordedAt === null || row.recorded_at < firstRecordedAt) firstRecordedAt = row.recorded_at
       if (lastRecordedAt === null || row.recorded_at > lastRecordedAt) lastRecordedAt = row.recorded_at
       if (inChunk + linesEvents >= write.chunkEvents) await flush()
@@ -180,7 +183,7 @@ async function writeLog(
     parent: write.parent?.id ?? null,
     createdAt: write.createdAt.toISOString(),
     source: write.source,
-    schemaVersion: head?.schema_version ?? 0,
+    schemaVersion: start?.schema_version ?? 0,
     snapshot,
     since,
     events,
@@ -191,6 +194,7 @@ async function writeLog(
     lastPosition,
     firstRecordedAt,
     lastRecordedAt,
+    head,
     chunks,
     logSha256: logHash.digest('hex'),
   }
@@ -235,6 +239,35 @@ async function parentOf(dir: string, source: BackupSource): Promise<BackupManife
       `no backup of ${source.database}/${source.schema} in ${dir} to continue: take a full backup first`,
     )
   return parent
+}
+
+/**
+ * An incremental continues its parent only on the same history: the database has not gone back
+ * (a transaction id counter behind the parent's snapshot) and still holds the parent's head event
+ * where it was. A cluster restored to an earlier point uses transaction ids again, and an
+ * incremental over it would pass over what they wrote.
+ */
+async function requireContinuation(store: SqlEventStore, parent: BackupManifest): Promise<void> {
+  const [row] = await withStoreErrors('backup', () =>
+    store.driver.query<{ next: string; found: boolean }>(
+      `SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next,
+         ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM ${store.schema.quoted}.events
+           WHERE global_position = $1::bigint AND event_id = $2::uuid)) AS found`,
+      [parent.head?.position ?? null, parent.head?.eventId ?? null],
+    ),
+  )
+  const parentNext = BigInt(parent.snapshot.split(':')[1] ?? '0')
+  const why =
+    BigInt(row?.next ?? '0') < parentNext
+      ? `its transaction ids are behind the snapshot of ${parent.id}`
+      : row?.found === false
+        ? `it no longer holds event ${parent.head?.eventId} at position ${parent.head?.position}, the last that ${parent.id} saw`
+        : undefined
+  if (why)
+    throw new BackupError(
+      'no-parent',
+      `the database does not continue the history of the newest backup (${why}: restored to an earlier point, or another database): take a full backup`,
+    )
 }
 
 /** `20261202T141500123Z-full`, a millisecond later while that folder exists. */

@@ -44,6 +44,7 @@ const ManifestSchema = Type.Object({
   lastPosition: nullable(count),
   firstRecordedAt: nullable(Type.String()),
   lastRecordedAt: nullable(Type.String()),
+  head: nullable(Type.Object({ position: count, eventId: Type.String() })),
   chunks: Type.Array(Type.Object({ file: Type.String(), events: count, bytes: count, sha256, contentSha256: sha256 })),
   logSha256: sha256,
   checksum: sha256,
