@@ -12,4 +12,13 @@
 export type { CheckResult, CheckStatus, Figure } from './checks.js'
 export { EXIT, type ExitCode } from './exit-code.js'
 export type { CliIo } from './io.js'
+export { type KubeObject, parseManifests } from './manifests/kube-object.js'
+export {
+  checkManifests,
+  containerEnv,
+  MANIFEST_CHECKS,
+  type ManifestPolicyOptions,
+  type ProbeTarget,
+  probeTargets,
+} from './manifests/policy.js'
 export { runCli } from './run-cli.js'
