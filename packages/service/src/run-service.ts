@@ -84,14 +84,15 @@ export async function runService(service: ServiceDefinition, env: RawEnv = proce
  * deploy step before the replicas start with `EVENTCORE_DATABASE_MIGRATE=false`): loads the
  * configuration from `env` (`EVENTCORE_DATABASE_URL` naming the migrator), applies EventCore's
  * migrations and the service's own DDL ({@link migrateService}), prints one line and returns; a
- * bad configuration or a failure prints why and exits 1.
+ * bad configuration or a failure prints why and exits 1. It never verifies or signs a token, so no
+ * JWT key is needed, even with `NODE_ENV=production` (a migration Job mounts only the migrator's URL).
  *
  * @example
  * // migrate.ts
  * await runServiceMigrations(usersService)
  */
 export async function runServiceMigrations(service: ServiceDefinition, env: RawEnv = process.env): Promise<void> {
-  const loaded = loadConfig(env)
+  const loaded = loadConfig(env, { keyless: true })
   if (!loaded.ok) {
     process.stderr.write(`${formatProblems(loaded.problems)}\n`)
     process.exit(1)
