@@ -7,7 +7,11 @@ set -euo pipefail
 readonly EXIT_VALID=0 EXIT_INVALID=1 EXIT_USAGE=2 EXIT_MISSING_TOOL=3
 readonly PROGRAM=${0##*/}
 # The CLI of the checkout this script is in, used when eventcore-cli is not on the PATH (with node).
-CHECKOUT_CLI=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)/packages/cli/bin/eventcore-cli.js
+case ${BASH_SOURCE[0]} in
+*/*) script_dir=${BASH_SOURCE[0]%/*} ;;
+*) script_dir=. ;;
+esac
+CHECKOUT_CLI=$(cd -- "$script_dir/../.." && pwd)/packages/cli/bin/eventcore-cli.js
 readonly CHECKOUT_CLI
 
 usage() {
@@ -219,7 +223,7 @@ if [[ $dry_run == false ]]; then
     exit "$EXIT_MISSING_TOOL"
   fi
 elif ((${#cli[@]} == 0)); then
-  cli=(eventcore-cli)
+  cli=("${cli_path:-eventcore-cli}")
 fi
 
 # `would run: ` and the command line as one could paste it into a shell: plain words as they
