@@ -1,0 +1,73 @@
+// Test support: a stand-in for kubectl, for the scripts' paths that need a cluster (there is none
+// here). A bash script that records its arguments and answers `get deployment`, `get replicasets`
+// and `get pods` with the JSON it was given (hand-made, not recorded from a cluster), `rollout
+// undo` and `rollout status` with kubectl's success lines (or a failure), and refuses `exec`.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** What the stand-in answers. */
+export interface FakeCluster {
+  readonly deployment: unknown
+  readonly replicaSets: unknown
+  readonly pods?: unknown
+  /** `rollout undo` exits with this. @default 0 */
+  readonly undoExit?: number
+  /** `rollout status` exits with this. @default 0 */
+  readonly statusExit?: number
+}
+
+/** A stand-in kubectl on disk. */
+export interface FakeKubectl {
+  /** A directory holding only `kubectl`: put it first on the PATH. */
+  readonly bin: string
+  /** Every call's arguments, one string each, in order. */
+  calls(): readonly string[]
+  remove(): void
+}
+
+const STUB = `#!/usr/bin/env bash
+# A stand-in for kubectl (tests only): records its arguments, answers from files beside it.
+set -euo pipefail
+dir=\${BASH_SOURCE[0]%/*}
+printf '%s\\n' "$*" >>"$dir/calls"
+name=\${3#deployment/}
+case "$1 $2" in
+'get deployment') cat "$dir/deployment.json" ;;
+'get replicasets') cat "$dir/replicasets.json" ;;
+'get pods') cat "$dir/pods.json" ;;
+'rollout undo')
+  code=$(cat "$dir/undo.exit")
+  if [[ $code == 0 ]]; then echo "deployment.apps/$name rolled back"; else echo "error: fake undo failure" >&2; fi
+  exit "$code"
+  ;;
+'rollout status')
+  code=$(cat "$dir/status.exit")
+  echo "Waiting for deployment \\"$name\\" rollout to finish: 2 of 3 updated replicas are available..."
+  if [[ $code == 0 ]]; then echo "deployment \\"$name\\" successfully rolled out"; else echo "error: timed out waiting for the condition" >&2; fi
+  exit "$code"
+  ;;
+*)
+  echo "fake kubectl: not faked: $*" >&2
+  exit 1
+  ;;
+esac
+`
+
+/** Writes the stand-in into a new temporary directory. */
+export function fakeKubectl(cluster: FakeCluster): FakeKubectl {
+  const bin = mkdtempSync(join(tmpdir(), 'fake-kubectl-'))
+  writeFileSync(join(bin, 'deployment.json'), JSON.stringify(cluster.deployment))
+  writeFileSync(join(bin, 'replicasets.json'), JSON.stringify(cluster.replicaSets))
+  writeFileSync(join(bin, 'pods.json'), JSON.stringify(cluster.pods ?? { items: [] }))
+  writeFileSync(join(bin, 'undo.exit'), String(cluster.undoExit ?? 0))
+  writeFileSync(join(bin, 'status.exit'), String(cluster.statusExit ?? 0))
+  writeFileSync(join(bin, 'calls'), '')
+  writeFileSync(join(bin, 'kubectl'), STUB)
+  chmodSync(join(bin, 'kubectl'), 0o755)
+  return {
+    bin,
+    calls: () => readFileSync(join(bin, 'calls'), 'utf8').split('\n').filter(Boolean),
+    remove: () => rmSync(bin, { recursive: true, force: true }),
+  }
+}
