@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintToken } from '@eventcore/service'
 import { binariesRequired, type ChildService, freePort, hasBinary, spawnService } from '@eventcore/service/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type AuthOffProxy, startAuthOffProxy } from './auth-off-proxy.js'
 import { deployFile, REPO_ROOT } from './deploy-files.js'
+import { type FakeKubectl, fakeKubectl, fakePod } from './fake-kubectl.js'
 import { runCommand } from './run-command.js'
 import { USERS_MAIN_SCRIPT } from './users-traffic.js'
 
@@ -233,6 +234,67 @@ describe.skipIf(!available && !required)('deploy/scripts/deployment-validation.s
       `would run: /opt/eventcore-cli test smoke --url ${url} --timeout 10000 --jwt-secret-file ${secretFile}\n`,
     )
     expect(local.code).toBe(0)
+  })
+
+  describe('with a stand-in kubectl (fake-kubectl.ts: hand-made answers, no cluster)', () => {
+    let kubectl: FakeKubectl | undefined
+    afterEach(() => {
+      kubectl?.remove()
+      kubectl = undefined
+    })
+    const SELECTOR = 'app.kubernetes.io/name=eventcore,app.kubernetes.io/component=api'
+    const withPods = (pods: readonly unknown[]) => {
+      kubectl = fakeKubectl({
+        deployment: { metadata: { name: 'eventcore-app' }, spec: { replicas: 3 } },
+        replicaSets: { items: [] },
+        pods: { items: pods },
+      })
+      return validate(['--url', service.url], { PATH: `${kubectl.bin}:${process.env.PATH ?? ''}` })
+    }
+
+    it.each([
+      [
+        [fakePod('app-a'), fakePod('app-b'), fakePod('app-c'), fakePod('app-old', { ready: false, deleting: true })],
+        `✅ pods ready: 3/3 pods Ready (${SELECTOR})`,
+      ],
+      [
+        [fakePod('app-a'), fakePod('app-b', { ready: false }), fakePod('app-c')],
+        `❌ pods ready: 2/3 pods Ready (${SELECTOR}); not ready: app-b`,
+      ],
+      [
+        [fakePod('app-a'), fakePod('app-b'), fakePod('app-c'), fakePod('other-d')],
+        `❌ pods ready: 4 pods Ready for 3 replicas: does ${SELECTOR} match another workload's pods?`,
+      ],
+    ])(
+      'counts Ready pods, not Running ones, against spec.replicas (%#)',
+      async (pods, line) => {
+        const run = await withPods(pods)
+        expect(run.stdout).toMatch(/^✅ rollout: deployment\/eventcore-app in eventcore rolled out$/m)
+        expect(run.stdout.split('\n')).toContain(line)
+        expect(run.stdout).toMatch(/^✅ health: /m)
+      },
+      30_000,
+    )
+
+    it('runs the database and smoke steps in the pod with kubectl exec', async () => {
+      const run = await withPods([fakePod('app-a'), fakePod('app-b'), fakePod('app-c')])
+      // The stand-in refuses exec, printing what it was asked: the steps fail, naming the command.
+      expect(run.stdout).toMatch(
+        /^❌ database: eventcore-cli health-check database failed in deployment\/eventcore-app \(exit 1\):$/m,
+      )
+      expect(run.stdout).toMatch(
+        /^❌ smoke: eventcore-cli test smoke against http:\/\/127\.0\.0\.1:8080 \(in deployment\/eventcore-app\) failed/m,
+      )
+      expect(run.stdout).toMatch(/\ndeployment invalid: database,smoke\n$/)
+      expect(run.code).toBe(1)
+      expect(kubectl?.calls()).toEqual([
+        'rollout status deployment/eventcore-app --namespace eventcore --timeout=300s',
+        'get deployment eventcore-app --namespace eventcore --request-timeout=10s --output=json',
+        `get pods --namespace eventcore --selector ${SELECTOR} --request-timeout=10s --output=json`,
+        'exec --namespace eventcore deployment/eventcore-app --container app -- eventcore-cli health-check database --timeout 10000',
+        'exec --namespace eventcore deployment/eventcore-app --container app -- eventcore-cli test smoke --url http://127.0.0.1:8080 --timeout 10000',
+      ])
+    }, 30_000)
   })
 
   it.each([

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { binariesRequired, freePort, hasBinary } from '@eventcore/service/testing'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { deployFile } from './deploy-files.js'
-import { type FakeCluster, type FakeKubectl, fakeKubectl } from './fake-kubectl.js'
+import { type FakeCluster, type FakeKubectl, fakeKubectl, fakePod } from './fake-kubectl.js'
 import { runCommand } from './run-command.js'
 
 const SCRIPT = deployFile('scripts', 'emergency-rollback.sh')
@@ -56,11 +56,6 @@ const HISTORY: FakeCluster = {
     ],
   },
 }
-
-const readyPod = (name: string, ready: boolean, deleting = false) => ({
-  metadata: { name, ...(deleting ? { deletionTimestamp: '2026-12-02T17:00:00Z' } : {}) },
-  status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
-})
 
 const GET_DEPLOYMENT = 'get deployment eventcore-app --namespace eventcore --request-timeout=30s --output=json'
 const GET_REPLICASETS = 'get replicasets --namespace eventcore --request-timeout=30s --output=json'
@@ -225,10 +220,10 @@ describe.skipIf(!available && !required)('deploy/scripts/emergency-rollback.sh',
     const url = `http://127.0.0.1:${await freePort()}` // nothing listens: the service did not come back
     const pods = {
       items: [
-        readyPod('eventcore-app-84f9d6c7b-a', true),
-        readyPod('eventcore-app-84f9d6c7b-b', true),
-        readyPod('eventcore-app-84f9d6c7b-c', true),
-        readyPod('eventcore-app-5d8f7c9b4-x', false, true), // the bad revision's pod, terminating
+        fakePod('eventcore-app-84f9d6c7b-a'),
+        fakePod('eventcore-app-84f9d6c7b-b'),
+        fakePod('eventcore-app-84f9d6c7b-c'),
+        fakePod('eventcore-app-5d8f7c9b4-x', { ready: false, deleting: true }), // the bad revision's, terminating
       ],
     }
     const run = await rollback(['--yes', '--url', url, '--timeout', '60'], { ...HISTORY, pods })

@@ -71,3 +71,9 @@ export function fakeKubectl(cluster: FakeCluster): FakeKubectl {
     remove: () => rmSync(bin, { recursive: true, force: true }),
   }
 }
+
+/** A pod as `kubectl get pods -o json` lists it (hand-made: the fields the scripts read). */
+export const fakePod = (name: string, { ready = true, deleting = false } = {}) => ({
+  metadata: { name, ...(deleting ? { deletionTimestamp: '2026-12-02T17:00:00Z' } : {}) },
+  status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+})
