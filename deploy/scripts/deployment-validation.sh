@@ -198,7 +198,7 @@ if [[ $skip_kubectl == true || -n $jwt_secret_file ]]; then smoke_here=true; fi
 # The local eventcore-cli as a command line in $cli, or nothing (and why in $cli_missing).
 cli=()
 cli_missing=
-if [[ $skip_kubectl == true || $smoke_here == true ]]; then
+if [[ $smoke_here == true ]]; then
   if [[ -n $cli_path ]]; then
     if [[ -x $cli_path && -f $cli_path ]]; then cli=("$cli_path"); else cli_missing="--cli $cli_path is not an executable file"; fi
   elif command -v eventcore-cli >/dev/null 2>&1; then

@@ -13,7 +13,7 @@ import { binariesRequired, type ChildService, freePort, hasBinary, spawnService 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type AuthOffProxy, startAuthOffProxy } from './auth-off-proxy.js'
 import { deployFile, REPO_ROOT } from './deploy-files.js'
-import { type FakeKubectl, fakeKubectl, fakePod } from './fake-kubectl.js'
+import { type FakeKubectl, fakeKubectl, fakePod, hasKubectl, UNREACHABLE_KUBECONFIG } from './fake-kubectl.js'
 import { runCommand } from './run-command.js'
 import { USERS_MAIN_SCRIPT } from './users-traffic.js'
 
@@ -21,15 +21,6 @@ const SCRIPT = deployFile('scripts', 'deployment-validation.sh')
 const SECRET = 'deployment-validation-tests-secret-0123456789'
 const STEPS = ['health', 'readiness', 'metrics', 'database', 'smoke'] as const
 
-/** kubectl has no `--version` (what `hasBinary` asks), but `version --client`, which needs no cluster. */
-const hasKubectl = () => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 const available = hasBinary('curl') && hasBinary('jq') && hasKubectl()
 const required = binariesRequired()
 if (!available && !required) {
@@ -56,18 +47,7 @@ describe.skipIf(!available && !required)('deploy/scripts/deployment-validation.s
     writeFileSync(secretFile, SECRET, { mode: 0o600 })
     // A cluster that refuses at once: kubectl fails fast, with no real cluster to find.
     kubeconfig = join(scratch, 'kubeconfig')
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]',
-        'users: [{name: none, user: {token: not-a-token}}]',
-        'contexts: [{name: none, context: {cluster: none, user: none}}]',
-        'current-context: none',
-        '',
-      ].join('\n'),
-    )
+    writeFileSync(kubeconfig, UNREACHABLE_KUBECONFIG)
     // Several smoke tests in a minute, each some 40 requests of one token subject: above the
     // default rate limit of 100 a minute.
     service = await spawnService(USERS_MAIN_SCRIPT, {

@@ -4,21 +4,28 @@
 // tests check which revision the script picks, which commands it runs and how it reports them;
 // not how a real API server behaves. Skipped, saying so, where jq is absent; in CI it fails instead.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { binariesRequired, freePort, hasBinary } from '@eventcore/service/testing'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { deployFile } from './deploy-files.js'
-import { type FakeCluster, type FakeKubectl, fakeKubectl, fakePod } from './fake-kubectl.js'
+import {
+  type FakeCluster,
+  type FakeKubectl,
+  fakeKubectl,
+  fakePod,
+  hasKubectl,
+  UNREACHABLE_KUBECONFIG,
+} from './fake-kubectl.js'
 import { runCommand } from './run-command.js'
 
 const SCRIPT = deployFile('scripts', 'emergency-rollback.sh')
 const VALIDATION = deployFile('scripts', 'deployment-validation.sh')
 
-const available = hasBinary('jq') && hasBinary('curl')
+const available = hasBinary('jq') && hasBinary('curl') && hasKubectl()
 const required = binariesRequired()
-if (!available && !required) console.warn('skipping the emergency-rollback.sh tests: jq or curl is missing')
+if (!available && !required) console.warn('skipping the emergency-rollback.sh tests: jq, curl or kubectl is missing')
 
 const REVISION = 'deployment.kubernetes.io/revision'
 const UID = '6f1c2a9e-0000-4000-8000-000000000001'
@@ -64,7 +71,7 @@ const STATUS = 'rollout status deployment/eventcore-app --namespace eventcore --
 describe.skipIf(!available && !required)('deploy/scripts/emergency-rollback.sh', () => {
   let kubectl: FakeKubectl | undefined
   beforeAll(() => {
-    if (!available) throw new Error('CI needs jq and curl: apt-get install -y jq curl (see .ci/run)')
+    if (!available) throw new Error('CI needs jq, curl and kubectl (see .ci/run)')
   })
   afterEach(() => {
     kubectl?.remove()
@@ -234,6 +241,23 @@ describe.skipIf(!available && !required)('deploy/scripts/emergency-rollback.sh',
     expect(run.stdout).toMatch(/^❌ database: eventcore-cli health-check database failed in deployment\/eventcore-app/m)
     expect(run.stdout).toMatch(/\nrollback done, verification failed \(deployment-validation\.sh exit 1\)\n$/)
     expect(run.code).toBe(1)
+  })
+
+  it('exits 1 at once when the real kubectl cannot reach the cluster, having changed nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emergency-rollback-kube-'))
+    try {
+      writeFileSync(join(dir, 'kubeconfig'), UNREACHABLE_KUBECONFIG)
+      const run = await runCommand(SCRIPT, ['--yes'], {
+        env: { PATH: process.env.PATH ?? '', HOME: dir, KUBECONFIG: join(dir, 'kubeconfig') },
+      })
+      expect(run.stderr).toMatch(/^emergency-rollback\.sh: cannot read deployment\/eventcore-app in eventcore:$/m)
+      expect(run.stderr).toMatch(/The connection to the server 127\.0\.0\.1:1 was refused/)
+      expect(run.stdout).toBe('')
+      expect(run.code).toBe(1)
+      expect(run.elapsedMs).toBeLessThan(10_000)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('exits 3 naming jq when it is not on the PATH', async () => {

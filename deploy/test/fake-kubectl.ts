@@ -2,6 +2,7 @@
 // here). A bash script that records its arguments and answers `get deployment`, `get replicasets`
 // and `get pods` with the JSON it was given (hand-made, not recorded from a cluster), `rollout
 // undo` and `rollout status` with kubectl's success lines (or a failure), and refuses `exec`.
+import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -77,3 +78,24 @@ export const fakePod = (name: string, { ready = true, deleting = false } = {}) =
   metadata: { name, ...(deleting ? { deletionTimestamp: '2026-12-02T17:00:00Z' } : {}) },
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 })
+
+/** True when the real kubectl runs: it has no `--version` (what `hasBinary` asks) but `version --client`. */
+export function hasKubectl(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A kubeconfig whose cluster refuses at once (127.0.0.1:1): the real kubectl fails fast. */
+export const UNREACHABLE_KUBECONFIG = [
+  'apiVersion: v1',
+  'kind: Config',
+  'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]',
+  'users: [{name: none, user: {token: not-a-token}}]',
+  'contexts: [{name: none, context: {cluster: none, user: none}}]',
+  'current-context: none',
+  '',
+].join('\n')
