@@ -40,7 +40,8 @@ export function parseManifests(text: string, source: string): readonly KubeObjec
   return objects
 }
 
-const firstLine = (message: string): string => message.split('\n')[0] ?? message
+// The yaml package follows its message with a code frame: the first line, without the colon that leads to it.
+const firstLine = (message: string): string => (message.split('\n')[0] ?? message).replace(/:\s*$/, '')
 
 // `kind: List` (what `kubectl get -o yaml` prints) holds its objects in `items`.
 function flattened(value: unknown, where: string): readonly KubeObject[] {
