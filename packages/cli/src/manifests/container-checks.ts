@@ -104,11 +104,12 @@ export function checkImageTags(rendering: Rendering): Findings {
       continue
     }
     const { tag, digest } = imageParts(image)
-    if (digest !== undefined)
-      pinned.set(`${image} pinned by digest`, [...(pinned.get(`${image} pinned by digest`) ?? []), container.label])
+    const pin = (how: string) => pinned.set(how, [...(pinned.get(how) ?? []), container.label])
+    // A digest is 64 hex digits: its first 12 name it well enough in a detail line.
+    if (digest !== undefined) pin(`${image.replace(/(@[a-z0-9]+:[0-9a-f]{12})[0-9a-f]+$/, '$1…')} pinned by digest`)
     else if (tag === undefined) failures.push(`${container.label}: ${image} has no tag (it means latest)`)
     else if (tag === 'latest') failures.push(`${container.label}: ${image} is latest`)
-    else pinned.set(`${image} pinned by tag`, [...(pinned.get(`${image} pinned by tag`) ?? []), container.label])
+    else pin(`${image} pinned by tag`)
   }
   const passed = [...pinned].map(([image, users]) => `${image} (${users.join(', ')})`)
   return templates.length === 0 ? { skip: NO_PODS } : { failures, passed }
