@@ -95,7 +95,8 @@ describe('containerEnv', () => {
 
   it('lists variables from Secrets with no value', () => {
     const env = containerEnv(objects, 'CronJob/eventcore-backup', 'backup')
-    expect(env).toEqual({ EVENTCORE_BACKUP_DIR: '/backups', EVENTCORE_DATABASE_URL: undefined })
+    expect(env).toMatchObject({ NODE_ENV: 'production', EVENTCORE_BACKUP_DIR: '/backups' })
+    expect(env.EVENTCORE_DATABASE_URL).toBeUndefined()
     expect(Object.hasOwn(env, 'EVENTCORE_DATABASE_URL')).toBe(true)
   })
 

@@ -263,8 +263,8 @@ const CASES: readonly Case[] = [
     check: N.environment,
     status: 'fail',
     yaml: edited(PASSING, [
-      'configMapRef: { name: eventcore-config-7h2k9m }',
-      'configMapRef: { name: eventcore-config }',
+      '[{ configMapRef: { name: eventcore-config-7h2k9m } }]',
+      '[{ configMapRef: { name: eventcore-config } }]',
     ]),
     offender: new RegExp(`${APP}: ConfigMap/eventcore-config is not in the rendering`),
   },
@@ -345,7 +345,9 @@ describe('the manifest policy', () => {
     expect(results.map((check) => check.name)).toEqual(Object.values(MANIFEST_CHECKS))
     expect(results.filter((check) => check.status !== 'pass')).toEqual([])
     expect(results.find((check) => check.name === N.imageTags)?.detail).toMatch(/users-service:0\.1\.0 pinned by tag/)
-    expect(results.find((check) => check.name === N.imageTags)?.detail).toMatch(/@sha256:0123456789ab… pinned by digest/)
+    expect(results.find((check) => check.name === N.imageTags)?.detail).toMatch(
+      /@sha256:0123456789ab… pinned by digest/,
+    )
     expect(results.find((check) => check.name === N.environment)?.detail).toMatch(
       /expected out of band: Secret\/eventcore-secrets, Secret\/eventcore-migrator/,
     )

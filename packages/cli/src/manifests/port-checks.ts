@@ -12,7 +12,7 @@ const DEFAULT_PORT = 8080
 
 /**
  * The container port named `http` is the container's EVENTCORE_PORT (default 8080); with
- * EVENTCORE_METRICS_PORT set, a container port of that number exists; every Service selects a pod
+ * EVENTCORE_METRICS_PORT set, that container has a port of that number; every Service selects a pod
  * template and each of its targetPorts resolves to a container port of every template it selects.
  */
 export function checkPorts(rendering: Rendering): Findings {
@@ -35,7 +35,8 @@ export function checkPorts(rendering: Rendering): Findings {
         else if (port !== api) failures.push(`${container.label}: port http ${api}, but EVENTCORE_PORT is ${port}`)
         else passed.push(`${container.label}: ${listed} (EVENTCORE_PORT ${port})`)
       }
-      const metrics = portSetting(env, 'EVENTCORE_METRICS_PORT', undefined)
+      // Only the service serves /metrics: the CLI's Jobs share its ConfigMap but listen on nothing.
+      const metrics = api === undefined ? undefined : portSetting(env, 'EVENTCORE_METRICS_PORT', undefined)
       if (typeof metrics === 'number' && metrics > 0 && !containerPorts(container).some((p) => p.port === metrics)) {
         failures.push(`${container.label}: EVENTCORE_METRICS_PORT is ${metrics}, but no container port has that number`)
       }

@@ -62,6 +62,9 @@ spec:
             - name: backup
               image: ghcr.io/eventcore/users-service@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
               command: [eventcore-cli, backup, create]
+              # The service's ConfigMap, EVENTCORE_METRICS_PORT and all: the CLI serves no port.
+              envFrom:
+                - configMapRef: { name: eventcore-config-7h2k9m }
               env:
                 - { name: EVENTCORE_BACKUP_DIR, value: /backups }
                 - name: EVENTCORE_DATABASE_URL
