@@ -1,9 +1,8 @@
 // The checks that keep a Deployment serving through failures, drains and rollouts: replicas,
 // disruption budget, rolling update, autoscaler.
-import { at, isRecord, record } from './fields.js'
-import type { KubeObject } from './kube-object.js'
+import { at, record } from './fields.js'
 import type { Findings } from './outcome.js'
-import { podTemplates } from './pod-specs.js'
+import { deploymentTemplates } from './pod-specs.js'
 import type { Rendering } from './rendering.js'
 import { autoscalerBounds, autoscalerOf, replicasOf, scaledCount } from './scaling.js'
 import { selects } from './selectors.js'
@@ -21,7 +20,7 @@ export function checkReplicas(rendering: Rendering): Findings {
     const declared = replicasOf(rendering, deployment)
     const hpa = autoscalerOf(rendering, deployment)
     const minimum = hpa === undefined ? undefined : autoscalerBounds(hpa).min
-    const scaled = minimum === undefined ? '' : `, ${rendering.refOf(hpa as KubeObject)} minReplicas ${minimum}`
+    const scaled = hpa === undefined ? '' : `, ${rendering.refOf(hpa)} minReplicas ${minimum}`
     if (declared >= 2 || (minimum ?? 0) >= 2) passed.push(`${ref}: ${replicaWord(declared)}${scaled}`)
     else
       failures.push(
@@ -39,7 +38,7 @@ export function checkDisruptionBudget(rendering: Rendering): Findings {
   const failures: string[] = []
   const passed: string[] = []
   const budgets = rendering.ofKind('PodDisruptionBudget')
-  const templates = podTemplates(rendering).filter((template) => template.object.kind === 'Deployment')
+  const templates = deploymentTemplates(rendering)
   for (const template of templates) {
     const replicas = replicasOf(rendering, template.object)
     if (replicas < 2) continue
@@ -140,7 +139,7 @@ export function checkAutoscaler(rendering: Rendering): Findings {
     }
     const { min, max } = autoscalerBounds(hpa)
     const shown = `${rendering.refOf(hpa)} ${min}–${max ?? '?'} replicas`
-    const metrics = isRecord(at(hpa, 'spec')) ? ` on ${describeMetrics(at(hpa, 'spec', 'metrics'))}` : ''
+    const metrics = ` on ${describeMetrics(at(hpa, 'spec', 'metrics'))}`
     if (min < 2) failures.push(`${ref}: ${shown}: minReplicas below 2`)
     else if (max === undefined || max < min) failures.push(`${ref}: ${shown}: maxReplicas below minReplicas`)
     else passed.push(`${ref}: ${shown}${metrics}`)
