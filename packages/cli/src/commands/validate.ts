@@ -164,7 +164,7 @@ Examples:
   eventcore-cli validate manifests rendered.yaml --json
 `
 
-/** `eventcore-cli validate …`: performance, metrics and deployment validators. */
+/** `eventcore-cli validate …`: performance, metrics, alerting, backup, deployment and manifest validators. */
 export function validateCommand(shell: Shell): Command {
   const command = new Command('validate').description('Validates a running deployment against its targets.')
   command
