@@ -29,6 +29,8 @@ export interface Evidence {
   readonly alerting?: Gathered<readonly CheckResult[]>
   /** `validate backup`'s checks (only with `--backup-dir`). */
   readonly backup?: Gathered<readonly CheckResult[]>
+  /** `validate manifests`' checks (only with `--manifests`). */
+  readonly manifests?: Gathered<readonly CheckResult[]>
   /** `validate deployment`'s checks. */
   readonly deployment?: Gathered<readonly CheckResult[]>
   /** The audit's findings per source that ran. */

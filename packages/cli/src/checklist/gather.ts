@@ -14,6 +14,8 @@ import { openDatabase } from '../database.js'
 import { databaseHealth } from '../database-health.js'
 import { validateDeployment } from '../deployment-validation.js'
 import type { CliIo } from '../io.js'
+import { checkManifests } from '../manifests/policy.js'
+import { readManifests } from '../manifests/read-manifests.js'
 import { validateMetricsEndpoint, validateMetricsInPrometheus } from '../metrics-validation.js'
 import { smokeTest } from '../smoke.js'
 import type { AuditFinding, Evidence, Gathered } from './evidence.js'
@@ -44,6 +46,8 @@ export interface GatherOptions {
     readonly policy?: RetentionPolicy
     readonly now: () => Date
   }
+  /** Run `validate manifests` on this rendering: a file, a directory, or `-` for stdin. */
+  readonly manifests?: string
 }
 
 async function gathered<T>(work: () => Promise<T>): Promise<Gathered<T>> {
@@ -102,6 +106,12 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
         })
       : undefined
 
+  const manifestsPath = options.manifests
+  const manifests =
+    manifestsPath === undefined
+      ? undefined
+      : await gathered(async () => checkManifests(await readManifests(manifestsPath, { cwd: io.cwd })))
+
   const app = url ? await gathered(() => appHealth(url, timeoutMs, metricsUrl)) : undefined
   const smoke =
     url && options.smoke
@@ -156,6 +166,7 @@ export async function gatherEvidence(io: CliIo, options: GatherOptions): Promise
     alerting,
     deployment,
     ...(backup === undefined ? {} : { backup }),
+    ...(manifests === undefined ? {} : { manifests }),
     prometheus: options.prometheusUrl !== undefined,
     ...(database?.ok && database.value.findings === undefined
       ? { databaseAuditNotApplicable: PGLITE_NOT_APPLICABLE }

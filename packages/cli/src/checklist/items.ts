@@ -1,11 +1,8 @@
 import { BACKUP_CHECKS } from '../backup-validation.js'
+import { MANIFEST_CHECKS } from '../manifests/policy.js'
 import { AUDIT_TOPICS, type AuditTopic } from './audit-topics.js'
 import { allOf, firstOf, fromChecks, fromConfig, fromFindings, type Judge, manual, onPostgres } from './judge.js'
 import type { ChecklistSection } from './report.js'
-
-// Items another open issue will automate say so, and stay manual until it lands: never a made-up pass.
-const notYet = (what: string, command: string): Judge =>
-  manual(`not automated yet (${command} will check it); confirm by hand: ${what}`)
 
 const audited = (topic: AuditTopic, passed: string): Judge => {
   const { sources, ids } = AUDIT_TOPICS[topic]
@@ -15,6 +12,10 @@ const audited = (topic: AuditTopic, passed: string): Judge => {
 /** Judged by `validate backup`'s checks of these names (run with `--backup-dir`). */
 const fromBackup = (...names: readonly (keyof typeof BACKUP_CHECKS)[]): Judge =>
   fromChecks('backup', new RegExp(`^(${names.map((name) => BACKUP_CHECKS[name]).join('|')})$`))
+
+/** Judged by `validate manifests`' checks of these names (run with `--manifests`). */
+const fromManifests = (...names: readonly (keyof typeof MANIFEST_CHECKS)[]): Judge =>
+  fromChecks('manifests', new RegExp(`^(${names.map((name) => MANIFEST_CHECKS[name]).join('|')})$`))
 
 /** A verdict with what stays for a person to confirm appended, whatever the status. */
 const alsoConfirm =
@@ -130,12 +131,15 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'performance.cpu-limits',
             title: 'CPU limits set appropriately',
-            judge: notYet('the container CPU requests and limits', 'the deploy kit'),
+            judge: fromManifests('resources'),
           },
           {
             id: 'performance.memory-limits',
             title: 'Memory limits configured with buffer',
-            judge: notYet('the container memory limit vs process_resident_memory_bytes under load', 'the deploy kit'),
+            judge: alsoConfirm(
+              fromManifests('resources'),
+              'confirm the limit leaves room over process_resident_memory_bytes under load',
+            ),
           },
           {
             id: 'performance.pool-size',
@@ -158,7 +162,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'performance.quotas',
             title: 'Resource quotas set at namespace level',
-            judge: notYet('the namespace ResourceQuota', 'the deploy kit'),
+            judge: fromManifests('resourceQuota', 'limitRange'),
           },
         ],
       },
@@ -207,12 +211,12 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'reliability.replicas',
             title: 'Multiple replicas deployed',
-            judge: notYet('the Deployment has 2 or more replicas', 'the deploy kit'),
+            judge: fromManifests('replicas'),
           },
           {
             id: 'reliability.pdb',
             title: 'Pod disruption budgets configured',
-            judge: notYet('a PodDisruptionBudget with minAvailable ≥ 1', 'the deploy kit'),
+            judge: fromManifests('disruptionBudget'),
           },
           {
             id: 'reliability.health-checks',
@@ -222,17 +226,18 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'reliability.readiness',
             title: 'Readiness probes properly configured',
-            judge: fromChecks('app', /ready/),
+            // The running service answers /ready; the manifests point the probe at it.
+            judge: allOf(fromChecks('app', /ready/), fromManifests('probes')),
           },
           {
             id: 'reliability.liveness',
             title: 'Liveness probes tuned appropriately',
-            judge: notYet('the probe periods and thresholds in the Deployment', 'the deploy kit'),
+            judge: fromManifests('probes'),
           },
           {
             id: 'reliability.rolling-update',
             title: 'Rolling update strategy configured',
-            judge: notYet('maxUnavailable 0 / maxSurge 1 in the Deployment', 'the deploy kit'),
+            judge: fromManifests('rollingUpdate'),
           },
         ],
       },
@@ -423,7 +428,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'deployment.config-maps',
             title: 'Config maps updated',
-            judge: notYet('the ConfigMap matches this configuration', 'the deploy kit'),
+            judge: fromManifests('environment'),
           },
           {
             id: 'deployment.feature-flags',
@@ -433,12 +438,12 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'deployment.resource-limits',
             title: 'Resource limits applied',
-            judge: notYet('requests and limits on every container', 'the deploy kit'),
+            judge: fromManifests('resources'),
           },
           {
             id: 'deployment.network-policies',
             title: 'Network policies configured',
-            judge: notYet('only the ingress reaches the API; only the API reaches PostgreSQL', 'the deploy kit'),
+            judge: fromManifests('networkPolicy'),
           },
         ],
       },
@@ -502,7 +507,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'infrastructure.segmentation',
             title: 'Network segmentation implemented',
-            judge: notYet('network policies', 'the deploy kit'),
+            judge: fromManifests('networkPolicy'),
           },
         ],
       },

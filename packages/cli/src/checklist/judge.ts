@@ -15,7 +15,7 @@ export const manual =
   (what: string): Judge =>
   () => ({ status: 'manual', detail: what })
 
-type CheckSource = 'database' | 'app' | 'smoke' | 'metrics' | 'alerting' | 'deployment' | 'backup'
+type CheckSource = 'database' | 'app' | 'smoke' | 'metrics' | 'alerting' | 'deployment' | 'backup' | 'manifests'
 
 const HOW_TO_GATHER: Readonly<Record<CheckSource, string>> = {
   database: 'give --database-url (or EVENTCORE_DATABASE_URL / EVENTCORE_DATA_DIR) to check it',
@@ -26,6 +26,7 @@ const HOW_TO_GATHER: Readonly<Record<CheckSource, string>> = {
   deployment: 'give --url to check it',
   backup:
     'give --backup-dir (with the database: --database-url, --data-dir or EVENTCORE_DATABASE_URL) to check it: the checklist runs validate backup',
+  manifests: 'give --manifests (kubectl kustomize deploy/k8s/overlays/production > rendered.yaml)',
 }
 
 const worst = (statuses: readonly CheckStatus[]): CheckStatus =>

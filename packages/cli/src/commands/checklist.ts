@@ -25,6 +25,7 @@ import { action, positiveInteger, positiveNumber, type Shell } from '../shell.js
 interface ChecklistOptions extends RetentionFlags {
   readonly backupDir?: string
   readonly backupMaxAge: number
+  readonly manifests?: string
   readonly url?: string
   readonly metricsUrl?: string
   readonly databaseUrl?: string
@@ -46,9 +47,12 @@ here can (or nothing was given to check it with); skipped when it does not apply
 only when given: the configuration (always: the same EVENTCORE_* variables as the service), the
 database (--database-url, --data-dir or EVENTCORE_DATABASE_URL), a running service (--url: health,
 smoke test, deployment checks, metrics, security probes), Prometheus (--prometheus-url: metrics,
-alert and SLO rules), Alertmanager (--alertmanager-url: its routing tree) and a backup directory
+alert and SLO rules), Alertmanager (--alertmanager-url: its routing tree), a backup directory
 (--backup-dir or EVENTCORE_BACKUP_DIR: validate backup, with --backup-max-age and the --keep-*
-retention policy; it backs up the database into a temporary directory and restores it in memory).
+retention policy; it backs up the database into a temporary directory and restores it in memory)
+and a rendering of the Kubernetes manifests (--manifests <file|->: validate manifests, for the
+resource limits, quotas, replicas, disruption budget, probes, rolling update, config and network
+policy items).
 
 With --url the smoke test registers, renames and deactivates one user (smoke+<uuid>@example.com);
 --no-smoke leaves it out. The security probes spend this machine's anonymous rate-limit budget.
@@ -58,6 +62,7 @@ Exit codes: 0 nothing failed (warnings and manual items do not fail), 1 an item 
 
 Examples:
   eventcore-cli checklist --url http://127.0.0.1:8080
+  kubectl kustomize deploy/k8s/overlays/production | eventcore-cli checklist --manifests - --no-smoke
   eventcore-cli checklist --url https://api.example.com --database-url "$DATABASE_URL" \\
     --prometheus-url http://prometheus:9090 --alertmanager-url http://alertmanager:9093 \\
     --format junit > checklist.xml
@@ -86,6 +91,10 @@ export function checklistCommand(shell: Shell): Command {
       'with --backup-dir: the oldest the newest backup may be',
       duration,
       duration(DEFAULT_BACKUP_MAX_AGE),
+    )
+    .option(
+      '--manifests <file>',
+      'check this rendering of the Kubernetes manifests (validate manifests; a directory, or - for stdin)',
     )
     .option('--token <jwt>', 'a bearer token with the admin role, for the smoke test')
     .option('--jwt-secret-file <file>', 'mint the smoke test its tokens with the HS256 secret in this file')
@@ -136,6 +145,7 @@ export function checklistCommand(shell: Shell): Command {
             p95Ms: options.p95Ms,
             timeoutMs: global.timeoutMs,
             ...(backup === undefined ? {} : { backup }),
+            ...(options.manifests === undefined ? {} : { manifests: options.manifests }),
           }),
         )
         const report = judgeChecklist(CHECKLIST, evidence, io.now())

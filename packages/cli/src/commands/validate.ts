@@ -14,6 +14,8 @@ import { bearerToken, type Credentials, resolveCredentials } from '../credential
 import { type DatabaseFlags, requireMigrated, withDatabase, withDatabaseFlags } from '../database-command.js'
 import { validateDeployment } from '../deployment-validation.js'
 import { parseBaseUrl } from '../http-client.js'
+import { checkManifests } from '../manifests/policy.js'
+import { readManifests } from '../manifests/read-manifests.js'
 import { validateMetricsEndpoint, validateMetricsInPrometheus } from '../metrics-validation.js'
 import type { Output } from '../output.js'
 import { validatePerformance } from '../performance.js'
@@ -147,7 +149,22 @@ Example:
   eventcore-cli validate deployment --url https://api.example.com --jwt-secret-file /run/secrets/jwt
 `
 
-/** `eventcore-cli validate …`: performance, metrics and deployment validators. */
+const MANIFESTS_HELP = `
+Checks a rendered manifest set (what kubectl kustomize prints) against the production checklist's
+policy, one line per check: replicas, pod disruption budget, rolling update, probes, ports,
+resources, image tags, security context, secrets by reference, environment, termination grace,
+resource quota, limit range, network policy, autoscaler. Each failure names its object and
+container. <file> is a file, a directory (each .yaml/.yml in it, in name order) or - for stdin.
+Nothing is applied and no cluster is asked.
+
+Exit codes: 0 nothing failed (warnings do not fail), 1 a check failed, 2 unreadable input or bad YAML.
+
+Examples:
+  kubectl kustomize deploy/k8s/overlays/production | eventcore-cli validate manifests -
+  eventcore-cli validate manifests rendered.yaml --json
+`
+
+/** `eventcore-cli validate …`: performance, metrics, alerting, backup, deployment and manifest validators. */
 export function validateCommand(shell: Shell): Command {
   const command = new Command('validate').description('Validates a running deployment against its targets.')
   command
@@ -316,6 +333,22 @@ export function validateCommand(shell: Shell): Command {
           }),
         )
         return report(baseUrl, results, output)
+      }),
+    )
+  command
+    .command('manifests')
+    .description("Checks rendered Kubernetes manifests against the production checklist's policy.")
+    .argument('<file>', 'a rendered manifest file, a directory of them, or - for stdin')
+    .addHelpText('after', MANIFESTS_HELP)
+    .action(
+      action<object>(shell, async ({ io, output }, args) => {
+        const [source = '-'] = args
+        const results = checkManifests(await readManifests(source, { cwd: io.cwd }))
+        return {
+          exitCode: exitCodeOf(results),
+          json: { source, checks: results },
+          text: renderChecks(results, output.colors),
+        }
       }),
     )
   return command
