@@ -193,11 +193,13 @@ function migrationCheck({ migrations: { applied, latest }, schema }: DatabaseFac
       status: 'fail',
       detail: `schema ${schema} is not migrated (0 of ${latest}): run eventcore-cli migrate`,
     }
+  // Migrations only add (no down step), so an older release runs on a newer schema: after a
+  // rollback this is expected, not a failure. Migrating stays the newest release's job.
   if (at > latest)
     return {
       name,
-      status: 'fail',
-      detail: `schema at ${at}, ahead of this binary's ${latest}: the schema was migrated by a newer release; use that release's eventcore-cli`,
+      status: 'warn',
+      detail: `schema at ${at}, ahead of this binary's ${latest}: a newer release migrated it (as after a rollback); this release runs on it, but migrate with the newest release's eventcore-cli`,
     }
   if (missing.length > 0)
     return {
