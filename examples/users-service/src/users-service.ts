@@ -9,7 +9,7 @@ import { usersRoutes } from './http/users-routes.js'
 import { validatorCompiler } from './http/validation.js'
 import { ROLES } from './roles.js'
 import { usersServiceMetrics } from './service-metrics.js'
-import { ensureUsersReadModel, usersProjection } from './users/index.js'
+import { ensureUsersReadModel, requireUsersReadModel, usersProjection } from './users/index.js'
 
 /**
  * The users service, described for `@eventcore/service`: the users routes under `/api/v1`, the
@@ -23,6 +23,7 @@ export const usersService: ServiceDefinition = {
   prefix: '/api/v1',
   validatorCompiler,
   prepare: (store) => ensureUsersReadModel(store),
+  verify: (store) => requireUsersReadModel(store),
   // Lists may lag up to 25 ms more; under load a burst of registrations is one transaction.
   projections: (store) => [{ projection: usersProjection(store), liveBatchDelayMs: 25 }],
   metrics: usersServiceMetrics,

@@ -59,6 +59,14 @@ export interface ServiceDefinition {
   readonly prefix?: string
   /** Prepares the store once it is open, before any projection runs: e.g. the read models' tables. @default none */
   readonly prepare?: (store: SqlEventStore) => Promise<void>
+  /**
+   * When the service does not migrate (`EVENTCORE_DATABASE_MIGRATE=false`), checks that what
+   * {@link prepare} creates is there, throwing an error that names what is missing and the step that
+   * creates it. The service then refuses to start, as it does on a schema EventCore's migrations
+   * have not reached; without it a missing read-model table surfaces only when a projection first
+   * writes, with every replica ready. @default none
+   */
+  readonly verify?: (store: SqlEventStore) => Promise<void>
   /** The projections to run, one runner each (one active across replicas). @default none */
   readonly projections?: (store: SqlEventStore) => readonly ServiceProjection[]
   /**

@@ -60,8 +60,8 @@ export interface StartOptions {
 
 /**
  * Starts `service` as `config` says: opens the store (PostgreSQL when `EVENTCORE_DATABASE_URL` is
- * set, else the embedded PGlite) behind a circuit breaker, prepares it (unless
- * `EVENTCORE_DATABASE_MIGRATE=false`: see {@link migrateService}), runs the projections,
+ * set, else the embedded PGlite) behind a circuit breaker, prepares it (with
+ * `EVENTCORE_DATABASE_MIGRATE=false` it verifies instead: see {@link migrateService}), runs the projections,
  * connects the shared Redis, and listens (with `/metrics` on a port of its own when
  * `EVENTCORE_METRICS_PORT` is set). Installs no signal handlers: see {@link exitOnSignals}.
  *
@@ -101,8 +101,9 @@ export async function startService(
   }
   try {
     // The service's own DDL is a migration: with EVENTCORE_DATABASE_MIGRATE=false the migrator ran
-    // it (migrateService), and the application role may not.
+    // it (migrateService), and the application role may not; it is checked instead.
     if (config.database.migrate) await service.prepare?.(store)
+    else await service.verify?.(store)
     const projections = createSqlProjectionStore(store)
     // They wait out outages themselves; one ends early only on what no retry can fix. Say so, once.
     let logStopped = (name: string, error: unknown): void => {

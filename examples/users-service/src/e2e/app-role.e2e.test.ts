@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { rolesSql } from '@eventcore/postgres'
+import { openPostgresStore, rolesSql } from '@eventcore/postgres'
 import { loadConfig, migrateService } from '@eventcore/service'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -57,6 +57,14 @@ describe.runIf(databaseUrl)('the users service as the application role', () => {
 
   it('cannot migrate itself: the schema is the migrator’s', async () => {
     await expect(startTestService('postgres', envAs(app, true))).rejects.toThrow(/permission denied for schema/)
+  })
+
+  it("refuses to start when only EventCore's migrations ran (eventcore-cli migrate), naming the service's step", async () => {
+    const store = await openPostgresStore({ connectionString: urlAs(migrator), schema, migrate: true, poolSize: 1 })
+    await store.close()
+    await expect(startTestService('postgres', envAs(app, false))).rejects.toThrow(
+      /users read model's table .*users_v1 is missing .*npm run migrate/,
+    )
   })
 
   it('starts on the schema the migrator prepared, registers a user and lists it from the read model', async () => {

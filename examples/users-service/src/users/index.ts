@@ -47,6 +47,7 @@ export {
   type ListUsersOptions,
   listUsers,
   MAX_USERS_PAGE,
+  requireUsersReadModel,
   USERS_PROJECTION,
   type UsersPage,
   usersProjection,

@@ -2,6 +2,7 @@ import {
   defineProjection,
   type Projection,
   type RecordedEvent,
+  StoreUnavailableError,
   ValidationError,
   type ValidationIssue,
 } from '@eventcore/core'
@@ -55,6 +56,26 @@ export async function ensureUsersReadModel(
     )
     await tx.query(`CREATE INDEX IF NOT EXISTS users_v${version}_status_id ON ${table} (status, id)`, [])
   })
+}
+
+/**
+ * For a service that does not migrate: the users table must be there (the migrator's step,
+ * `npm run migrate`, creates it), else this says so and which step creates it.
+ *
+ * @example
+ * if (!config.database.migrate) await requireUsersReadModel(store)
+ */
+export async function requireUsersReadModel(
+  store: SqlEventStore,
+  { version = USERS_PROJECTION.version }: { version?: number } = {},
+): Promise<void> {
+  const table = usersTable(store, version)
+  const [found] = await store.driver.query<{ table: string | null }>('SELECT to_regclass($1)::text AS table', [table])
+  if (found?.table) return
+  throw new StoreUnavailableError(
+    `the users read model's table ${table} is missing and this service does not migrate (EVENTCORE_DATABASE_MIGRATE=false): run the service's migration step as the migrator first (npm run migrate; on Kubernetes the eventcore-migrate Job)`,
+    { transient: false },
+  )
 }
 
 /** One user's changes in a batch; absent fields keep the row's values. */
