@@ -187,7 +187,9 @@ export function healthcheckOf(dockerfile: Dockerfile, stage: Stage): Healthcheck
 
 /** The ports EXPOSE declares in the chain of `stage` (`8080/tcp` counts as 8080). */
 export function exposedPorts(dockerfile: Dockerfile, stage: Stage): readonly number[] {
-  return instructionsOf(dockerfile, stage, 'EXPOSE').flatMap((i) => i.args.split(/\s+/).map((p) => Number.parseInt(p)))
+  return instructionsOf(dockerfile, stage, 'EXPOSE').flatMap((i) =>
+    i.args.split(/\s+/).map((p) => Number.parseInt(p, 10)),
+  )
 }
 
 /** The mount points VOLUME declares in the chain of `stage`. */

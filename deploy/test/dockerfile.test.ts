@@ -78,7 +78,7 @@ describe('deploy/Dockerfile', () => {
   it('runs as the numeric non-root user 1000:1000 in /app', () => {
     const user = lastOf(dockerfile, runtime, 'USER')?.args ?? ''
     expect(user).toMatch(/^\d+:\d+$/)
-    expect(Number.parseInt(user)).not.toBe(0)
+    expect(Number.parseInt(user, 10)).not.toBe(0)
     expect(user).toBe('1000:1000')
     expect(lastOf(dockerfile, runtime, 'WORKDIR')?.args).toBe('/app')
   })
@@ -103,7 +103,7 @@ describe('deploy/Dockerfile', () => {
     expect(script).toContain("'http://127.0.0.1:' + (process.env.EVENTCORE_PORT || '8080') + '/health'")
     expect(script).toMatch(/AbortSignal\.timeout\((\d+)\)/)
     const abortMs = Number(/AbortSignal\.timeout\((\d+)\)/.exec(script)?.[1])
-    const timeoutMs = Number.parseInt(healthcheck?.options.timeout ?? '30') * 1000
+    const timeoutMs = Number.parseInt(healthcheck?.options.timeout ?? '30', 10) * 1000
     expect(abortMs).toBeLessThan(timeoutMs)
     expect(Object.keys(healthcheck?.options ?? {}).sort()).toEqual(['interval', 'retries', 'start-period', 'timeout'])
   })
