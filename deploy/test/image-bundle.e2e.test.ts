@@ -29,6 +29,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
+import { DEFAULTS, mintToken } from '@eventcore/service'
 import { binariesRequired } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployFile, REPO_ROOT } from './deploy-files.js'
@@ -57,15 +58,19 @@ const VOLUMES = instructionsOf(dockerfile, runtime, 'VOLUME').flatMap((i) => exe
 // The node images' PATH (`docker image inspect node:20-bookworm-slim`), which the image's PATH extends.
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
 const IMAGE_ENV = imageEnv(dockerfile, runtime, BASE_ENV)
-// What a deployment adds (deploy/k8s): the JWT secret as a mounted file, the proxy in front.
+// What a deployment adds (deploy/k8s): the JWT secret as a mounted file, the proxy in front, a
+// drain before closing (5 s there; shorter here), and HOME as Docker sets it for the node user.
+const SECRET = 'image-bundle-test-secret-0123456789abcdef'
 const SECRET_FILE = '/var/run/secrets/eventcore/jwt-secret'
+const DRAIN_MS = 3000
 const CONTAINER_ENV: Readonly<Record<string, string>> = {
   ...IMAGE_ENV,
   HOME: '/home/node',
   EVENTCORE_JWT_SECRET_FILE: SECRET_FILE,
   EVENTCORE_TRUST_PROXY: '1',
+  EVENTCORE_SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
 }
-const SHUTDOWN_TIMEOUT_MS = 10_000 // DEFAULTS.EVENTCORE_SHUTDOWN_TIMEOUT_MS: neither the image nor this test sets it
+const SHUTDOWN_TIMEOUT_MS = DEFAULTS.EVENTCORE_SHUTDOWN_TIMEOUT_MS // neither the image nor the deployment sets it
 
 const exec = promisify(execFile)
 
@@ -190,7 +195,7 @@ function buildRoot(work: string): { readonly root: string; readonly volumes: str
   }
   const secret = join(root, SECRET_FILE)
   mkdirSync(dirname(secret), { recursive: true })
-  writeFileSync(secret, 'image-bundle-test-secret-0123456789abcdef\n', { mode: 0o444 })
+  writeFileSync(secret, `${SECRET}\n`, { mode: 0o444 })
   chmodSync(work, 0o755)
   return { root, volumes, readonlyDirs }
 }
@@ -244,15 +249,18 @@ describe.skipIf(unavailable !== undefined && !required)('the image bundle (deplo
       ]),
       { env: CONTAINER_ENV, timeoutMs },
     )
-  const get = async (path: string): Promise<{ status: number; body: string }> => {
+  /** An HTTP request to the service from inside the container; status 0 when none came back. */
+  const request = async (path: string, init: RequestInit = {}): Promise<{ status: number; body: string }> => {
     const run = await inContainer([
       'node',
       '-e',
-      'fetch(process.argv[1]).then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.text() })))',
+      'fetch(process.argv[1], JSON.parse(process.argv[2])).then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.text() })))',
       `http://127.0.0.1:${IMAGE_ENV.EVENTCORE_PORT}${path}`,
+      JSON.stringify(init),
     ])
     return run.code === 0 ? JSON.parse(run.stdout) : { status: 0, body: run.stderr }
   }
+  const get = (path: string) => request(path)
 
   beforeAll(async () => {
     if (unavailable !== undefined) throw new Error(`CI needs the image sandbox: ${unavailable}`)
@@ -349,9 +357,24 @@ describe.skipIf(unavailable !== undefined && !required)('the image bundle (deplo
     expect([run.code, run.stdout.trim()]).toEqual([0, cli.version])
   })
 
-  it('exits 0 on SIGTERM within the shutdown timeout, logging its shutdown', async () => {
+  it('drains on SIGTERM: /ready turns 503, requests are still served, then it exits 0 in time, logging its shutdown', async () => {
+    const token = await mintToken({
+      secret: SECRET,
+      sub: 'image-test',
+      roles: ['admin'],
+      ttlSeconds: 600,
+      now: new Date(),
+    })
     const sent = Date.now()
     process.kill(container.pid, 'SIGTERM') // from outside its PID namespace, as `docker stop` does
+    expect(await get('/ready')).toMatchObject({ status: 503 })
+    const registered = await request('/api/v1/users', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ email: 'drain@example.com', first_name: 'Ada', last_name: 'Lovelace' }),
+    })
+    // Served, not refused: the server takes connections until the drain ends.
+    expect(registered.status).toBe(201)
     const code = await Promise.race([
       container.exit,
       new Promise((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS)),
@@ -359,6 +382,7 @@ describe.skipIf(unavailable !== undefined && !required)('the image bundle (deplo
     const elapsedMs = Date.now() - sent
     console.info(`image bundle: SIGTERM to exit ${elapsedMs} ms`)
     expect(code).toBe(0)
+    expect(elapsedMs).toBeGreaterThanOrEqual(DRAIN_MS)
     expect(elapsedMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS)
     const lines = container
       .output()
