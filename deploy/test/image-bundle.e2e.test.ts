@@ -268,18 +268,27 @@ describe.skipIf(unavailable !== undefined && !required)('the image bundle (deplo
     work = mkdtempSync(join(tmpdir(), 'eventcore-image-container-'))
     const started = Date.now()
     container = await startContainer(bundle.dir, work)
-    await until(
+    const healthy = until(
       '/health answered 200',
       () => get('/health'),
       (answer) => answer.status === 200,
       60_000,
       100,
     )
+    const outcome = await Promise.race([
+      healthy.then(() => 'healthy'),
+      container.exit.then((code) => `it exited with ${code}`),
+    ]).catch((error: Error) => error.message)
+    if (outcome !== 'healthy') {
+      healthy.catch(() => undefined) // still polling a dead service: its verdict no longer matters
+      throw new Error(`the service did not become healthy: ${outcome}; its output:\n${container.output()}`)
+    }
     startToHealthyMs = Date.now() - started
   }, 180_000)
 
   afterAll(() => {
-    if (container?.unshare.exitCode === null) container.unshare.kill('SIGKILL') // the PID namespace goes with it
+    // Killing PID 1 ends its PID namespace (and unshare, which waits for it); killing unshare would not.
+    if (container?.unshare.exitCode === null) process.kill(container.pid, 'SIGKILL')
     for (const dir of [bundle?.dir, work]) if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
