@@ -1,5 +1,5 @@
 import { type Config, formatProblems, loadConfig, type RawEnv } from './config/index.js'
-import { exitOnSignals } from './exit-on-signals.js'
+import { exitOnSignals, holdSignalsWhileStarting } from './exit-on-signals.js'
 import type { ServiceDefinition } from './service-definition.js'
 import { migrateService, type RunningService, startService } from './start-service.js'
 import { mintToken } from './token.js'
@@ -36,6 +36,7 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`)
 
   // Before the store opens, so that the projections' first batches are traced too.
+  const held = holdSignalsWhileStarting(config.shutdownTimeoutMs)
   const tracing = await startTracing(env, { serviceName: service.name })
   const running = await startService(config, service, {
     tracing,
@@ -43,8 +44,8 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
       process.stderr.write(
         `Creating the embedded PostgreSQL database in ${dir}: the first start takes several seconds…\n`,
       ),
-  })
-  exitOnSignals(running, config.shutdownTimeoutMs) // before anything else can be awaited
+  }).finally(held.release)
+  exitOnSignals(running, config.shutdownTimeoutMs, held.received()) // before anything else can be awaited
 
   const store = config.database.url ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`
   const { url, metricsUrl } = running

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -436,5 +437,43 @@ describe('the built service at start-up', () => {
     started.push(service)
     service.signal('SIGTERM')
     expect(await service.exited).toEqual({ code: 0, signal: null })
+  }, 60_000)
+  // A container stopped while the embedded database is first created: Node as PID 1 has no default
+  // SIGTERM handler, so an unhandled one would be ignored until SIGKILL; exiting at once could leave
+  // a half-made data directory. Here (not PID 1) an unhandled SIGTERM would kill the process instead.
+  it('holds a SIGTERM that comes while the embedded database is created, then stops cleanly, leaving it usable', async () => {
+    const dataDir = join(tempDir(), 'data')
+    const child = spawn(process.execPath, [MAIN_SCRIPT], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        EVENTCORE_HOST: '127.0.0.1',
+        EVENTCORE_PORT: '0',
+        EVENTCORE_LOG_LEVEL: 'info',
+        EVENTCORE_JWT_SECRET: SECRET,
+        EVENTCORE_DATA_DIR: dataDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const output = { stdout: '', stderr: '' }
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output.stdout += chunk
+    })
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('close', (code, signal) => resolve({ code, signal })),
+    )
+    await new Promise<void>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        output.stderr += chunk
+        if (output.stderr.includes('Creating the embedded PostgreSQL database')) resolve()
+      })
+    })
+    child.kill('SIGTERM')
+    expect(await exited, output.stderr).toEqual({ code: 0, signal: null })
+    expect(output.stderr).toContain('SIGTERM while starting: stopping once the start has ended')
+    expect(output.stdout).toContain('shutting down')
+
+    const again = await spawnService(MAIN_SCRIPT, { EVENTCORE_JWT_SECRET: SECRET, EVENTCORE_DATA_DIR: dataDir })
+    started.push(again)
+    expect((await fetch(`${again.url}/ready`)).status).toBe(200)
   }, 60_000)
 })
