@@ -504,11 +504,14 @@ describe.skipIf(availability.skip)('deploy/k8s rendered with Kustomize', () => {
       ).toBe(true)
       expect(selected(deployment(objects()).spec?.template.metadata?.labels)).toBe(false)
 
+      // Never the internet: the private ranges, or the database cluster's pods when it is here.
+      const privateRanges = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((cidr) => ({ ipBlock: { cidr } }))
       const database = rendering === 'production + cloudnative-pg'
       const postgresTo = database
         ? [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'eventcore-db' } } }]
-        : undefined
+        : privateRanges
       expect(app?.egress?.[0]?.to).toEqual(postgresTo)
+      expect(app?.egress?.[1]?.to).toEqual(privateRanges)
       expect(jobs?.egress?.[0]?.to).toEqual(postgresTo)
     })
 
