@@ -451,6 +451,22 @@ describe.skipIf(availability.skip)('deploy/k8s rendered with Kustomize', () => {
       expect(rule.spec?.groups).toEqual(groups)
     })
 
+    it("sets the memory limit so that EventCoreMemoryHigh fires at about 80 % of it, before the pod's OOM kill", () => {
+      const rule = one<IPrometheusRule>(objects(), 'PrometheusRule', 'eventcore-rules')
+      const alert = rule.spec?.groups
+        ?.flatMap((group) => group.rules ?? [])
+        .find((candidate) => candidate.alert === 'EventCoreMemoryHigh')
+      // `… process_resident_memory_bytes … > 1.5 * 1024 * 1024 * 1024`
+      const product = /process_resident_memory_bytes.*>\s*([\d.]+(?:\s*\*\s*[\d.]+)*)\s*$/.exec(
+        String(alert?.expr),
+      )?.[1]
+      expect(product, String(alert?.expr)).toBeDefined()
+      const threshold = (product ?? '').split('*').reduce((value, factor) => value * Number(factor), 1)
+      const limit = quantity(appContainer(objects()).resources?.limits?.memory, 'memory')
+      expect(threshold / limit).toBeGreaterThanOrEqual(0.7)
+      expect(threshold / limit).toBeLessThanOrEqual(0.9)
+    })
+
     it('denies all traffic by default; lets in only the ingress controller and Prometheus, out only the database, Redis and DNS', () => {
       const policies = ofKind<INetworkPolicy>(objects(), 'NetworkPolicy')
       const policy = (name: string) => {
