@@ -79,11 +79,6 @@ const BACKUP_POLICY = ['--keep-last', '3', '--keep-daily', '7', '--keep-weekly',
 const availability = rendererAvailability()
 const rendered = new Map<Rendering, KubeObject[]>()
 
-beforeAll(async () => {
-  const renderer = availability.requireRenderer()
-  for (const name of NAMES) rendered.set(name, await kustomize(renderer, join(K8S_DIR, RENDERINGS[name])))
-})
-
 // --- Reading the rendering. The schema tests validate every object first; these casts type what
 // the schemas accepted.
 
@@ -193,6 +188,11 @@ const accepted = (name: string) => ACCEPTED_ENV.has(name) || name.startsWith('OT
 // ---
 
 describe.skipIf(availability.skip)('deploy/k8s rendered with Kustomize', () => {
+  beforeAll(async () => {
+    const renderer = availability.requireRenderer()
+    for (const name of NAMES) rendered.set(name, await kustomize(renderer, join(K8S_DIR, RENDERINGS[name])))
+  })
+
   describe.each(NAMES)('%s', (rendering) => {
     const objects = () => objectsOf(rendering)
 
