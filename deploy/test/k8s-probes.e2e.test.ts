@@ -1,11 +1,12 @@
 // The production overlay's probes and scrape target, checked against the real users service: the
 // built service runs with the environment the Deployment gives its container (ConfigMap and env),
 // and every probe's path, on the port it names, answers 200, as does the ServiceMonitor's path on
-// the metrics port. What cannot run here is replaced, and only that: the secrets (a test JWT secret
-// file; no database URL but an embedded PGlite in a temporary directory; no Redis), the address
-// (127.0.0.1, not 0.0.0.0) and the port numbers (the manifests' 8080 and 9464 may be taken on this
-// machine: each is mapped to a free port, and the mapping is asserted). Needs kubectl (or kustomize)
-// as k8s-manifests.test.ts does, and the build (npx tsc -b).
+// the metrics port; on SIGTERM it drains and exits within the pod's grace period. What cannot run
+// here is replaced, and only that: the secrets (a test JWT secret file; no database URL but an
+// embedded PGlite in a temporary directory; no Redis), the address (127.0.0.1, not 0.0.0.0) and the
+// port numbers (the manifests' 8080 and 9464 may be taken on this machine: each is mapped to a free
+// port, and the mapping is asserted). Needs kubectl (or kustomize) as k8s-manifests.test.ts does,
+// and the build (npx tsc -b).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,6 +26,8 @@ import { USERS_MAIN_SCRIPT } from './users-traffic.js'
 
 const CLI_SCRIPT = join(REPO_ROOT, 'packages/cli/bin/eventcore-cli.js')
 const JWT_SECRET = 'k8s-probes-test-secret-0123456789abcdef'
+// Creating the embedded database and starting on it take seconds; more on a busy CI machine.
+const STARTUP_TIMEOUT_MS = 60_000
 
 function one<T>(objects: readonly KubeObject[], kind: string, name: string): T {
   const found = objects.filter((object) => object.kind === kind && object.metadata.name === name)
@@ -126,36 +129,48 @@ describe.skipIf(availability.skip)('deploy/k8s/overlays/production against the r
     )
   })
 
-  it('refuses to start on an unmigrated database (EVENTCORE_DATABASE_MIGRATE=false), naming the migration', async () => {
-    expect(manifestEnv.EVENTCORE_DATABASE_MIGRATE).toBe('false')
-    // The first start creates the embedded database, then stops: the schema is the Job's to migrate.
-    const run = await runToExit(USERS_MAIN_SCRIPT, runnableEnv(manifestEnv))
-    expect(run.code).toBe(1)
-    expect(run.stderr).toContain('eventcore-cli migrate')
-  })
+  it(
+    'refuses to start on an unmigrated database (EVENTCORE_DATABASE_MIGRATE=false), naming the migration',
+    async () => {
+      expect(manifestEnv.EVENTCORE_DATABASE_MIGRATE).toBe('false')
+      // The first start creates the embedded database, then stops: the schema is the Job's to migrate.
+      const run = await runToExit(USERS_MAIN_SCRIPT, runnableEnv(manifestEnv))
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain('eventcore-cli migrate')
+    },
+    STARTUP_TIMEOUT_MS,
+  )
 
-  it("migrates with the migration Job's command and environment", async () => {
-    const job = one<IJob>(objects, 'Job', 'eventcore-migrate')
-    const migrate = container(job.spec?.template.spec, 'migrate')
-    const [program, ...args] = migrate.command ?? []
-    expect(program).toBe('eventcore-cli')
-    const run = await runCommand(process.execPath, [CLI_SCRIPT, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...runnableEnv(resolveEnv(objects, migrate)) },
-    })
-    expect(run.stderr.split('\n').filter((line) => line.startsWith('error'))).toEqual([])
-    expect(run.code).toBe(0)
-    expect(run.stdout).toMatch(/now at \d+/)
-  })
+  it(
+    "migrates with the migration Job's command and environment",
+    async () => {
+      const job = one<IJob>(objects, 'Job', 'eventcore-migrate')
+      const migrate = container(job.spec?.template.spec, 'migrate')
+      const [program, ...args] = migrate.command ?? []
+      expect(program).toBe('eventcore-cli')
+      const run = await runCommand(process.execPath, [CLI_SCRIPT, ...args], {
+        env: { PATH: process.env.PATH ?? '', ...runnableEnv(resolveEnv(objects, migrate)) },
+      })
+      expect(run.stderr.split('\n').filter((line) => line.startsWith('error'))).toEqual([])
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(/now at \d+/)
+    },
+    STARTUP_TIMEOUT_MS,
+  )
 
-  it('listens on the ports EVENTCORE_PORT and EVENTCORE_METRICS_PORT name, which are the container ports', async () => {
-    const ports = new Map(app.ports?.map((port) => [port.name, port.containerPort]))
-    expect(Number(manifestEnv.EVENTCORE_PORT)).toBe(ports.get('http'))
-    expect(Number(manifestEnv.EVENTCORE_METRICS_PORT)).toBe(ports.get('metrics'))
-    const env = runnableEnv(manifestEnv)
-    service = await spawnService(USERS_MAIN_SCRIPT, env)
-    expect(new URL(service.url).port).toBe(env.EVENTCORE_PORT)
-    expect(env.EVENTCORE_PORT).toBe(String(mapped.get(ports.get('http') ?? -1)))
-  })
+  it(
+    'listens on the ports EVENTCORE_PORT and EVENTCORE_METRICS_PORT name, which are the container ports',
+    async () => {
+      const ports = new Map(app.ports?.map((port) => [port.name, port.containerPort]))
+      expect(Number(manifestEnv.EVENTCORE_PORT)).toBe(ports.get('http'))
+      expect(Number(manifestEnv.EVENTCORE_METRICS_PORT)).toBe(ports.get('metrics'))
+      const env = runnableEnv(manifestEnv)
+      service = await spawnService(USERS_MAIN_SCRIPT, env)
+      expect(new URL(service.url).port).toBe(env.EVENTCORE_PORT)
+      expect(env.EVENTCORE_PORT).toBe(String(mapped.get(ports.get('http') ?? -1)))
+    },
+    STARTUP_TIMEOUT_MS,
+  )
 
   it.each(['startupProbe', 'readinessProbe', 'livenessProbe'] as const)(
     '%s: GET its path on its port answers 200 (plain HTTP, with HTTPS enforced)',
@@ -186,4 +201,24 @@ describe.skipIf(availability.skip)('deploy/k8s/overlays/production against the r
     const onApi = await fetch(`http://127.0.0.1:${mapped.get(8080)}${endpoint?.path ?? ''}`)
     expect(onApi.status).not.toBe(200)
   })
+
+  it('on SIGTERM turns not ready at once, keeps serving through the drain, and exits 0 within the grace period', async () => {
+    if (service === undefined) throw new Error('the service did not start')
+    const grace = one<IDeployment>(objects, 'Deployment', 'eventcore-app').spec?.template.spec
+      ?.terminationGracePeriodSeconds
+    const drainMs = Number(manifestEnv.EVENTCORE_SHUTDOWN_DRAIN_MS)
+    const ready = `http://127.0.0.1:${mapped.get(portNumber(app, app.readinessProbe?.httpGet?.port ?? -1))}${app.readinessProbe?.httpGet?.path}`
+    const health = `http://127.0.0.1:${mapped.get(portNumber(app, app.livenessProbe?.httpGet?.port ?? -1))}${app.livenessProbe?.httpGet?.path}`
+    const started = Date.now()
+    expect(service.signal('SIGTERM')).toBe(true)
+    // What the kubelet sees during the drain: readiness fails (endpoints drop the pod), liveness holds.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect((await fetch(ready)).status).toBe(503)
+    expect((await fetch(health)).status).toBe(200)
+    const exit = await service.exited
+    const elapsedMs = Date.now() - started
+    expect(exit).toEqual({ code: 0, signal: null })
+    expect(elapsedMs).toBeGreaterThanOrEqual(drainMs)
+    expect(elapsedMs).toBeLessThan((grace ?? 30) * 1000)
+  }, 40_000)
 })
