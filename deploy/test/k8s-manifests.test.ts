@@ -531,11 +531,13 @@ describe.skipIf(availability.skip)('deploy/k8s rendered with Kustomize', () => {
       expect(jobs?.egress?.[0]?.to).toEqual(postgresTo)
     })
 
-    it('migrates with eventcore-cli migrate as the migrator role, from secret eventcore-migrator', () => {
+    it("migrates with the service's migration step (EventCore's and its read model's) as the migrator role, from secret eventcore-migrator", () => {
       const job = one<IJob>(objects(), 'Job', 'eventcore-migrate')
       const spec = job.spec?.template.spec
       expect(spec?.restartPolicy).toBe('Never')
-      expect(spec?.containers.map((container) => container.command)).toEqual([['eventcore-cli', 'migrate']])
+      expect(spec?.containers.map((container) => container.command)).toEqual([
+        ['node', 'examples/users-service/dist/migrate.js'],
+      ])
       const container = spec?.containers[0]
       const url = container?.env?.find((variable) => variable.name === 'EVENTCORE_DATABASE_URL_FILE')?.value ?? ''
       const mount = container?.volumeMounts?.find((candidate) => url.startsWith(`${candidate.mountPath}/`))

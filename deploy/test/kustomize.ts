@@ -1,6 +1,6 @@
 // Test support: a Kustomize directory rendered the way `kubectl apply -k` would, parsed into its
-// objects. The renderer is `kubectl kustomize` (kubectl ≥ 1.14 embeds Kustomize), else a
-// standalone `kustomize build`; with neither, tests skip locally (saying so) and fail in CI.
+// objects. The renderer is a standalone `kustomize build`, else `kubectl kustomize` (kubectl
+// embeds Kustomize); with neither, tests skip locally (saying so) and fail in CI.
 import { execFileSync } from 'node:child_process'
 import type { KubeObject } from '@eventcore/cli'
 import { binariesRequired } from '@eventcore/service/testing'
@@ -24,9 +24,12 @@ const answers = (command: string, args: readonly string[]): boolean => {
   }
 }
 
+// A standalone kustomize first: where kubectl is too old to carry Kustomize 4+ (Debian's 1.20),
+// .ci/run puts one on the PATH. Both give the same bytes for deploy/k8s (kustomize 4.5.4 and
+// kubectl 1.32's Kustomize 5.5 compared).
 const RENDERERS: readonly (Renderer & { readonly probe: readonly string[] })[] = [
-  { name: 'kubectl kustomize', command: 'kubectl', probe: ['version', '--client'], args: (dir) => ['kustomize', dir] },
   { name: 'kustomize build', command: 'kustomize', probe: ['version'], args: (dir) => ['build', dir] },
+  { name: 'kubectl kustomize', command: 'kubectl', probe: ['version', '--client'], args: (dir) => ['kustomize', dir] },
 ]
 
 /** The first renderer on the PATH, or undefined. */

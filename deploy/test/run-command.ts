@@ -17,16 +17,23 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv
   /** Killed (code null) after this long. @default 60_000 */
   readonly timeoutMs?: number
+  /** The working directory. @default process.cwd() */
+  readonly cwd?: string
 }
 
 /** Runs `file` with `args`; resolves when it ends. */
 export function runCommand(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandRun> {
-  const { env = process.env, timeoutMs = 60_000 } = options
+  const { env = process.env, timeoutMs = 60_000, cwd } = options
   const started = Date.now()
   return new Promise((resolve) => {
-    execFile(file, [...args], { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
-      resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })
-    })
+    execFile(
+      file,
+      [...args],
+      { env, cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
+        resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })
+      },
+    )
   })
 }
