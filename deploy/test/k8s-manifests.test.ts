@@ -4,7 +4,7 @@
 // kustomize) the tests are skipped locally, saying so; in CI they fail instead.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { checkManifests, type KubeObject, MANIFEST_CHECKS } from '@eventcore/cli'
+import { checkManifests, containerEnv, type KubeObject, MANIFEST_CHECKS } from '@eventcore/cli'
 import { ENV_NAMES, SECRET_NAMES } from '@eventcore/service'
 import type { ICluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster'
 import type { IScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup'
@@ -632,6 +632,21 @@ describe.skipIf(availability.skip)('deploy/k8s rendered with Kustomize', () => {
       // pgbackrest.cron's full backup: Sundays at 01:30 (CloudNativePG's schedule has seconds first).
       expect(readFileSync(deployFile('pgbackrest', 'pgbackrest.cron'), 'utf8')).toMatch(/^30 1 \* \* 0 .*--type=full/m)
       expect(scheduled.spec.schedule).toBe('0 30 1 * * 0')
+    })
+
+    it('takes every connection the service and the Jobs can open at their worst', () => {
+      const rendered = objects()
+      const cluster = one<ICluster>(rendered, 'Cluster', 'eventcore-db')
+      const hpa = one<IHorizontalPodAutoscaler>(rendered, 'HorizontalPodAutoscaler', 'eventcore-app')
+      const pool = Number(containerEnv(rendered, 'Deployment/eventcore-app', 'app').EVENTCORE_DATABASE_POOL_SIZE)
+      // Per process: its pool, one LISTEN connection, one per projection lease (the users service has one).
+      const perProcess = pool + 1 + 1
+      const processes = (hpa.spec?.maxReplicas ?? 0) + 1 + 2 // the surge pod; the migration and backup Jobs
+      // superuser_reserved_connections (3), the operator, two standbys streaming, the exporter: 10 in all.
+      const reserved = 10
+      const maxConnections = Number(cluster.spec?.postgresql?.parameters?.max_connections)
+      expect(pool).toBeGreaterThan(0)
+      expect(processes * perProcess + reserved).toBeLessThanOrEqual(maxConnections)
     })
 
     it("has the service and the Jobs verify the database's certificate with the cluster's CA", () => {
