@@ -643,7 +643,7 @@ export const CHECKLIST: readonly ChecklistSection[] = [
             id: 'daily.errors',
             title: 'Error rates within acceptable thresholds',
             judge: manual(
-              'rate(eventcore_command_errors_total[5m]) / rate(eventcore_commands_total[5m]) below your SLO',
+              'the error ratio (commands failed through no fault of the caller, summed before dividing) below your SLO: deploy/scripts/health-check.sh --prometheus-url URL checks it',
             ),
           },
           {
@@ -654,7 +654,9 @@ export const CHECKLIST: readonly ChecklistSection[] = [
           {
             id: 'daily.resources',
             title: 'Resource utilization not approaching limits',
-            judge: manual('eventcore_connection_pool_size / eventcore_connection_pool_max_size below 0.8'),
+            judge: manual(
+              'busy pool connections ((eventcore_connection_pool_size - eventcore_connection_pool_idle) / eventcore_connection_pool_max_size) below 0.8 on every instance, and CPU and memory below the container limits: deploy/scripts/health-check.sh --prometheus-url URL checks the pool',
+            ),
           },
           {
             id: 'daily.logs',
