@@ -98,14 +98,14 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
   const asOwner = (args: string[]): [string, string[]] =>
     process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', pgCtl, ...args]] : [pgCtl, args]
   const configDir = `/etc/postgresql/${version}/${name}`
-  const ctl = async (action: 'start' | 'stop' | 'restart' | 'reload') => {
+  const ctl = async (action: 'start' | 'stop' | 'restart' | 'reload', mode: 'fast' | 'immediate' = 'fast') => {
     const log = `/var/log/postgresql/postgresql-${version}-${name}.log`
     const [command, args] = asOwner([
       '-D',
       configDir,
       '-s',
       ...(action === 'reload' ? [] : ['-w']),
-      ...(action === 'stop' || action === 'restart' ? ['-m', 'fast'] : []),
+      ...(action === 'stop' || action === 'restart' ? ['-m', mode] : []),
       ...(action === 'start' || action === 'restart' ? ['-l', log] : []),
       action,
     ])
@@ -157,6 +157,9 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
       if (dropped) return
       dropped = true
       process.off('exit', dropSync)
+      // Its data is thrown away: no shutdown checkpoint, and no archiving of the last WAL, which
+      // with an archive_command (the pgBackRest test) can wait out the archiver's timeout.
+      await ctl('stop', 'immediate').catch(() => {})
       await run('pg_dropcluster', ['--stop', version, name]).catch(() => {})
       // pg_dropcluster leaves files it did not write (a test's certificates) and so the folder.
       rmSync(configDir, { recursive: true, force: true })
