@@ -83,33 +83,8 @@ cli_path=
 jwt_secret_file=
 dry_run=false
 
-# `--name value` or `--name=value`; sets $value and $used (how many arguments it took).
-option_value() {
-  local name=$1 argument=$2
-  shift 2
-  if [[ $argument == *=* ]]; then
-    value=${argument#*=}
-    used=1
-  elif (($# > 0)); then
-    value=$1
-    used=2
-  else
-    usage_error "$name needs a value"
-  fi
-}
-
-seconds() {
-  [[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "$1 must be a whole number of seconds above 0, not '$2'"
-}
-
-http_url() {
-  [[ $2 =~ ^https?://[^[:space:]]+$ ]] || usage_error "$1 must be an http(s) URL, not '$2'"
-}
-
-# A Kubernetes object name (RFC 1123 label), so nothing odd reaches kubectl's arguments.
-object_name() {
-  [[ $2 =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || usage_error "$1 must be a Kubernetes name, not '$2'"
-}
+# shellcheck source-path=SCRIPTDIR source=lib/options.sh
+source "$script_dir/lib/options.sh"
 
 while (($# > 0)); do
   used=1
@@ -154,12 +129,12 @@ while (($# > 0)); do
     ;;
   --timeout | --timeout=*)
     option_value --timeout "$@"
-    seconds --timeout "$value"
+    whole_number --timeout "$value" seconds
     timeout=$value
     ;;
   --http-timeout | --http-timeout=*)
     option_value --http-timeout "$@"
-    seconds --http-timeout "$value"
+    whole_number --http-timeout "$value" seconds
     http_timeout=$value
     ;;
   --skip-kubectl)
@@ -225,16 +200,6 @@ if [[ $dry_run == false ]]; then
 elif ((${#cli[@]} == 0)); then
   cli=("${cli_path:-eventcore-cli}")
 fi
-
-# `would run: ` and the command line as one could paste it into a shell: plain words as they
-# are, others single-quoted.
-would_run() {
-  local word words=()
-  for word in "$@"; do
-    if [[ $word =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then words+=("$word"); else words+=("'${word//\'/\'\\\'\'}'"); fi
-  done
-  printf 'would run: %s\n' "${words[*]}"
-}
 
 failed=()
 pass() { printf '✅ %s\n' "$1"; }

@@ -61,32 +61,8 @@ jwt_secret_file=
 yes=false
 dry_run=false
 
-# `--name value` or `--name=value`; sets $value and $used (how many arguments it took).
-option_value() {
-  local name=$1 argument=$2
-  shift 2
-  if [[ $argument == *=* ]]; then
-    value=${argument#*=}
-    used=1
-  elif (($# > 0)); then
-    value=$1
-    used=2
-  else
-    usage_error "$name needs a value"
-  fi
-}
-
-positive() {
-  [[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "$1 must be a whole number above 0, not '$2'"
-}
-
-http_url() {
-  [[ $2 =~ ^https?://[^[:space:]]+$ ]] || usage_error "$1 must be an http(s) URL, not '$2'"
-}
-
-object_name() {
-  [[ $2 =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || usage_error "$1 must be a Kubernetes name, not '$2'"
-}
+# shellcheck source-path=SCRIPTDIR source=lib/options.sh
+source "$script_dir/lib/options.sh"
 
 while (($# > 0)); do
   used=1
@@ -107,12 +83,12 @@ while (($# > 0)); do
     ;;
   --to-revision | --to-revision=*)
     option_value --to-revision "$@"
-    positive --to-revision "$value"
+    whole_number --to-revision "$value"
     to_revision=$value
     ;;
   --timeout | --timeout=*)
     option_value --timeout "$@"
-    positive --timeout "$value"
+    whole_number --timeout "$value"
     timeout=$value
     ;;
   --url | --url=*)
@@ -163,15 +139,6 @@ if [[ $dry_run == false ]]; then
     exit "$EXIT_MISSING_TOOL"
   fi
 fi
-
-# `would run: ` and the command line as one could paste it into a shell.
-would_run() {
-  local word words=()
-  for word in "$@"; do
-    if [[ $word =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then words+=("$word"); else words+=("'${word//\'/\'\\\'\'}'"); fi
-  done
-  printf 'would run: %s\n' "${words[*]}"
-}
 
 # A command's own lines, indented under the line that names it.
 details() {

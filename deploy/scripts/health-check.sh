@@ -51,25 +51,12 @@ max_p95_seconds=1.0
 max_pool_utilisation=0.8
 timeout=10
 
-# `--name value` or `--name=value`; sets $value and $used (how many arguments it took).
-option_value() {
-  local name=$1 argument=$2
-  shift 2
-  if [[ $argument == *=* ]]; then
-    value=${argument#*=}
-    used=1
-  elif (($# > 0)); then
-    value=$1
-    used=2
-  else
-    usage_error "$name needs a value"
-  fi
-}
-
-number() {
-  local name=$1 given=$2
-  [[ $given =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "$name must be a number ≥ 0, not '$given'"
-}
+case ${BASH_SOURCE[0]} in
+*/*) script_dir=${BASH_SOURCE[0]%/*} ;;
+*) script_dir=. ;;
+esac
+# shellcheck source-path=SCRIPTDIR source=lib/options.sh
+source "$script_dir/lib/options.sh"
 
 while (($# > 0)); do
   case $1 in
