@@ -4,6 +4,10 @@
 // `ENV a=b c=d` with quotes and `$VAR`/`${VAR}`; .dockerignore patterns with `*`, `**`, `?` and `!`.
 
 /** One instruction, its continuation lines joined. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { deployFile, REPO_ROOT } from './deploy-files.js'
+
 export interface Instruction {
   /** Upper case: `FROM`, `COPY`, … */
   readonly keyword: string
@@ -239,4 +243,18 @@ export function parseDockerignore(text: string): ContextFilter {
     }
     return excluded
   }
+}
+
+/** The deploy kit's image as the tests read it: `deploy/Dockerfile`, its final stage, `.dockerignore`. */
+export interface DeployImage {
+  readonly dockerfile: Dockerfile
+  readonly runtime: Stage
+  readonly ignored: ContextFilter
+}
+
+/** Reads and parses `deploy/Dockerfile` and the repository's `.dockerignore`. */
+export function readDeployImage(): DeployImage {
+  const dockerfile = parseDockerfile(readFileSync(deployFile('Dockerfile'), 'utf8'))
+  const ignored = parseDockerignore(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8'))
+  return { dockerfile, runtime: stageOf(dockerfile), ignored }
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENV_NAMES, loadConfig, SECRET_NAMES } from '@eventcore/service'
 import { describe, expect, it } from 'vitest'
-import { deployFile, REPO_ROOT } from './deploy-files.js'
+import { REPO_ROOT } from './deploy-files.js'
 import {
   copiesOf,
   execForm,
@@ -14,15 +14,12 @@ import {
   imageEnv,
   instructionsOf,
   lastOf,
-  parseDockerfile,
-  parseDockerignore,
+  readDeployImage,
   stageChain,
   stageOf,
 } from './dockerfile-model.js'
 
-const dockerfile = parseDockerfile(readFileSync(deployFile('Dockerfile'), 'utf8'))
-const ignored = parseDockerignore(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8'))
-const runtime = stageOf(dockerfile)
+const { dockerfile, ignored, runtime } = readDeployImage()
 const env = imageEnv(dockerfile, runtime)
 const stageNames = new Set(dockerfile.stages.map((stage) => stage.name))
 

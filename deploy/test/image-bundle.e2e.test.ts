@@ -32,7 +32,7 @@ import { promisify } from 'node:util'
 import { DEFAULTS, mintToken } from '@eventcore/service'
 import { binariesRequired } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deployFile, REPO_ROOT } from './deploy-files.js'
+import { REPO_ROOT } from './deploy-files.js'
 import {
   copiesOf,
   execForm,
@@ -40,16 +40,12 @@ import {
   imageEnv,
   instructionsOf,
   lastOf,
-  parseDockerfile,
-  parseDockerignore,
-  stageOf,
+  readDeployImage,
 } from './dockerfile-model.js'
 import { type CommandRun, runCommand } from './run-command.js'
 import { until } from './until.js'
 
-const dockerfile = parseDockerfile(readFileSync(deployFile('Dockerfile'), 'utf8'))
-const ignored = parseDockerignore(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8'))
-const runtime = stageOf(dockerfile)
+const { dockerfile, ignored, runtime } = readDeployImage()
 const WORKDIR = lastOf(dockerfile, runtime, 'WORKDIR')?.args ?? '/'
 const [UID = '', GID = ''] = (lastOf(dockerfile, runtime, 'USER')?.args ?? '').split(':')
 const CMD = execForm(lastOf(dockerfile, runtime, 'CMD')?.args ?? '') ?? []

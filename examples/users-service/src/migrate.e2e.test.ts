@@ -1,38 +1,21 @@
 // The built migration step (`npm run migrate`, what the Kubernetes migration Job runs): a
 // production migrator needs the database only, never a JWT key, and leaves EventCore's tables and
 // the users read model's table in place for replicas that start with EVENTCORE_DATABASE_MIGRATE=false.
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { assertBuilt, runToExit } from '@eventcore/service/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const run = promisify(execFile)
-const root = join(import.meta.dirname, '../../..')
-const script = join(root, 'examples/users-service/dist/migrate.js')
+const script = join(import.meta.dirname, '../dist/migrate.js')
 const databaseUrl = process.env.EVENTCORE_TEST_DATABASE_URL
 const dataDir = mkdtempSync(join(tmpdir(), 'eventcore-migrate-e2e-'))
 
-async function migrate(env: Readonly<Record<string, string>>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [script], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error instanceof Error ? error : new Error(String(error))
-    const { code, stdout, stderr } = Object.assign({ code: -1, stdout: '', stderr: '' }, failed)
-    return { code, stdout, stderr }
-  }
-}
+const migrate = (env: Readonly<Record<string, string>>) => runToExit(script, env)
 
-beforeAll(() => {
-  if (!existsSync(script)) throw new Error(`${script} is missing: run tsc -b first`)
-})
+beforeAll(() => assertBuilt(script))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 describe('npm run migrate (the built migration step)', () => {
