@@ -59,6 +59,23 @@ describe('eventcore-cli', () => {
     expect(run.stdout).not.toMatch(ANSI)
   })
 
+  it('names why a service is not ready (its problem detail), failing with exit 1', async () => {
+    const draining = await startUsersService({
+      EVENTCORE_SHUTDOWN_DRAIN_MS: '20000',
+      EVENTCORE_SHUTDOWN_TIMEOUT_MS: '30000',
+    })
+    try {
+      draining.signal('SIGTERM')
+      // Draining: /ready answers 503 while requests are still served.
+      while ((await fetch(`${draining.url}/ready`)).status !== 503) await new Promise((done) => setTimeout(done, 20))
+      const run = await runBuiltCli(['health-check', 'app', '--url', draining.url])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/❌ GET \/ready [\d.]+ ms — HTTP 503, the service is shutting down\n/)
+    } finally {
+      await draining.kill()
+    }
+  })
+
   it('prints the same as one JSON document with --json', async () => {
     const run = await runBuiltCli(['health-check', 'app', '--url', service.url, '--json'])
     expect(run.code).toBe(0)

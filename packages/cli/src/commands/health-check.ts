@@ -36,12 +36,14 @@ export async function appHealth(
     figure: { value: Math.round(health.ms * 10) / 10, unit: 'ms' },
   })
   const ready = await httpRequest(`${baseUrl}/ready`, { timeoutMs })
-  const readyBody = jsonBody(ready) as { status?: string; detail?: string } | undefined
+  // Ready: `{ status: 'ok' | 'degraded', checks }`; not ready: problem details, whose `status` is the HTTP code.
+  const readyBody = jsonBody(ready) as { status?: string | number; detail?: string } | undefined
+  const readyStatus = typeof readyBody?.status === 'string' ? readyBody.status : undefined
   const readyChecks = readyChecksOf(readyBody)
   results.push({
     name: 'GET /ready',
-    status: ready.status === 200 ? (readyBody?.status === 'degraded' ? 'warn' : 'pass') : 'fail',
-    detail: `HTTP ${ready.status}, ${readyBody?.status ?? readyBody?.detail ?? 'no status'}`,
+    status: ready.status === 200 ? (readyStatus === 'degraded' ? 'warn' : 'pass') : 'fail',
+    detail: `HTTP ${ready.status}, ${readyStatus ?? readyBody?.detail ?? 'no status'}`,
     figure: { value: Math.round(ready.ms * 10) / 10, unit: 'ms' },
   })
   for (const check of readyChecks) {
