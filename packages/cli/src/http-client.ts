@@ -40,6 +40,18 @@ export function parseBaseUrl(text: string, flag = '--url'): string {
 }
 
 /**
+ * `--metrics-url`: the URL `/metrics` is served at. A bare origin (`http://10.0.3.7:9464`, the
+ * port of EVENTCORE_METRICS_PORT) means its `/metrics`, the only path that port serves.
+ *
+ * @example
+ * parseMetricsUrl('http://127.0.0.1:9464') // 'http://127.0.0.1:9464/metrics'
+ */
+export function parseMetricsUrl(text: string, flag = '--metrics-url'): string {
+  const url = parseBaseUrl(text, flag)
+  return new URL(url).pathname === '/' ? `${url}/metrics` : url
+}
+
+/**
  * One HTTP request with a deadline. A refused connection, a DNS failure or the deadline passing is
  * a `connection` error naming the URL; any answer, 5xx included, is a response for the caller to judge.
  *

@@ -19,7 +19,7 @@ import { CHECKLIST } from '../checklist/items.js'
 import { judgeChecklist } from '../checklist/report.js'
 import { resolveCredentials } from '../credentials.js'
 import { EXIT } from '../exit-code.js'
-import { parseBaseUrl } from '../http-client.js'
+import { parseBaseUrl, parseMetricsUrl } from '../http-client.js'
 import { action, positiveInteger, positiveNumber, type Shell } from '../shell.js'
 
 interface ChecklistOptions extends RetentionFlags {
@@ -130,9 +130,7 @@ export function checklistCommand(shell: Shell): Command {
         const evidence = await output.spin('running the production checklist', () =>
           gatherEvidence(io, {
             ...(url === undefined ? {} : { url }),
-            ...(options.metricsUrl === undefined
-              ? {}
-              : { metricsUrl: parseBaseUrl(options.metricsUrl, '--metrics-url') }),
+            ...(options.metricsUrl === undefined ? {} : { metricsUrl: parseMetricsUrl(options.metricsUrl) }),
             ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
             ...(options.alertmanagerUrl === undefined
               ? {}

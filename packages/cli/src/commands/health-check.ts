@@ -3,7 +3,7 @@ import { type CheckResult, exitCodeOf, renderChecks } from '../checks.js'
 import { CliError } from '../cli-error.js'
 import { type DatabaseFlags, withDatabase, withDatabaseFlags } from '../database-command.js'
 import { databaseHealth } from '../database-health.js'
-import { httpRequest, jsonBody, parseBaseUrl } from '../http-client.js'
+import { httpRequest, jsonBody, parseBaseUrl, parseMetricsUrl } from '../http-client.js'
 import { action, type Shell } from '../shell.js'
 
 interface ReadyCheck {
@@ -86,7 +86,7 @@ export function healthCheckCommand(shell: Shell): Command {
           appHealth(
             base,
             global.timeoutMs,
-            options.metricsUrl === undefined ? undefined : parseBaseUrl(options.metricsUrl, '--metrics-url'),
+            options.metricsUrl === undefined ? undefined : parseMetricsUrl(options.metricsUrl),
           ),
         )
         if (results.length === 0) throw new CliError('connection', `${base}: no answer`)

@@ -13,7 +13,7 @@ import { type CheckResult, exitCodeOf, renderChecks } from '../checks.js'
 import { bearerToken, type Credentials, resolveCredentials } from '../credentials.js'
 import { type DatabaseFlags, requireMigrated, withDatabase, withDatabaseFlags } from '../database-command.js'
 import { validateDeployment } from '../deployment-validation.js'
-import { parseBaseUrl } from '../http-client.js'
+import { parseBaseUrl, parseMetricsUrl } from '../http-client.js'
 import { checkManifests } from '../manifests/policy.js'
 import { readManifests } from '../manifests/read-manifests.js'
 import { validateMetricsEndpoint, validateMetricsInPrometheus } from '../metrics-validation.js'
@@ -192,9 +192,7 @@ export function validateCommand(shell: Shell): Command {
             durationSeconds: options.duration,
             connections: options.connections,
             timeoutMs: global.timeoutMs,
-            ...(options.metricsUrl === undefined
-              ? {}
-              : { metricsUrl: parseBaseUrl(options.metricsUrl, '--metrics-url') }),
+            ...(options.metricsUrl === undefined ? {} : { metricsUrl: parseMetricsUrl(options.metricsUrl) }),
             targets: {
               ...(options.p95Ms === undefined ? {} : { p95Ms: options.p95Ms }),
               ...(options.minRps === undefined ? {} : { minRps: options.minRps }),
@@ -327,9 +325,7 @@ export function validateCommand(shell: Shell): Command {
             credentials,
             timeoutMs: global.timeoutMs,
             minCertificateDays: options.minCertDays,
-            ...(options.metricsUrl === undefined
-              ? {}
-              : { metricsUrl: parseBaseUrl(options.metricsUrl, '--metrics-url') }),
+            ...(options.metricsUrl === undefined ? {} : { metricsUrl: parseMetricsUrl(options.metricsUrl) }),
           }),
         )
         return report(baseUrl, results, output)
