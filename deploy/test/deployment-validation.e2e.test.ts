@@ -1,6 +1,6 @@
 // deploy/scripts/deployment-validation.sh against the real users service (its built main script)
 // with --skip-kubectl: valid; and invalid, naming the step, when nothing listens, when auth is off
-// (auth-off-proxy.ts), when /metrics is not Prometheus text, when the smoke test has no secret.
+// (authInjectingProxy of @eventcore/service/testing), when /metrics is not Prometheus text, when the smoke test has no secret.
 // Without --skip-kubectl it meets kubectl with an unreachable cluster (no cluster here): the rollout
 // step fails and ends the run. Skipped, saying so, where curl, jq or kubectl is absent; in CI an
 // absent binary fails instead.
@@ -9,9 +9,16 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintToken } from '@eventcore/service'
-import { binariesRequired, type ChildService, freePort, hasBinary, spawnService } from '@eventcore/service/testing'
+import {
+  authInjectingProxy,
+  binariesRequired,
+  type ChildService,
+  freePort,
+  hasBinary,
+  spawnService,
+  type TestServer,
+} from '@eventcore/service/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type AuthOffProxy, startAuthOffProxy } from './auth-off-proxy.js'
 import { deployFile, REPO_ROOT } from './deploy-files.js'
 import { type FakeKubectl, fakeKubectl, fakePod, hasKubectl, UNREACHABLE_KUBECONFIG } from './fake-kubectl.js'
 import { runCommand } from './run-command.js'
@@ -31,7 +38,7 @@ const which = (tool: string) => execFileSync('bash', ['-c', `command -v ${tool}`
 
 describe.skipIf(!available && !required)('deploy/scripts/deployment-validation.sh', () => {
   let service: ChildService
-  let proxy: AuthOffProxy
+  let proxy: TestServer
   let scratch: string
   let secretFile: string
   let kubeconfig: string
@@ -62,7 +69,7 @@ describe.skipIf(!available && !required)('deploy/scripts/deployment-validation.s
       ttlSeconds: 600,
       now: new Date(),
     })
-    proxy = await startAuthOffProxy(service.url, token)
+    proxy = await authInjectingProxy(service.url, token)
   }, 60_000)
   afterAll(async () => {
     await proxy?.close()

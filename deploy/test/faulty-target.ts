@@ -3,14 +3,10 @@
 // succeed, 3 time out (faults) and 1 is a business-rule rejection (not a fault), each taking
 // between 1 and 2.5 s; its connection pool is 9 of 10 busy.
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenOnLoopback, type TestServer } from '@eventcore/service/testing'
 
-/** A running faulty target. */
-export interface FaultyTarget {
-  /** `http://127.0.0.1:<port>`, to scrape at `/metrics`. */
-  readonly url: string
-  close(): Promise<void>
-}
+/** A running faulty target, to scrape at `<url>/metrics`. */
+export type FaultyTarget = TestServer
 
 /** What every scrape adds, and so the ratios Prometheus' rates converge to. */
 export const FAULTY_PER_SCRAPE = { success: 6, timeout: 3, rejected: 1 } as const
@@ -54,14 +50,5 @@ export async function startFaultyTarget(): Promise<FaultyTarget> {
     scrapes += 1
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(scrapes))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections()
-        server.close((error) => (error ? reject(error) : resolve()))
-      }),
-  }
+  return listenOnLoopback(server)
 }

@@ -1,7 +1,7 @@
 // Test support: an HTTP server on loopback that records every request body it is sent, standing in
 // for PagerDuty's Events API and a Slack incoming webhook.
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenOnLoopback } from '@eventcore/service/testing'
 
 /** One request the sink received. */
 export interface Delivery {
@@ -30,15 +30,5 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success"}')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    deliveries: () => [...received],
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections()
-        server.close((error) => (error ? reject(error) : resolve()))
-      }),
-  }
+  return { ...(await listenOnLoopback(server)), deliveries: () => [...received] }
 }

@@ -8,10 +8,11 @@ import {
   hasPrometheus,
   startPrometheus,
   type TestPrometheus,
+  type TestServer,
 } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBuiltCli, startUsersService } from './test-cli.js'
-import { metricsServer, PARTIAL_EXPOSITION, type TestServer } from './test-servers.js'
+import { metricsServer, PARTIAL_EXPOSITION } from './test-servers.js'
 
 const available = hasPrometheus()
 const required = binariesRequired()

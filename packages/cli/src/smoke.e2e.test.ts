@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ChildService } from '@eventcore/service/testing'
+import { authInjectingProxy, type ChildService, type TestServer } from '@eventcore/service/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
-import { authInjectingProxy, scratchDir, secretFile, type TestServer } from './test-servers.js'
+import { scratchDir, secretFile } from './test-servers.js'
 
 interface Report {
   readonly checks: readonly { readonly name: string; readonly status: string; readonly detail: string }[]

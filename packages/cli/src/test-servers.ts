@@ -2,56 +2,11 @@
 // service, so the validators can be shown a service broken in one way at a time.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
+import { createServer, request } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-
-/** A listening test server. */
-export interface TestServer {
-  readonly url: string
-  close(): Promise<void>
-}
-
-async function listen(server: Server): Promise<TestServer> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
-
-/**
- * A reverse proxy to `target` that sets `Authorization: Bearer <token>` on every request, replacing
- * whatever the client sent: a service whose authentication is, in effect, off.
- */
-export function authInjectingProxy(target: string, token: string): Promise<TestServer> {
-  const upstream = new URL(target)
-  const server = createServer((incoming, outgoing) => {
-    const forwarded = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: { ...incoming.headers, host: upstream.host, authorization: `Bearer ${token}` },
-      },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(outgoing)
-      },
-    )
-    forwarded.on('error', () => outgoing.writeHead(502).end())
-    incoming.pipe(forwarded)
-  })
-  return listen(server)
-}
+import { listenOnLoopback, type TestServer } from '@eventcore/service/testing'
 
 /** A server whose `/metrics` serves `exposition` (and 200 on `/health`), nothing else. */
 export function metricsServer(exposition: string): Promise<TestServer> {
@@ -60,7 +15,7 @@ export function metricsServer(exposition: string): Promise<TestServer> {
       outgoing.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(exposition)
     } else outgoing.writeHead(incoming.url === '/health' ? 200 : 404).end()
   })
-  return listen(server)
+  return listenOnLoopback(server)
 }
 
 /** A scratch directory, and its removal. */
@@ -125,6 +80,6 @@ export async function httpsProxy(target: string, tls: { cert: string; key: strin
       incoming.pipe(forwarded)
     },
   )
-  const listening = await listen(server)
+  const listening = await listenOnLoopback(server)
   return { ...listening, url: listening.url.replace('http:', 'https:') }
 }

@@ -1,6 +1,6 @@
 // `eventcore-cli validate performance|metrics|deployment`, the built binary against the real users
 // service (and small real servers standing in for broken ones).
-import type { ChildService } from '@eventcore/service/testing'
+import type { ChildService, TestServer } from '@eventcore/service/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBuiltCli, startUsersService, TEST_SECRET } from './test-cli.js'
 import {
@@ -10,7 +10,6 @@ import {
   scratchDir,
   secretFile,
   selfSignedCertificate,
-  type TestServer,
 } from './test-servers.js'
 
 interface Report {

@@ -27,6 +27,7 @@ export {
   spawnService,
 } from './testing/child-service.js'
 export { type ParsedLogLine, parseLogLine } from './testing/log-lines.js'
+export { authInjectingProxy, listenOnLoopback, type TestServer } from './testing/loopback-server.js'
 export {
   binariesRequired,
   freePort,
