@@ -41,6 +41,25 @@ describe('rate limits', () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200) // probes are never limited
   })
 
+  it("names the window and the wait in the 429's detail, the wait matching Retry-After", async () => {
+    const app = await appWith({ rateLimit: { max: 1, windowMs: 60_000 } })
+    await app.inject({ method: 'GET', url: '/things' })
+    const limited = await app.inject({ method: 'GET', url: '/things' })
+    expect(limited.statusCode).toBe(429)
+    const retryAfter = Number(limited.headers['retry-after'])
+    expect(retryAfter).toBeGreaterThan(0)
+    expect(limited.json().detail).toBe(
+      `limit of 1 requests per 60 seconds reached; retry in ${retryAfter === 1 ? '1 second' : `${retryAfter} seconds`}`,
+    )
+  })
+
+  it('names a window that is not whole seconds in ms', async () => {
+    const app = await appWith({ rateLimit: { max: 1, windowMs: 1500 } })
+    await app.inject({ method: 'GET', url: '/things' })
+    const limited = await app.inject({ method: 'GET', url: '/things' })
+    expect(limited.json().detail).toMatch(/^limit of 1 requests per 1500 ms reached; retry in (1 second|2 seconds)$/)
+  })
+
   it('counts per authenticated caller, not per address', async () => {
     const app = await appWith({
       rateLimit: { max: 2 },

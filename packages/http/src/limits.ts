@@ -77,7 +77,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
         429,
         'rate-limited',
         'Too Many Requests',
-        `limit of ${context.max} requests per ${context.after} reached`,
+        `limit of ${context.max} requests per ${spokenDuration(windowMs)} reached; retry in ${spokenDuration(retryAfterSeconds(context.ttl) * 1000)}`,
       ),
   })
   const limit = app.rateLimit()
@@ -127,4 +127,19 @@ export async function registerCors(app: FastifyInstance, options: CorsOptions): 
     ],
     maxAge: 600,
   })
+}
+
+/**
+ * Whole seconds until the window resets, rounded up as the plugin rounds its `Retry-After` header,
+ * so that the problem's `detail` and the header name the same number.
+ */
+function retryAfterSeconds(ttlMs: number): number {
+  return Math.ceil(ttlMs / 1000)
+}
+
+/** A duration as a person reads it: `60 seconds`, `1 second`, `1500 ms`. */
+function spokenDuration(ms: number): string {
+  if (ms % 1000 !== 0) return `${ms} ms`
+  const seconds = ms / 1000
+  return seconds === 1 ? '1 second' : `${seconds} seconds`
 }
