@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
-import { ENV_NAMES } from '@eventcore/service'
+import { ENV_NAMES, formatProblems, loadConfig } from '@eventcore/service'
 import GithubSlugger from 'github-slugger'
 import { describe, expect, it } from 'vitest'
 
@@ -150,5 +150,22 @@ describe('what the docs tell a user to run', () => {
       for (const sub of second.split('|')) if (!under(first).has(sub)) wrong.push(`eventcore-cli ${first} ${sub}`)
     }
     expect([...new Set(wrong)]).toEqual([])
+  })
+})
+
+describe('docs/configuration.md', () => {
+  it('quotes the message a bad configuration really prints', () => {
+    const page = text.get(join(root, 'docs/configuration.md')) ?? ''
+    const quoted = /```text\n(The configuration has [\s\S]*?)```/.exec(page)?.[1] ?? ''
+    const env = Object.fromEntries(
+      [...quoted.matchAll(/^ {2}- (EVENTCORE_[A-Z_]+) .*, got '([^']*)'$/gm)].map(([, name = '', value = '']) => [
+        name,
+        value,
+      ]),
+    )
+    expect(Object.keys(env).length).toBeGreaterThan(1)
+    const loaded = loadConfig(env)
+    expect(loaded.ok).toBe(false)
+    if (!loaded.ok) expect(`${formatProblems(loaded.problems)}\n`).toBe(quoted)
   })
 })
