@@ -51,6 +51,8 @@ describe('rate limits', () => {
     expect(limited.json().detail).toBe(
       `limit of 1 requests per 60 seconds reached; retry in ${retryAfter === 1 ? '1 second' : `${retryAfter} seconds`}`,
     )
+    const probe = await app.inject({ method: 'GET', url: '/health' })
+    expect(probe.headers['ratelimit-limit']).toBeUndefined() // probes are not limited, nor counted
   })
 
   it('names a window that is not whole seconds in ms', async () => {
