@@ -2,9 +2,9 @@
 // `npm run` script, `eventcore-cli` command and EVENTCORE_* variable they name exists. (The
 // configuration table against the schema is packages/service/src/config/configuration-docs.test.ts;
 // quoted code is docs/examples/snippets.test.ts.)
-import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { type CliIo, runCli } from '@eventcore/cli'
 import { ENV_NAMES, formatProblems, loadConfig } from '@eventcore/service'
 import GithubSlugger from 'github-slugger'
 import { describe, expect, it } from 'vitest'
@@ -122,32 +122,63 @@ describe('what the docs tell a user to run', () => {
     expect(unknown).toEqual([])
   })
 
-  it('names only eventcore-cli commands that the CLI has', () => {
-    const cli = join(root, 'packages/cli/bin/eventcore-cli.js')
-    const help = (args: string[]) => execFileSync(process.execPath, [cli, ...args, '--help'], { encoding: 'utf8' })
-    /** The commands a help text lists, each with its aliases stripped. */
+  it('names only eventcore-cli commands, and flags of theirs, that the CLI has', async () => {
+    const helps = new Map<string, string>()
+    /** `eventcore-cli <path> --help`, run in this process (a process each would take a minute). */
+    const help = async (path: readonly string[]) => {
+      const key = path.join(' ')
+      const known = helps.get(key)
+      if (known !== undefined) return known
+      let out = ''
+      const io: CliIo = {
+        stdout: (text) => void (out += text),
+        stderr: () => {},
+        env: {},
+        stdoutIsTty: false,
+        stderrIsTty: false,
+        cwd: root,
+        now: () => new Date(),
+      }
+      await runCli([...path, '--help'], io)
+      helps.set(key, out)
+      return out
+    }
+    /** The commands a help text lists. */
     const commandsIn = (output: string) =>
       new Set(
         [...((output.split('\nCommands:\n')[1] ?? '').split('\n\n')[0]?.matchAll(/^ {2}([a-z][\w-]*)/gm) ?? [])].map(
           ([, command = '']) => command,
         ),
       )
-    const top = commandsIn(help([]))
-    expect(top.has('checklist')).toBe(true)
-    const subcommands = new Map<string, Set<string>>()
-    const under = (command: string) => {
-      const known = subcommands.get(command) ?? commandsIn(help([command]))
-      subcommands.set(command, known)
-      return known
-    }
+    expect(commandsIn(await help([])).has('checklist')).toBe(true)
     const wrong: string[] = []
-    for (const [, first = '', second] of all.matchAll(/\beventcore-cli ([a-z][\w-]*)(?: ([a-z][\w|-]*))?/g)) {
-      if (!top.has(first)) {
-        wrong.push(`eventcore-cli ${first}`)
-        continue
+    for (const [, words = ''] of all.matchAll(/\beventcore-cli ([^\n`]*)/g)) {
+      // Walk the words while they name commands (`backup create|verify` names several), then check
+      // the flags on the rest of the line against the help of the command reached.
+      let paths: string[][] = [[]]
+      let rest = words.split(/\s+/)
+      for (;;) {
+        const [word = ''] = rest
+        if (!/^[a-z][\w-]*(\|[a-z][\w-]*)*$/.test(word) || paths[0]?.[0] === 'help') break
+        const output = await help(paths[0] ?? [])
+        const commands = commandsIn(output)
+        if (commands.size === 0) break
+        const named = word.split('|')
+        if (named.some((command) => !commands.has(command))) {
+          // A command with subcommands may take an argument of its own (`dead-letters <name>`).
+          const takesArgument = /^Usage: .*\[command\] [<[]/m.test(output)
+          if (!takesArgument || named.length > 1) wrong.push(`eventcore-cli ${[...(paths[0] ?? []), word].join(' ')}`)
+          break
+        }
+        paths = paths.flatMap((path) => named.map((command) => [...path, command]))
+        rest = rest.slice(1)
       }
-      if (second === undefined || first === 'help' || under(first).size === 0) continue
-      for (const sub of second.split('|')) if (!under(first).has(sub)) wrong.push(`eventcore-cli ${first} ${sub}`)
+      for (const path of paths) {
+        const options = (await help(path)) + (await help([]))
+        for (const [flag] of rest.join(' ').matchAll(/(?<![\w-])--[a-z][\w-]*/g))
+          if (!new RegExp(`(^|[\\s,])${flag}\\b`, 'm').test(options))
+            wrong.push(`eventcore-cli ${path.join(' ')} ${flag}`)
+      }
     }
     expect([...new Set(wrong)]).toEqual([])
   })
