@@ -131,7 +131,9 @@ describe('what the docs tell a user to run', () => {
       if (known !== undefined) return known
       let out = ''
       const io: CliIo = {
-        stdout: (text) => void (out += text),
+        stdout: (text) => {
+          out += text
+        },
         stderr: () => {},
         env: {},
         stdoutIsTty: false,
