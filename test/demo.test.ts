@@ -47,6 +47,13 @@ describe('the console demo (npm run demo)', () => {
     expect(existsSync(join(cwd, 'data'))).toBe(false)
   }, 90_000)
 
+  it('says in one line, exit 1, that its PostgreSQL server does not answer', async () => {
+    const { code, stdout, stderr } = await runDemo({ DEMO_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/demo' })
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(/^demo: connecting to the database failed \(ECONNREFUSED\)[^\n]* \(DEMO_DATABASE_URL\)\n$/)
+  }, 90_000)
+
   it('says in one line, exit 1, that its data directory is held by another process', async () => {
     const dataDir = join(scratch, 'held')
     const holder = await openPgliteStore({ dataDir })

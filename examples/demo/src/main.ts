@@ -13,7 +13,13 @@ const DEFAULT_DATA_DIR = './demo-data'
 
 async function openStore(): Promise<{ store: EventStore; where: string }> {
   const url = process.env.DEMO_DATABASE_URL
-  if (url) return { store: await openPostgresStore({ connectionString: url }), where: 'PostgreSQL' }
+  if (url) {
+    try {
+      return { store: await openPostgresStore({ connectionString: url }), where: 'PostgreSQL' }
+    } catch (error) {
+      throw new Error(`${messageOf(error)} (DEMO_DATABASE_URL)`)
+    }
+  }
   const dataDir = process.env.DEMO_DATA_DIR || DEFAULT_DATA_DIR
   if (!existsSync(dataDir))
     console.log(`Creating the embedded database in ${dataDir} (first start takes a few seconds)…`)
