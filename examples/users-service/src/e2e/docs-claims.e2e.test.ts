@@ -87,7 +87,7 @@ describe('the docs of the users service, against a running one on PGlite', () =>
   })
 
   it('answers an unknown route 401 without a token and 404 with one, as docs/http.md says', async () => {
-    expect(page('http.md')).toContain('without a valid token it answers **401**')
+    expect(page('http.md')).toContain('answers **401** `urn:eventcore:problem:unauthorized`, not 404')
     for (const path of ['/api/v1/nothing-here', '/nothing']) {
       await expectProblem(await service.call(path), 401, 'unauthorized')
       const missing = await expectProblem(await service.call(path, { token: admin }), 404, 'not-found')
