@@ -49,7 +49,7 @@ describe('rate limits', () => {
     const retryAfter = Number(limited.headers['retry-after'])
     expect(retryAfter).toBeGreaterThan(0)
     expect(limited.json().detail).toBe(
-      `limit of 1 requests per 60 seconds reached; retry in ${retryAfter === 1 ? '1 second' : `${retryAfter} seconds`}`,
+      `limit of 1 request per 60 seconds reached; retry in ${retryAfter === 1 ? '1 second' : `${retryAfter} seconds`}`,
     )
     const probe = await app.inject({ method: 'GET', url: '/health' })
     expect(probe.headers['ratelimit-limit']).toBeUndefined() // probes are not limited, nor counted
@@ -59,7 +59,7 @@ describe('rate limits', () => {
     const app = await appWith({ rateLimit: { max: 1, windowMs: 1500 } })
     await app.inject({ method: 'GET', url: '/things' })
     const limited = await app.inject({ method: 'GET', url: '/things' })
-    expect(limited.json().detail).toMatch(/^limit of 1 requests per 1500 ms reached; retry in (1 second|2 seconds)$/)
+    expect(limited.json().detail).toMatch(/^limit of 1 request per 1500 ms reached; retry in (1 second|2 seconds)$/)
   })
 
   it('counts per authenticated caller, not per address', async () => {

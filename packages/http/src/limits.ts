@@ -77,7 +77,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
         429,
         'rate-limited',
         'Too Many Requests',
-        `limit of ${context.max} requests per ${spokenDuration(windowMs)} reached; retry in ${spokenDuration(retryAfterSeconds(context.ttl) * 1000)}`,
+        `limit of ${context.max} ${context.max === 1 ? 'request' : 'requests'} per ${spokenDuration(windowMs)} reached; retry in ${spokenDuration(retryAfterSeconds(context.ttl) * 1000)}`,
       ),
   })
   const limit = app.rateLimit()
