@@ -57,7 +57,9 @@ const problemExample = (
 })
 
 const CORRELATION_ID = Type.Optional(
-  Type.String({ description: 'A correlation id to carry through the logs and events (at most 128 characters)' }),
+  Type.String({
+    description: 'A correlation id to carry through the logs and events (one value, at most 256 characters; else 400)',
+  }),
 )
 const IDEMPOTENCY_KEY = Type.Optional(
   Type.String({

@@ -152,7 +152,7 @@ export interface operations {
                 status?: "active" | "deactivated";
             };
             header?: {
-                /** @description A correlation id to carry through the logs and events (at most 128 characters) */
+                /** @description A correlation id to carry through the logs and events (one value, at most 256 characters; else 400) */
                 "x-correlation-id"?: string;
             };
             path?: never;
@@ -339,7 +339,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A correlation id to carry through the logs and events (at most 128 characters) */
+                /** @description A correlation id to carry through the logs and events (one value, at most 256 characters; else 400) */
                 "x-correlation-id"?: string;
                 /** @description Makes a retry safe: a repeat with the same key gets the first answer back (`Idempotent-Replayed: true`) instead of running again. 1–255 visible ASCII characters. */
                 "idempotency-key"?: string;
@@ -623,7 +623,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A correlation id to carry through the logs and events (at most 128 characters) */
+                /** @description A correlation id to carry through the logs and events (one value, at most 256 characters; else 400) */
                 "x-correlation-id"?: string;
                 /** @description Answer 304 without a body when the user is still at one of these `ETag`s */
                 "if-none-match"?: string;
@@ -835,7 +835,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A correlation id to carry through the logs and events (at most 128 characters) */
+                /** @description A correlation id to carry through the logs and events (one value, at most 256 characters; else 400) */
                 "x-correlation-id"?: string;
                 /** @description Apply only if the user is still at this version: an `ETag` of this API (`"3"`) or `*`; else 412 */
                 "if-match"?: string;
@@ -1151,7 +1151,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A correlation id to carry through the logs and events (at most 128 characters) */
+                /** @description A correlation id to carry through the logs and events (one value, at most 256 characters; else 400) */
                 "x-correlation-id"?: string;
                 /** @description Apply only if the user is still at this version: an `ETag` of this API (`"3"`) or `*`; else 412 */
                 "if-match"?: string;
@@ -1448,7 +1448,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A correlation id to carry through the logs and events (at most 128 characters) */
+                /** @description A correlation id to carry through the logs and events (one value, at most 256 characters; else 400) */
                 "x-correlation-id"?: string;
             };
             path?: never;
