@@ -38,6 +38,17 @@ export {
 } from './metrics-http.js'
 export { type EventcoreHttpOptions, eventcoreHttp, executionContext, executionOptions } from './plugin.js'
 export { HttpProblem, type Problem, problemFor } from './problem.js'
+export {
+  type HeaderDoc,
+  PROBLEM_MEDIA_TYPE,
+  PROBLEM_SCHEMA,
+  type ProblemResponse,
+  type ProblemStatus,
+  problemResponse,
+  RESPONSE_HEADERS,
+  responseHeaders,
+  standardProblems,
+} from './problem-schema.js'
 export { type RequestSignalOptions, requestSignal } from './request-signal.js'
 export { PROBE_PATHS, type SecurityOptions } from './security.js'
 export { eventcoreServerOptions, type ServerHardeningOptions } from './server-options.js'

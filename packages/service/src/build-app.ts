@@ -1,13 +1,20 @@
 import type { Server } from 'node:http'
 import type { Executor } from '@eventcore/core'
 import type { IdempotencyStore } from '@eventcore/core/idempotency'
-import { eventcoreHttp, eventcoreLoggerOptions, eventcoreServerOptions, type ReadinessCheck } from '@eventcore/http'
+import {
+  eventcoreHttp,
+  eventcoreLoggerOptions,
+  eventcoreServerOptions,
+  PROBLEM_SCHEMA,
+  type ReadinessCheck,
+} from '@eventcore/http'
 import type { EventcoreMetrics } from '@eventcore/metrics'
 import type { SqlEventStore } from '@eventcore/postgres'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
+import { registerApiDocs } from './api-docs.js'
 import type { Config } from './config/index.js'
 import type { ServiceDefinition } from './service-definition.js'
 
@@ -31,7 +38,8 @@ export interface AppDependencies {
 
 /**
  * Builds a service without listening: the EventCore plugin (errors, correlation ids, auth, limits,
- * headers, health), the OpenAPI document at `/openapi.json` and the service's routes under its prefix.
+ * headers, health), the OpenAPI document at `/openapi.json`, the API explorer at `/docs` (when
+ * `config.apiDocs`) and the service's routes under its prefix.
  *
  * @example
  * const app = await buildApp(config, usersService, { store, executor, newId: uuidv7 })
@@ -84,17 +92,38 @@ export async function buildApp(
     ...(config.metricsPort === undefined ? {} : { metricsPath: false as const }),
   })
 
+  // The problem+json body the routes' error responses refer to: `components.schemas.Problem`.
+  app.addSchema(PROBLEM_SCHEMA)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: service.title ?? `EventCore ${service.name}`, version: service.version ?? '1.0.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      info: {
+        title: service.title ?? `EventCore ${service.name}`,
+        version: service.version ?? '1.0.0',
+        description:
+          'Errors answer `application/problem+json` (RFC 9457) with a `correlationId`; every answer carries `X-Correlation-Id` and the `RateLimit-*` headers.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'A JWT whose `roles` claim grants the permissions a route needs',
+          },
+        },
+      },
       security: [{ bearer: [] }],
+    },
+    // Shared schemas keep their `$id` as their name (`#/components/schemas/Problem`), not `def-0`.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
     // Routes without schemas (probes, 405 answers) are not part of the API contract.
     transform: ({ schema, url }) => ({ schema: schema ?? { hide: true }, url }),
   })
   app.get('/openapi.json', { config: { eventcore: { public: true } } }, async () => app.swagger())
+  if (config.apiDocs) await registerApiDocs(app)
 
   await app.register(service.routes, {
     prefix: service.prefix ?? '',

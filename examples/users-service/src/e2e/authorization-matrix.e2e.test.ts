@@ -37,6 +37,14 @@ const RULES: Readonly<Record<string, Rule>> = {
   ...read('/ready', PUBLIC),
   ...read('/metrics', PUBLIC),
   ...read('/openapi.json', PUBLIC),
+  // The API explorer (EVENTCORE_API_DOCS, on outside production): its page, files and document.
+  ...read('/docs', PUBLIC),
+  'HEAD /docs/': PUBLIC,
+  ...read('/docs/json', PUBLIC),
+  ...read('/docs/yaml', PUBLIC),
+  ...read('/docs/static/*', PUBLIC),
+  ...read('/docs/static/index.html', PUBLIC),
+  ...read('/docs/static/swagger-initializer.js', PUBLIC),
   'OPTIONS *': PUBLIC, // CORS preflights, on any path, carry no token
   'POST /api/v1/users': needs('users:create'),
   ...read('/api/v1/users', needs('users:list')),

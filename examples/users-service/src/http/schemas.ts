@@ -3,6 +3,8 @@ import { Type } from 'typebox'
 /** An e-mail address as the API accepts it (the format check is ajv's `email`). */
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Unique, case-insensitively' })
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+/** Where a user is in its life: an enum, so that a refused value is answered with the allowed ones. */
+const Status = Type.Enum(['active', 'deactivated'])
 
 /** `POST /api/v1/users` body. */
 export const RegisterBody = Type.Object(
@@ -23,7 +25,7 @@ export const UserBody = Type.Object(
     email: Type.String(),
     first_name: Type.String(),
     last_name: Type.String(),
-    status: Type.Union([Type.Literal('active'), Type.Literal('deactivated')]),
+    status: Status,
     version: Type.Integer({ description: 'The user stream version; also the ETag' }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
@@ -40,12 +42,15 @@ export const UserPage = Type.Object(
   { additionalProperties: false },
 )
 
-/** `GET /api/v1/users` query. */
+/** Users per page when `limit` is not given. */
+export const DEFAULT_PAGE_SIZE = 50
+
+/** `GET /api/v1/users` query: `limit` is optional for a client (the validator fills in its default). */
 export const ListQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: DEFAULT_PAGE_SIZE })),
     after: Type.Optional(Type.String({ maxLength: 200 })),
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])),
+    status: Type.Optional(Status),
   },
   { additionalProperties: false },
 )

@@ -13,9 +13,10 @@ import {
   userFromStream,
   userStream,
 } from '../users/index.js'
+import { BodyExamples, Headers, Responses } from './openapi.js'
 import { etagOf, expectedVersionOf, notModified } from './preconditions.js'
 import { problemOf } from './rule-problems.js'
-import { ListQuery, MeBody, RegisterBody, UpdateBody, UserBody, UserPage, UserParams } from './schemas.js'
+import { DEFAULT_PAGE_SIZE, ListQuery, RegisterBody, UpdateBody, type UserBody, UserParams } from './schemas.js'
 
 /** What the users routes need. */
 export interface UsersRoutesOptions {
@@ -61,9 +62,14 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users',
     {
       schema: {
+        operationId: 'registerUser',
+        tags: ['users'],
         summary: 'Register a user',
-        body: RegisterBody,
-        response: { 201: UserBody },
+        description:
+          'Registers a user with a unique e-mail address. Answers 201 with the user, its `Location` and `ETag`. Safe to retry with an `Idempotency-Key`.',
+        headers: Headers.create,
+        body: { ...RegisterBody, examples: BodyExamples.register },
+        response: Responses.register,
       },
       config: { eventcore: { permission: 'users:create', idempotent: true } },
     },
@@ -97,11 +103,20 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.get(
     '/users',
     {
-      schema: { summary: 'List users (eventually consistent)', querystring: ListQuery, response: { 200: UserPage } },
+      schema: {
+        operationId: 'listUsers',
+        tags: ['users'],
+        summary: 'List users (eventually consistent)',
+        description:
+          'Pages through the users by id, from the `users` projection: a write shows here shortly after it is answered. Pass `next` as `after` for the following page.',
+        headers: Headers.plain,
+        querystring: ListQuery,
+        response: Responses.list,
+      },
       config: { eventcore: { permission: 'users:list' } },
     },
     async (request) => {
-      const { limit, after, status } = request.query
+      const { limit = DEFAULT_PAGE_SIZE, after, status } = request.query
       try {
         const page = await listUsers(store, { limit, after, status })
         return { items: page.users.map(toBody), next: page.next ?? null }
@@ -117,7 +132,16 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.get(
     '/users/:id',
     {
-      schema: { summary: 'Get a user', params: UserParams, response: { 200: UserBody, 304: {} } },
+      schema: {
+        operationId: 'getUser',
+        tags: ['users'],
+        summary: 'Get a user',
+        description:
+          'Reads the user from its stream (read-your-writes), with its `ETag`; with `If-None-Match` naming the current version, 304 without a body. Users without `users:read` may read only themselves.',
+        headers: Headers.read,
+        params: UserParams,
+        response: Responses.get,
+      },
       config: { eventcore: { permission: ['users:read', 'users:read:self'] } },
     },
     async (request, reply) => {
@@ -135,10 +159,15 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/:id',
     {
       schema: {
+        operationId: 'updateUser',
+        tags: ['users'],
         summary: 'Rename and/or change the e-mail of a user',
+        description:
+          'Changes any of the fields given (at least one). With `If-Match`, only if the user is still at that version (else 412). Users without `users:update` may update only themselves.',
+        headers: Headers.update,
         params: UserParams,
-        body: UpdateBody,
-        response: { 200: UserBody },
+        body: { ...UpdateBody, examples: BodyExamples.update },
+        response: Responses.update,
       },
       config: { eventcore: { permission: ['users:update', 'users:update:self'] } },
     },
@@ -168,7 +197,16 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.post(
     '/users/:id/deactivate',
     {
-      schema: { summary: 'Deactivate a user', params: UserParams, response: { 200: UserBody } },
+      schema: {
+        operationId: 'deactivateUser',
+        tags: ['users'],
+        summary: 'Deactivate a user',
+        description:
+          'Deactivates the user and frees its e-mail address; deactivating it again answers the same. With `If-Match`, only if the user is still at that version (else 412).',
+        headers: Headers.deactivate,
+        params: UserParams,
+        response: Responses.deactivate,
+      },
       config: { eventcore: { permission: 'users:deactivate', idempotent: true } },
     },
     async (request, reply) => {
@@ -186,7 +224,15 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     },
   )
 
-  app.get('/me', { schema: { summary: 'Who the caller is', response: { 200: MeBody } } }, async (request) => {
+  const meSchema = {
+    operationId: 'getMe',
+    tags: ['users'],
+    summary: 'Who the caller is',
+    description: "The token's subject, roles and permissions, and the caller's user when it has one.",
+    headers: Headers.plain,
+    response: Responses.me,
+  }
+  app.get('/me', { schema: meSchema }, async (request) => {
     const principal = request.principal
     if (!principal) throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'this route needs a bearer token')
     const user = await load(request, principal.id)

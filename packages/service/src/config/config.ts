@@ -72,6 +72,8 @@ export interface Config {
   readonly logLevel: LogLevel
   /** Serve `/metrics` on this port of its own instead of the API's; unset: on the API's port. */
   readonly metricsPort?: number
+  /** Serve the API explorer at `/docs` (no token needed). @default true outside production, false in it */
+  readonly apiDocs: boolean
 }
 
 /** What {@link loadConfig} returns: the configuration, or every problem found. */

@@ -2,7 +2,7 @@ import type { ParsedEnv } from './schema.js'
 
 /**
  * The value of each variable left unset, where it does not depend on other variables
- * (`EVENTCORE_ENFORCE_HTTPS` and `EVENTCORE_HOST` follow `NODE_ENV`; no database URL means PGlite;
+ * (`EVENTCORE_ENFORCE_HTTPS`, `EVENTCORE_API_DOCS` and `EVENTCORE_HOST` follow `NODE_ENV`; no database URL means PGlite;
  * no JWT key means a generated development secret). docs/configuration.md lists the same values; a test keeps them in step.
  */
 export const DEFAULTS = {

@@ -72,6 +72,7 @@ const BAD_VALUES: Readonly<Record<(typeof ENV_NAMES)[number], readonly string[]>
   EVENTCORE_READY_TIMEOUT_MS: ['49', '60001'],
   EVENTCORE_LOG_LEVEL: ['verbose', 'INFO'],
   EVENTCORE_METRICS_PORT: ['abc', '65536', '-1', '9.5'],
+  EVENTCORE_API_DOCS: ['yes', 'TRUE', '2', 'off'],
 }
 
 const SECRETS = new Set([

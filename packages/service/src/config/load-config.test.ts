@@ -67,6 +67,7 @@ describe('loadConfig defaults', () => {
       shutdownDrainMs: 0,
       readyTimeoutMs: 2000,
       logLevel: 'info',
+      apiDocs: true,
     })
   })
 
@@ -118,6 +119,7 @@ describe('loadConfig values', () => {
       EVENTCORE_SHUTDOWN_DRAIN_MS: '3000',
       EVENTCORE_READY_TIMEOUT_MS: '500',
       EVENTCORE_LOG_LEVEL: 'silent',
+      EVENTCORE_API_DOCS: '0',
     })
     expect(config).toEqual({
       env: 'test',
@@ -156,6 +158,7 @@ describe('loadConfig values', () => {
       shutdownDrainMs: 3000,
       readyTimeoutMs: 500,
       logLevel: 'silent',
+      apiDocs: false,
     })
   })
 

@@ -96,6 +96,8 @@ function configOf(
     readyTimeoutMs: env.EVENTCORE_READY_TIMEOUT_MS ?? DEFAULTS.EVENTCORE_READY_TIMEOUT_MS,
     logLevel: env.EVENTCORE_LOG_LEVEL ?? DEFAULTS.EVENTCORE_LOG_LEVEL,
     ...(env.EVENTCORE_METRICS_PORT === undefined ? {} : { metricsPort: env.EVENTCORE_METRICS_PORT }),
+    // An API explorer is for developers: in production it shows only when asked for.
+    apiDocs: env.EVENTCORE_API_DOCS ?? !production,
   }
 }
 

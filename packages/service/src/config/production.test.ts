@@ -32,6 +32,13 @@ describe('NODE_ENV=production', () => {
     })
   })
 
+  it('serves no API explorer at /docs unless EVENTCORE_API_DOCS=true (outside production it does by default)', () => {
+    expect(load({})).toMatchObject({ ok: true, config: { apiDocs: false } })
+    expect(load({ EVENTCORE_API_DOCS: 'true' })).toMatchObject({ ok: true, config: { apiDocs: true } })
+    expect(load({ NODE_ENV: 'development' })).toMatchObject({ ok: true, config: { apiDocs: true } })
+    expect(load({ NODE_ENV: 'development', EVENTCORE_API_DOCS: 'false' })).toMatchObject({ config: { apiDocs: false } })
+  })
+
   it('listens on every interface by default (a load balancer must reach it); EVENTCORE_HOST narrows it', () => {
     expect(load({})).toMatchObject({ config: { host: '0.0.0.0' } })
     expect(load({ EVENTCORE_HOST: '10.0.0.5' })).toMatchObject({ config: { host: '10.0.0.5' } })

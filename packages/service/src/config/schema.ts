@@ -145,6 +145,7 @@ export const EnvSchema = Type.Object({
   EVENTCORE_READY_TIMEOUT_MS: integer(50, 60_000),
   EVENTCORE_LOG_LEVEL: Type.Optional(LogLevelSchema),
   EVENTCORE_METRICS_PORT: integer(0, 65_535),
+  EVENTCORE_API_DOCS: boolean(),
 })
 
 /** The environment once it passed {@link EnvSchema}. */
