@@ -12,7 +12,10 @@ describe('log lines of a request', () => {
         done()
       },
     })
-    const app = Fastify({ logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }) })
+    const app = Fastify({
+      logger: { level: 'info', stream },
+      logController: new LogController({ disableRequestLogging: true }),
+    })
     await app.register(eventcoreHttp)
     app.get('/work', async (request) => {
       request.log.info('working')

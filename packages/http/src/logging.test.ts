@@ -14,7 +14,10 @@ async function appLogging(lines: string[], withOptions: boolean) {
     },
   })
   const options = withOptions ? eventcoreLoggerOptions({ redactKeys: ['email'] }) : {}
-  const app = Fastify({ logger: { level: 'trace', stream, ...options }, logController: new LogController({ disableRequestLogging: true }) })
+  const app = Fastify({
+    logger: { level: 'trace', stream, ...options },
+    logController: new LogController({ disableRequestLogging: true }),
+  })
   await app.register(eventcoreHttp)
   app.post<{ Body: { email: string } }>('/users/:id', async (request) => {
     throw new HttpProblem(409, 'email-taken', 'Conflict', `${request.body.email} is taken`)

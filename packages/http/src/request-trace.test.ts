@@ -30,7 +30,10 @@ async function tracedApp(): Promise<{ app: FastifyInstance; lines: Array<Record<
       done()
     },
   })
-  const app = Fastify({ logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }) })
+  const app = Fastify({
+    logger: { level: 'info', stream },
+    logController: new LogController({ disableRequestLogging: true }),
+  })
   await app.register(eventcoreHttp)
   const executor = createExecutor({ store: createMemoryStore() })
   app.post('/users/:id', async (request, reply) => {
