@@ -8,6 +8,7 @@ import {
   type RawEnv,
 } from './config/index.js'
 import { consoleLog } from './console-log.js'
+import { envWithFile } from './env-file.js'
 import { exitOnSignals, holdSignalsWhileStarting } from './exit-on-signals.js'
 import type { ServiceDefinition } from './service-definition.js'
 import { migrateService, type RunningService, startService } from './start-service.js'
@@ -128,7 +129,9 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
 }
 
 /**
- * The whole process of a service, for its `main.ts`: loads the configuration from `env` (every
+ * The whole process of a service, for its `main.ts`: loads the configuration from `env`, with a
+ * development `.env` file beneath it ({@link envWithFile}: `./.env` outside production, or
+ * `EVENTCORE_ENV_FILE`) (every
  * problem at once, then exit 1), starts the service, shuts it down gracefully on SIGTERM or SIGINT
  * ({@link exitOnSignals}), and prints where it listens (and, on a generated development secret,
  * its {@link DevToken}). A start that fails prints one line and exits 1.
@@ -138,8 +141,15 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
  * await runService(usersService)
  */
 export async function runService(service: ServiceDefinition, env: RawEnv = process.env): Promise<RunningService> {
+  const withFile = envWithFile(env, process.cwd())
+  if (!withFile.ok) {
+    process.stderr.write(`${withFile.problem}\n`)
+    process.exit(1)
+  }
+  if (withFile.file !== undefined)
+    process.stderr.write(`settings from ${shown(withFile.file)} (the environment wins)\n`)
   try {
-    return await run(service, env)
+    return await run(service, withFile.env)
   } catch (error) {
     process.stderr.write(
       `the ${service.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
