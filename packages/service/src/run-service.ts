@@ -115,7 +115,7 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
     .finally(held.release)
   exitOnSignals(running, config.shutdownTimeoutMs, held.received()) // before anything else can be awaited
 
-  const store = config.database.url ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`
+  const store = config.database.url ? 'PostgreSQL' : `embedded PGlite (${shown(config.dataDir)})`
   const { url, metricsUrl } = running
   // Composed first and written at once: no log line can land inside it.
   const banner =
