@@ -35,13 +35,19 @@ function messageOf(log: Record<string, unknown>, messageKey: string): string {
  * this thread (synchronous, so a line never lands inside the banner) with one short line per
  * request; otherwise pino's JSON lines as they are (`undefined`), for a log collector or a pipe
  * (`| npx pino-pretty` reads them too). Redaction happens before either: it is in pino's formatters.
+ * `destination` is stdout's descriptor unless a test gives a stream.
  *
  * @example
  * const logStream = consoleLog(config, process.stdout.isTTY === true)
  */
-export function consoleLog(config: Config, terminal: boolean): LogStream {
+export function consoleLog(
+  config: Pick<Config, 'env'>,
+  terminal: boolean,
+  destination: NodeJS.WritableStream | number = 1,
+): LogStream {
   if (config.env === 'production' || !terminal) return undefined
   return pretty({
+    destination,
     sync: true,
     colorize: true,
     translateTime: 'SYS:HH:MM:ss',
