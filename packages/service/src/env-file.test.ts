@@ -22,13 +22,12 @@ describe('a development .env file', () => {
     })
   })
 
-  it('is not read in production unless EVENTCORE_ENV_FILE names it', () => {
+  it('is not read in production nor in tests unless EVENTCORE_ENV_FILE names it', () => {
     const dir = dirWith('EVENTCORE_PORT=9000\n')
-    expect(envWithFile({ NODE_ENV: 'production' }, dir)).toEqual({
-      ok: true,
-      file: undefined,
-      env: { NODE_ENV: 'production' },
-    })
+    for (const NODE_ENV of ['production', 'test'])
+      expect(envWithFile({ NODE_ENV }, dir)).toEqual({ ok: true, file: undefined, env: { NODE_ENV } })
+    const development = envWithFile({ NODE_ENV: 'development' }, dir)
+    expect(development.ok && development.env.EVENTCORE_PORT).toBe('9000')
     const asked = envWithFile({ NODE_ENV: 'production', EVENTCORE_ENV_FILE: '.env' }, dir)
     expect(asked.ok && asked.env.EVENTCORE_PORT).toBe('9000')
   })

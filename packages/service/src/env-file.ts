@@ -21,7 +21,8 @@ const reasonOf = (error: unknown) =>
  * even when empty), parsed by Node's own `util.parseEnv`:
  * - `EVENTCORE_ENV_FILE=path` reads that file, in any `NODE_ENV` (production only this way); a
  *   file that cannot be read is a problem;
- * - otherwise, unless `NODE_ENV=production`, `.env` in `cwd` when there is one;
+ * - otherwise, when `NODE_ENV` is unset or `development` (not `production`, not `test`), `.env`
+ *   in `cwd` when there is one;
  * - otherwise nothing is read.
  * `NODE_ENV` and `EVENTCORE_ENV_FILE` are read from `env` itself, never from the file.
  *
@@ -35,7 +36,9 @@ export function envWithFile(
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): EnvWithFile {
   const asked = env.EVENTCORE_ENV_FILE
-  if (asked === undefined && env.NODE_ENV === 'production') return { ok: true, env, file: undefined }
+  // Tests (NODE_ENV=test, as vitest sets) stay hermetic: a developer's .env never reaches them.
+  const development = env.NODE_ENV === undefined || env.NODE_ENV === 'development'
+  if (asked === undefined && !development) return { ok: true, env, file: undefined }
   const path = resolve(cwd, asked ?? DEFAULT_ENV_FILE)
   let content: string
   try {

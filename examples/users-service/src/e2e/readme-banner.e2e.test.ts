@@ -25,12 +25,12 @@ const normalized = (text: string) =>
     .replaceAll(/eyJ[\w-]*\.[\w-]*\.[\w-]*|eyJ[\w-]*…/g, '<token>')
     .replaceAll(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
 
-/** The stdout of `npm start`'s process in a fresh directory (its first start), once the banner is out. */
-async function firstStartOutput(cwd: string): Promise<string> {
+/** The stdout of `npm start`'s process in `cwd`, once the banner is out. */
+async function startOutput(cwd: string, settings: Record<string, string> = {}): Promise<string> {
   const { NODE_ENV: _, ...env } = process.env
   const child = spawn(process.execPath, [MAIN_SCRIPT], {
     cwd,
-    env: { ...env, EVENTCORE_PORT: '0', EVENTCORE_LOG_LEVEL: 'info' },
+    env: { ...env, EVENTCORE_PORT: '0', EVENTCORE_LOG_LEVEL: 'info', ...settings },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -58,10 +58,25 @@ describe('the README quick start', () => {
 
   it('shows the banner npm start prints on a first start, whole (no log line inside it)', async () => {
     assertBuilt(MAIN_SCRIPT)
-    const stdout = await firstStartOutput(cwd)
+    const stdout = await startOutput(cwd)
     const start = stdout.indexOf(FIRST_LINE)
     expect(start).toBeGreaterThanOrEqual(0)
     const end = (LAST_LINE.exec(stdout)?.index ?? 0) + '"last_name":"Lovelace"}\'\n'.length
     expect(normalized(stdout.slice(start, end))).toBe(normalized(readmeBanner()))
+  }, 60_000)
+
+  it('says "generated" only on the start that generated the secret', async () => {
+    const stdout = await startOutput(cwd)
+    expect(stdout).toContain(
+      'Development only: no EVENTCORE_JWT_SECRET is set: using the development secret kept in ./data/dev-jwt-secret.\n',
+    )
+    expect(stdout).not.toContain('generated')
+  }, 60_000)
+
+  it('with memory:// says the printed token is the only one, and suggests no token command', async () => {
+    const stdout = await startOutput(cwd, { EVENTCORE_DATA_DIR: 'memory://' })
+    expect(stdout).toContain('so the token below is the only one')
+    expect(stdout).toContain('An admin token, valid for an hour:\n')
+    expect(stdout).not.toContain('npm run -s token')
   }, 60_000)
 })
