@@ -32,8 +32,8 @@ export const usersService: ServiceDefinition = {
   devToken: {
     sub: 'dev-admin',
     roles: ['admin'],
-    message: (token, url) =>
-      `An admin token, valid for an hour (more with: npm run -s token -- --role admin --sub you):\n\n  ${token}\n\n` +
+    message: (token, url, { canSignMore }) =>
+      `An admin token, valid for an hour${canSignMore ? ' (more with: npm run -s token -- --role admin --sub you)' : ''}:\n\n  ${token}\n\n` +
       `Try:\n  curl -s -X POST ${url}/api/v1/users -H "authorization: Bearer $TOKEN" \\\n` +
       `    -H 'content-type: application/json' -d '{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace"}'\n`,
   },

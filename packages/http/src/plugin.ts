@@ -13,6 +13,7 @@ import { type CorsOptions, type RateLimitOptions, registerCors, registerRateLimi
 import { registerMetrics } from './metrics-http.js'
 import { HttpProblem, problemFor } from './problem.js'
 import { echoed, sendProblem } from './problem-reply.js'
+import { noteRefusal, registerRequestLog } from './request-log.js'
 import { requestSignal } from './request-signal.js'
 import { registerRequestTracing, traceLogFields } from './request-trace.js'
 import { registerHttpsEnforcement, registerSecurityHeaders, type SecurityOptions } from './security.js'
@@ -91,15 +92,17 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
   // CORS (which answers preflights, sent without a token), then the caller's token, its limit, and
   // last the 401 or 403. Before them all, the request's span, so every log line can name its trace.
   registerRequestTracing(app)
+  registerRequestLog(app)
   await registerSecurityHeaders(app, options.security ?? {})
   app.addHook('onRequest', async (request, reply) => {
     const id = correlationIdOf(request.headers[CORRELATION_HEADER])
     request.correlationId = id ?? uuidv7()
     // Every log line of the request carries it, not only the ones that name it.
-    // (Fastify's own "request completed" line logs through reply.log.)
     request.log = request.log.child({ correlationId: request.correlationId, ...traceLogFields(request.traceContext) })
     reply.log = request.log
     reply.header(CORRELATION_HEADER, request.correlationId)
+    // At debug only: at info a request is one line, written when it is answered (request-log.ts).
+    request.log.debug({ method: request.method, route: request.routeOptions.url }, 'request received')
     if (id === undefined) {
       throw new HttpProblem(
         400,
@@ -119,20 +122,19 @@ const plugin: FastifyPluginAsync<EventcoreHttpOptions> = async (app, options) =>
 
   app.setErrorHandler(async (error, request, reply) => {
     const problem = problemFor(error)
-    // request.log already carries the correlation id (the onRequest hook bound it). A problem's
-    // detail is not logged: it may repeat what the client sent (a field, an address, a URL), and
-    // the client has it; its type, status and code say what happened.
-    const refusal = {
+    // A problem's detail is not logged: it may repeat what the client sent (a field, an address,
+    // a URL), and the client has it; its type, status and code say what happened.
+    // Logged once, with the request's line when its answer is finished (registerRequestLog).
+    // Outages the service already knows about (an open circuit, too many commands at once) are
+    // expected while they last: a warning each, not an error with a stack trace per request.
+    const unexpected = problem.status >= 500 && !isExpectedRefusal(error)
+    noteRefusal(request, {
       problem: problem.type,
       status: problem.status,
       ...(typeof problem.code === 'string' ? { code: problem.code } : {}),
-    }
-    // Outages the service already knows about (an open circuit, too many commands at once) are
-    // expected while they last: a warning each, not an error with a stack trace per request.
-    if (problem.status >= 500 && !isExpectedRefusal(error))
-      request.log.error({ err: error, ...refusal }, 'request failed')
-    else if (problem.status >= 500) request.log.warn(refusal, 'request refused while the service recovers')
-    else request.log.info(refusal, 'request refused')
+      ...(unexpected ? { error } : {}),
+      ...(problem.status >= 500 && !unexpected ? { recovering: true } : {}),
+    })
     if (typeof problem.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.retryAfterSeconds))
     return sendProblem(request, reply, problem)
   })

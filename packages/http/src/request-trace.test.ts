@@ -4,7 +4,7 @@ import { createMemoryStore } from '@eventcore/core/memory'
 import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { eventcoreHttp, executionOptions } from './plugin.js'
 
@@ -30,7 +30,10 @@ async function tracedApp(): Promise<{ app: FastifyInstance; lines: Array<Record<
       done()
     },
   })
-  const app = Fastify({ logger: { level: 'info', stream } })
+  const app = Fastify({
+    logger: { level: 'info', stream },
+    logController: new LogController({ disableRequestLogging: true }),
+  })
   await app.register(eventcoreHttp)
   const executor = createExecutor({ store: createMemoryStore() })
   app.post('/users/:id', async (request, reply) => {

@@ -1,7 +1,14 @@
 import { type Server, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { uuidv7 } from '@eventcore/core'
-import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  type FastifyError,
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
 import { CORRELATION_HEADER } from './correlation.js'
 import { HttpProblem, type Problem, problemFor } from './problem.js'
 import { problemDocument } from './problem-reply.js'
@@ -80,6 +87,8 @@ function problemOfFrameworkError(error: FastifyError, maxParamLength: number): P
  *   most 1 s, so a slow client is answered 408 within about a second of the timeout;
  * - `clientErrorHandler`: malformed requests (400), oversized headers or request lines (431) and
  *   timeouts (408) are answered `application/problem+json` with `Connection: close`;
+ * - a `logController` with `disableRequestLogging`: Fastify's own two lines per request are off; `eventcoreHttp` writes
+ *   one as each answer is finished;
  * - `frameworkErrors`: a bad percent-escape (400 `bad-url`) or an over-long path parameter
  *   (414 `uri-too-long`) is answered problem+json, without echoing the URL.
  *
@@ -102,6 +111,9 @@ export function eventcoreServerOptions({
   const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 4)))
   return {
     requestTimeout: requestTimeoutMs,
+    // The plugin writes one line per request as it is answered (method, route, status, duration,
+    // correlation id) instead of Fastify's two, whose first lacks the correlation id.
+    logController: new LogController({ disableRequestLogging: true }),
     http: { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval },
     routerOptions: { maxParamLength },
     clientErrorHandler,

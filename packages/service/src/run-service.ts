@@ -1,4 +1,14 @@
-import { type Config, formatProblems, loadConfig, type RawEnv } from './config/index.js'
+import { isAbsolute, join, relative } from 'node:path'
+import {
+  type Config,
+  DEV_SECRET_FILE,
+  formatProblems,
+  loadConfig,
+  MEMORY_DATA_DIR,
+  type RawEnv,
+} from './config/index.js'
+import { consoleLog } from './console-log.js'
+import { envWithFile } from './env-file.js'
 import { exitOnSignals, holdSignalsWhileStarting } from './exit-on-signals.js'
 import type { ServiceDefinition } from './service-definition.js'
 import { migrateService, type RunningService, startService } from './start-service.js'
@@ -7,10 +17,31 @@ import { startTracing } from './tracing.js'
 
 const DEV_TOKEN_TTL_SECONDS = 3600
 
-async function printDevToken(service: ServiceDefinition, config: Config, url: string): Promise<void> {
+/** `path` as the banner shows it: relative to the working directory when inside it (`./data/…`). */
+function shown(path: string): string {
+  const relativePath = relative(process.cwd(), path)
+  return relativePath === '' || relativePath.startsWith('..') || isAbsolute(relativePath) ? path : `./${relativePath}`
+}
+
+/** Where the development secret came from, and so whether more tokens can be signed with it. */
+function secretNote(config: Config): string {
+  if (config.dataDir === MEMORY_DATA_DIR) {
+    return (
+      'Development only: no EVENTCORE_JWT_SECRET is set and EVENTCORE_DATA_DIR=memory:// keeps the generated\n' +
+      'secret in this process only, so the token below is the only one (npm run token cannot sign another;\n' +
+      'set EVENTCORE_JWT_SECRET to sign your own).\n'
+    )
+  }
+  const path = shown(join(config.dataDir, DEV_SECRET_FILE))
+  return config.auth.createdSecret === true
+    ? `Development only: no EVENTCORE_JWT_SECRET was set, so one was generated (kept in ${path}).\n`
+    : `Development only: no EVENTCORE_JWT_SECRET is set: using the development secret kept in ${path}.\n`
+}
+
+async function devTokenText(service: ServiceDefinition, config: Config, url: string): Promise<string> {
   const { devToken } = service
   const { secret, maxTokenAgeSeconds, issuer, audience } = config.auth.options
-  if (!devToken || !config.auth.generatedSecret || !secret) return
+  if (!devToken || !config.auth.generatedSecret || !secret) return ''
   const token = await mintToken({
     secret,
     sub: devToken.sub,
@@ -20,10 +51,41 @@ async function printDevToken(service: ServiceDefinition, config: Config, url: st
     ...(audience ? { audience } : {}),
     now: new Date(),
   })
-  process.stdout.write(
-    `\nDevelopment only: no EVENTCORE_JWT_SECRET was set, so one was generated (kept in ${config.dataDir}).\n` +
-      devToken.message(token, url),
-  )
+  return `\n${secretNote(config)}${devToken.message(token, url, { canSignMore: config.dataDir !== MEMORY_DATA_DIR })}`
+}
+
+const LISTEN_FAILURES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'])
+const DATABASE_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH'])
+
+/** The codes of `error` and of its causes, outermost first, each with the error carrying it. */
+function codesOf(error: unknown, depth = 0): Array<{ code: string; error: object }> {
+  if (typeof error !== 'object' || error === null || depth > 4) return []
+  const code: unknown = Reflect.get(error, 'code')
+  const rest = codesOf(Reflect.get(error, 'cause'), depth + 1)
+  return typeof code === 'string' ? [{ code, error }, ...rest] : rest
+}
+
+/**
+ * A start-up failure the operator can fix, said as what to change (the failure's own message
+ * names the system call, not the setting); `undefined` for the others, told as they are.
+ */
+function whatToFix(error: unknown, config: Config): string | undefined {
+  const codes = codesOf(error)
+  const listening = codes.find(({ code }) => LISTEN_FAILURES.has(code))
+  if (listening !== undefined) {
+    const port: unknown = Reflect.get(listening.error, 'port')
+    const variable = port !== undefined && port === config.metricsPort ? 'EVENTCORE_METRICS_PORT' : 'EVENTCORE_PORT'
+    const shownPort = String(port ?? config.port)
+    if (listening.code === 'EADDRINUSE') return `port ${shownPort} is in use: stop the other process or set ${variable}`
+    if (listening.code === 'EACCES')
+      return `port ${shownPort} needs privileges this process lacks: set ${variable} to 1024 or above`
+    return `${config.host} is not an address of this machine: set EVENTCORE_HOST (e.g. 127.0.0.1 or 0.0.0.0)`
+  }
+  if (config.database.url !== undefined && codes.some(({ code }) => DATABASE_UNREACHABLE.has(code))) {
+    const message = error instanceof Error ? error.message : String(error)
+    return `${message}: is PostgreSQL running, and does EVENTCORE_DATABASE_URL name it?`
+  }
+  return undefined
 }
 
 async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningService> {
@@ -40,27 +102,36 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
   const tracing = await startTracing(env, { serviceName: service.name })
   const running = await startService(config, service, {
     tracing,
+    logStream: consoleLog(config, process.stdout.isTTY === true),
     onFirstStart: (dir) =>
       process.stderr.write(
         `Creating the embedded PostgreSQL database in ${dir}: the first start takes several seconds…\n`,
       ),
-  }).finally(held.release)
+  })
+    .catch((error: unknown) => {
+      const fix = whatToFix(error, config)
+      throw fix === undefined ? error : new Error(fix, { cause: error })
+    })
+    .finally(held.release)
   exitOnSignals(running, config.shutdownTimeoutMs, held.received()) // before anything else can be awaited
 
-  const store = config.database.url ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`
+  const store = config.database.url ? 'PostgreSQL' : `embedded PGlite (${shown(config.dataDir)})`
   const { url, metricsUrl } = running
+  // Composed first and written at once: no log line can land inside it.
+  const banner =
+    `${service.title ?? `EventCore ${service.name}`} on ${store}, listening at ${url}\n` +
+    `  OpenAPI: ${url}/openapi.json   health: ${url}/health   ready: ${url}/ready   metrics: ${metricsUrl ?? url}/metrics\n` +
+    (tracing?.url ? `  traces: OTLP to ${tracing.url}\n` : '') +
+    (await devTokenText(service, config, url))
   running.app.log.info({ url, store }, `${service.name} listening`)
-  process.stdout.write(`${service.title ?? `EventCore ${service.name}`} on ${store}, listening at ${url}\n`)
-  process.stdout.write(
-    `  OpenAPI: ${url}/openapi.json   health: ${url}/health   ready: ${url}/ready   metrics: ${metricsUrl ?? url}/metrics\n`,
-  )
-  if (tracing?.url) process.stdout.write(`  traces: OTLP to ${tracing.url}\n`)
-  await printDevToken(service, config, url)
+  process.stdout.write(banner)
   return running
 }
 
 /**
- * The whole process of a service, for its `main.ts`: loads the configuration from `env` (every
+ * The whole process of a service, for its `main.ts`: loads the configuration from `env`, with a
+ * development `.env` file beneath it ({@link envWithFile}: `./.env` outside production, or
+ * `EVENTCORE_ENV_FILE`) (every
  * problem at once, then exit 1), starts the service, shuts it down gracefully on SIGTERM or SIGINT
  * ({@link exitOnSignals}), and prints where it listens (and, on a generated development secret,
  * its {@link DevToken}). A start that fails prints one line and exits 1.
@@ -70,8 +141,15 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
  * await runService(usersService)
  */
 export async function runService(service: ServiceDefinition, env: RawEnv = process.env): Promise<RunningService> {
+  const withFile = envWithFile(env, process.cwd())
+  if (!withFile.ok) {
+    process.stderr.write(`${withFile.problem}\n`)
+    process.exit(1)
+  }
+  if (withFile.file !== undefined)
+    process.stderr.write(`settings from ${shown(withFile.file)} (the environment wins)\n`)
   try {
-    return await run(service, env)
+    return await run(service, withFile.env)
   } catch (error) {
     process.stderr.write(
       `the ${service.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`,

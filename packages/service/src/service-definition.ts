@@ -25,8 +25,12 @@ export interface DevToken {
   readonly sub: string
   /** The token's `roles` claim. */
   readonly roles: readonly string[]
-  /** What is printed after the note that a secret was generated: the token and how to use it. */
-  readonly message: (token: string, url: string) => string
+  /**
+   * What is printed after the note on the development secret: the token and how to use it.
+   * `canSignMore` is false when the secret lives in memory only (`EVENTCORE_DATA_DIR=memory://`),
+   * where no token command can sign another.
+   */
+  readonly message: (token: string, url: string, secret: { readonly canSignMore: boolean }) => string
 }
 
 /**

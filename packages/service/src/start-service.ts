@@ -56,6 +56,8 @@ export interface StartOptions {
    * or fails to start. The spans themselves need no wiring: they go to the global provider.
    */
   readonly tracing?: Tracing | undefined
+  /** Where the log lines go, e.g. a readable console ({@link consoleLog}). @default pino's JSON on stdout */
+  readonly logStream?: { write(line: string): void } | undefined
 }
 
 /**
@@ -130,6 +132,7 @@ export async function startService(
       idempotency: createSqlIdempotencyStore(store),
       readiness: readinessChecks(store, breaker, redis),
       ...(redis ? { redis: redis.client } : {}),
+      ...(options.logStream ? { logStream: options.logStream } : {}),
     })
     const log = app.log
     logStopped = (name: string, error: unknown) => log.error({ err: error }, `the ${name} projection stopped`)

@@ -248,7 +248,7 @@ function heldRegistration(url: string, token: string, { email, keepAlive }: { em
   }
 }
 
-const IN_FLIGHT = /"msg":"incoming request"/
+const IN_FLIGHT = /"msg":"request received"/
 const SHUTTING_DOWN = /"msg":"shutting down"/
 const CREATED = /^HTTP\/1\.1 201 /
 const refused = (url: string) => fetch(`${url}/health`).then((r) => `${r.status}`, errorCode)
@@ -256,7 +256,7 @@ const refused = (url: string) => fetch(`${url}/health`).then((r) => `${r.status}
 describe('the built service on signals', () => {
   const env = {
     EVENTCORE_DATA_DIR: 'memory://',
-    EVENTCORE_LOG_LEVEL: 'info',
+    EVENTCORE_LOG_LEVEL: 'debug', // for the "request received" line of a request in flight
     EVENTCORE_REQUEST_TIMEOUT_MS: '600000',
     EVENTCORE_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
   }

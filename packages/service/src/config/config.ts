@@ -51,6 +51,8 @@ export interface Config {
     readonly options: JwtOptions
     /** True when `options.secret` was generated for development (no key was configured). */
     readonly generatedSecret: boolean
+    /** True when that secret was created by this start (always in memory); false when read from the data directory. */
+    readonly createdSecret?: boolean
   }
   /** `['*']` (outside production only) means any origin. */
   readonly cors: Required<CorsOptions>

@@ -8,9 +8,12 @@ export const DEV_SECRET_FILE = 'dev-jwt-secret'
 /** `EVENTCORE_DATA_DIR` value that keeps everything in memory. */
 export const MEMORY_DATA_DIR = 'memory://'
 
-/** A development secret: where it lives (undefined in memory) or why there is none. */
+/**
+ * A development secret: where it lives (undefined in memory) and whether this call created it
+ * (true in memory, where every start creates one), or why there is none.
+ */
 export type DevSecret =
-  | { readonly ok: true; readonly secret: string; readonly path: string | undefined }
+  | { readonly ok: true; readonly secret: string; readonly path: string | undefined; readonly created: boolean }
   | { readonly ok: false; readonly problem: string }
 
 const generate = () => randomBytes(32).toString('base64url')
@@ -29,7 +32,7 @@ function readSecret(path: string, readFile: ReadFile): DevSecret | 'missing' {
   if (Buffer.byteLength(secret) < 32) {
     return { ok: false, problem: `the development JWT secret '${path}' is under 32 bytes; delete it to get a new one` }
   }
-  return { ok: true, secret, path }
+  return { ok: true, secret, path, created: false }
 }
 
 /**
@@ -39,13 +42,13 @@ function readSecret(path: string, readFile: ReadFile): DevSecret | 'missing' {
  *
  * @example
  * const result = devSecret('/app/data', { readFile, createFile })
- * if (result.ok) console.log(`secret kept in ${result.path}`)
+ * if (result.ok) console.log(`secret ${result.created ? 'created' : 'read'} in ${result.path}`)
  */
 export function devSecret(
   dataDir: string,
   { readFile, createFile }: { readFile: ReadFile; createFile: CreateFile },
 ): DevSecret {
-  if (dataDir === MEMORY_DATA_DIR) return { ok: true, secret: generate(), path: undefined }
+  if (dataDir === MEMORY_DATA_DIR) return { ok: true, secret: generate(), path: undefined, created: true }
   const path = join(dataDir, DEV_SECRET_FILE)
   const found = readSecret(path, readFile)
   if (found !== 'missing') return found
@@ -58,5 +61,5 @@ export function devSecret(
     if (theirs !== 'missing') return theirs
     return { ok: false, problem: `cannot write the development JWT secret '${path}' (${reasonOf(error)})` }
   }
-  return { ok: true, secret, path }
+  return { ok: true, secret, path, created: true }
 }

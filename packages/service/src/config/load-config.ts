@@ -148,5 +148,6 @@ export function loadConfig(raw: RawEnv, options: LoadConfigOptions = {}): Config
   warnings.push(
     `no JWT key is configured: using a generated development secret${generated.path === undefined ? ' kept in memory' : ` stored in ${generated.path}`} (set EVENTCORE_JWT_SECRET or another key source; refused in production)`,
   )
-  return { ok: true, config: configOf(valid, dataDir, { secret: generated.secret }, true, tls.ssl), warnings }
+  const config = configOf(valid, dataDir, { secret: generated.secret }, true, tls.ssl)
+  return { ok: true, config: { ...config, auth: { ...config.auth, createdSecret: generated.created } }, warnings }
 }
