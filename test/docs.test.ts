@@ -99,6 +99,7 @@ describe('what the docs tell a user to run', () => {
     // Not the service's configuration, but read by code (each is checked to be): the tests'
     // databases and Prometheus, the CLI's backup directory, the benchmark's and the soak test's knobs.
     const elsewhere: Readonly<Record<string, string>> = {
+      EVENTCORE_ENV_FILE: 'packages/service/src/env-file.ts',
       EVENTCORE_TEST_DATABASE_URL: 'packages/postgres/src/test-database.ts',
       EVENTCORE_TEST_REDIS_URL: 'packages/http/src/limits-redis.int.test.ts',
       EVENTCORE_TEST_REQUIRE_PROMETHEUS: 'packages/service/src/testing/prometheus.ts',
