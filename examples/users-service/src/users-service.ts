@@ -33,7 +33,7 @@ export const usersService: ServiceDefinition = {
     sub: 'dev-admin',
     roles: ['admin'],
     message: (token, url, { canSignMore }) =>
-      `An admin token, valid for an hour${canSignMore ? ' (more with: npm run -s token -- --role admin --sub you)' : ''}:\n\n  ${token}\n\n` +
+      `An admin token, valid for an hour${canSignMore ? ' (more with: npm run -s token -- --role admin --sub you)' : ''}:\n\n  export TOKEN=${token}\n\n` +
       `Try:\n  curl -s -X POST ${url}/api/v1/users -H "authorization: Bearer $TOKEN" \\\n` +
       `    -H 'content-type: application/json' -d '{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace"}'\n`,
   },

@@ -54,6 +54,8 @@ export function consoleLog(
     ignore: REQUEST_FIELDS.join(','),
     // Problems, codes and the rest of a request line are in its message; other fields show below it.
     hideObject: false,
+    // Other fields on the line itself, as `key: value`: one event, one line.
+    singleLine: true,
     messageFormat: (log, messageKey) => messageOf(log, messageKey),
     customPrettifiers: { time: (time) => String(time) },
   })

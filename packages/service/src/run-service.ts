@@ -7,6 +7,7 @@ import {
   MEMORY_DATA_DIR,
   type RawEnv,
 } from './config/index.js'
+import { GENERATED_SECRET_WARNING } from './config/load-config.js'
 import { consoleLog } from './console-log.js'
 import { envWithFile } from './env-file.js'
 import { exitOnSignals, holdSignalsWhileStarting } from './exit-on-signals.js'
@@ -95,7 +96,10 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
     process.exit(1)
   }
   const { config, warnings } = loaded
-  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`)
+  // The banner's own note says where a generated secret is kept, beside the token it signed.
+  const saidByBanner = (warning: string) =>
+    service.devToken !== undefined && warning.startsWith(GENERATED_SECRET_WARNING)
+  for (const warning of warnings) if (!saidByBanner(warning)) process.stderr.write(`warning: ${warning}\n`)
 
   // Before the store opens, so that the projections' first batches are traced too.
   const held = holdSignalsWhileStarting(config.shutdownTimeoutMs)
@@ -120,7 +124,9 @@ async function run(service: ServiceDefinition, env: RawEnv): Promise<RunningServ
   // Composed first and written at once: no log line can land inside it.
   const banner =
     `${service.title ?? `EventCore ${service.name}`} on ${store}, listening at ${url}\n` +
-    `  OpenAPI: ${url}/openapi.json   health: ${url}/health   ready: ${url}/ready   metrics: ${metricsUrl ?? url}/metrics\n` +
+    (config.apiDocs ? `  API docs: ${url}/docs   ` : '  ') +
+    `OpenAPI: ${url}/openapi.json\n` +
+    `  health: ${url}/health   ready: ${url}/ready   metrics: ${metricsUrl ?? url}/metrics\n` +
     (tracing?.url ? `  traces: OTLP to ${tracing.url}\n` : '') +
     (await devTokenText(service, config, url))
   running.app.log.info({ url, store }, `${service.name} listening`)

@@ -239,7 +239,7 @@ describe('the logs of the users service (log level trace)', () => {
 
   it('writes one JSON object per log line, each key once', () => {
     // Lines that are not log lines: the banner of runService (where it listens, its routes).
-    const banner = /^(.* listening at http:\/\/\S+| {2}OpenAPI: .*|)$/
+    const banner = /^(.* listening at http:\/\/\S+| {2}(API docs|OpenAPI|health): .*|)$/
     const lines = output.split('\n').filter((line) => !banner.test(line))
     expect(lines.length).toBeGreaterThan(50)
     const problems = lines.flatMap((line) => {

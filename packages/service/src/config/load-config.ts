@@ -13,6 +13,9 @@ import { type EnvName, EnvSchema, type ParsedEnv } from './schema.js'
 import { schemaProblems } from './schema-problems.js'
 import { resolveSecretFiles } from './secret-files.js'
 
+/** How the warning about a generated development secret begins (the banner says it instead, where it prints a token). */
+export const GENERATED_SECRET_WARNING = 'no JWT key is configured: using a generated development secret'
+
 /** File access and paths of {@link loadConfig}, injectable so tests use a temporary directory. */
 export interface LoadConfigOptions {
   /** Reads the `*_FILE` variables (secrets, TLS certificates) and the development secret. @default fs.readFileSync(path, 'utf8') */
@@ -146,7 +149,7 @@ export function loadConfig(raw: RawEnv, options: LoadConfigOptions = {}): Config
   const generated = devSecret(dataDir, { readFile, createFile })
   if (!generated.ok) return { ok: false, problems: [generated.problem] }
   warnings.push(
-    `no JWT key is configured: using a generated development secret${generated.path === undefined ? ' kept in memory' : ` stored in ${generated.path}`} (set EVENTCORE_JWT_SECRET or another key source; refused in production)`,
+    `${GENERATED_SECRET_WARNING}${generated.path === undefined ? ' kept in memory' : ` stored in ${generated.path}`} (set EVENTCORE_JWT_SECRET or another key source; refused in production)`,
   )
   const config = configOf(valid, dataDir, { secret: generated.secret }, true, tls.ssl)
   return { ok: true, config: { ...config, auth: { ...config.auth, createdSecret: generated.created } }, warnings }
