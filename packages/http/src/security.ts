@@ -27,7 +27,8 @@ export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/
 export async function registerSecurityHeaders(app: FastifyInstance, options: SecurityOptions): Promise<void> {
   const { enforceHttps = false, hstsMaxAgeSeconds = 31_536_000 } = options
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // Without useDefaults, helmet would add its page-oriented defaults (script-src 'self', …) to ours.
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: enforceHttps ? { maxAge: hstsMaxAgeSeconds, includeSubDomains: true } : false,

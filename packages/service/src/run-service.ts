@@ -82,8 +82,11 @@ function whatToFix(error: unknown, config: Config): string | undefined {
       return `port ${shownPort} needs privileges this process lacks: set ${variable} to 1024 or above`
     return `${config.host} is not an address of this machine: set EVENTCORE_HOST (e.g. 127.0.0.1 or 0.0.0.0)`
   }
+  const message = error instanceof Error ? error.message : String(error)
+  // The store names the directory and its holder, not the setting that chose the directory.
+  if (config.database.url === undefined && /is in use by process \d+/.test(message))
+    return `${message} (EVENTCORE_DATA_DIR)`
   if (config.database.url !== undefined && codes.some(({ code }) => DATABASE_UNREACHABLE.has(code))) {
-    const message = error instanceof Error ? error.message : String(error)
     return `${message}: is PostgreSQL running, and does EVENTCORE_DATABASE_URL name it?`
   }
   return undefined

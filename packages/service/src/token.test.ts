@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import type { RawEnv } from './config/index.js'
@@ -62,13 +65,17 @@ const ROLES = {
   user: ['users:read:self', 'users:update:self'],
 }
 
-async function run(argv: readonly string[], env: RawEnv = { EVENTCORE_JWT_SECRET: SECRET }) {
+// A directory without a .env: a developer's own file never reaches these tests.
+const noEnvFile = mkdtempSync(join(tmpdir(), 'token-cli-'))
+
+async function run(argv: readonly string[], env: RawEnv = { EVENTCORE_JWT_SECRET: SECRET }, cwd = noEnvFile) {
   const out: string[] = []
   const err: string[] = []
   const code = await runTokenCli(argv, {
     name: 'users service',
     roles: ROLES,
     env,
+    cwd,
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     now: () => NOW,
@@ -77,6 +84,20 @@ async function run(argv: readonly string[], env: RawEnv = { EVENTCORE_JWT_SECRET
 }
 
 describe('the token script', () => {
+  it('signs with the secret a development .env gives, as the server reads it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'token-cli-env-'))
+    const fromFile = 'a-secret-from-the-env-file-of-32-bytes-or-more'
+    writeFileSync(join(dir, '.env'), `EVENTCORE_JWT_SECRET=${fromFile}\n`)
+    const { code, stdout } = await run(['--role', 'admin', '--sub', 'ada'], {}, dir)
+    expect(code).toBe(0)
+    await expect(jwtVerify(stdout.trim(), new TextEncoder().encode(fromFile))).resolves.toBeDefined()
+    const broken = await run(['--role', 'admin', '--sub', 'ada'], { EVENTCORE_ENV_FILE: 'missing.env' }, dir)
+    expect([broken.code, broken.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^error: EVENTCORE_ENV_FILE: cannot read .*missing\.env' \(ENOENT\)\n$/),
+    ])
+  })
+
   it('prints only a token for the configured secret, lasting the maximum age by default', async () => {
     const { code, stdout, stderr } = await run(['--sub', 'ada', '--role', 'user', '--role', 'admin'], {
       EVENTCORE_JWT_SECRET: SECRET,

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { SignJWT } from 'jose'
 import { type Config, loadConfig, MEMORY_DATA_DIR, type RawEnv } from './config/index.js'
+import { envWithFile } from './env-file.js'
 
 /** What {@link mintToken} signs. */
 export interface MintTokenInput {
@@ -111,6 +112,11 @@ export interface TokenCliOptions {
   readonly roles: Readonly<Record<string, readonly string[]>>
   /** Where the configuration comes from. @default process.env */
   readonly env?: RawEnv
+  /**
+   * Where a development `.env` is looked for, read beneath `env` as the server reads it
+   * ({@link envWithFile}), so the token is signed with the secret the server uses. @default process.cwd()
+   */
+  readonly cwd?: string
   /** Receives the token (and the help). @default process.stdout.write */
   readonly stdout?: (text: string) => void
   /** Receives the one-line error and any configuration warnings. @default process.stderr.write */
@@ -150,7 +156,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /**
  * The token script of a service (`npm run -s token -- --role user --sub <id> [--ttl 3600]`): parses
- * `argv` (without `node` and the script), loads the configuration from `env` like the server does,
+ * `argv` (without `node` and the script), loads the configuration from `env` (and a development
+ * `.env`) like the server does,
  * and prints an HS256 token for the configured secret, and only the token, so that
  * `TOKEN=$(npm run -s token -- …)` works. Returns the exit code: 1, with one line on stderr, for
  * bad arguments, a role the service does not know, a configuration with problems, asymmetric keys
@@ -163,6 +170,7 @@ export async function runTokenCli(argv: readonly string[], options: TokenCliOpti
   const {
     roles: known,
     env = process.env,
+    cwd = process.cwd(),
     stdout = (text) => process.stdout.write(text),
     stderr = (text) => process.stderr.write(text),
     now = () => new Date(),
@@ -185,7 +193,9 @@ export async function runTokenCli(argv: readonly string[], options: TokenCliOpti
   const unknown = roles.filter((role) => !Object.hasOwn(known, role))
   if (unknown.length > 0) return fail(`unknown role ${unknown.join(', ')} (known: ${Object.keys(known).join(', ')})`)
 
-  const loaded = loadConfig(env)
+  const withFile = envWithFile(env, cwd)
+  if (!withFile.ok) return fail(withFile.problem)
+  const loaded = loadConfig(withFile.env)
   if (!loaded.ok) return fail(`the configuration has problems: ${loaded.problems.join('; ')}`)
   const signed = await signConfiguredToken(loaded.config, {
     sub: given.sub,

@@ -348,7 +348,7 @@ describe('the built service on signals', () => {
 // The last line of the start-up banner: `ready:` without a generated secret, the curl example with one.
 const BANNER_END = /ready: \S+[^\n]*\n/
 const DEV_BANNER_END = /-d '\{"email".*\n/
-const DEV_TOKEN = /^ {2}(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m
+const DEV_TOKEN = /^ {2}export TOKEN=(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m
 
 describe('the built service at start-up', () => {
   it('exits 1 listing every configuration problem, without the secret', async () => {
@@ -376,7 +376,7 @@ describe('the built service at start-up', () => {
     expect(created.status).toBe(201)
     const second = await runToExit(MAIN_SCRIPT, { EVENTCORE_JWT_SECRET: SECRET, EVENTCORE_DATA_DIR: dataDir })
     expect(second.code).toBe(1)
-    expect(second.stderr).toMatch(/is in use by process \d+; stop it, or set another data directory/)
+    expect(second.stderr).toMatch(/is in use by process \d+; stop it, or set another data directory \(EVENTCORE_DATA_DIR\)$/m)
     const { id } = (await created.json()) as { id: string }
     expect(
       (await fetch(`${first.url}/api/v1/users/${id}`, { headers: { authorization: `Bearer ${token}` } })).status,
