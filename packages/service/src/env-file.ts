@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import * as util from 'node:util'
+import { parseEnv } from 'node:util'
 import type { RawEnv } from './config/index.js'
 
 /** The file read for development settings when nothing else is asked: `.env` in the working directory. */
@@ -47,10 +47,6 @@ export function envWithFile(
     if (asked === undefined && reasonOf(error) === 'ENOENT') return { ok: true, env, file: undefined }
     return { ok: false, problem: `EVENTCORE_ENV_FILE: cannot read '${path}' (${reasonOf(error)})` }
   }
-  // util.parseEnv is Node 20.12's: a named import would stop the process on an older Node 20.
-  const parseEnv: unknown = Reflect.get(util, 'parseEnv')
-  if (typeof parseEnv !== 'function')
-    return { ok: false, problem: `reading ${path} needs Node.js 20.12 or later (this is ${process.version})` }
   const fromFile: Record<string, string | undefined> = parseEnv(content)
   const { NODE_ENV: _ignoredEnv, EVENTCORE_ENV_FILE: _ignoredFile, ...settings } = fromFile
   return { ok: true, env: { ...settings, ...env }, file: path }

@@ -376,7 +376,9 @@ describe('the built service at start-up', () => {
     expect(created.status).toBe(201)
     const second = await runToExit(MAIN_SCRIPT, { EVENTCORE_JWT_SECRET: SECRET, EVENTCORE_DATA_DIR: dataDir })
     expect(second.code).toBe(1)
-    expect(second.stderr).toMatch(/is in use by process \d+; stop it, or set another data directory \(EVENTCORE_DATA_DIR\)$/m)
+    expect(second.stderr).toMatch(
+      /is in use by process \d+; stop it, or set another data directory \(EVENTCORE_DATA_DIR\)$/m,
+    )
     const { id } = (await created.json()) as { id: string }
     expect(
       (await fetch(`${first.url}/api/v1/users/${id}`, { headers: { authorization: `Bearer ${token}` } })).status,
