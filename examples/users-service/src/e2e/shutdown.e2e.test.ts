@@ -453,6 +453,9 @@ describe('the built service at start-up', () => {
         EVENTCORE_LOG_LEVEL: 'info',
         EVENTCORE_JWT_SECRET: SECRET,
         EVENTCORE_DATA_DIR: dataDir,
+        // What is tested is the hold, not the deadline: creating the database takes over 10 s (the
+        // default) on a busy 2-core machine, and then the start would rightly be abandoned (exit 1).
+        EVENTCORE_SHUTDOWN_TIMEOUT_MS: '50000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
