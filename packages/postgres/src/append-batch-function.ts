@@ -13,6 +13,14 @@
  * snapshot on the server slows while the transaction runs). A query cancel (statement timeout) is
  * not caught: it fails the whole batch, as it would fail one append.
  *
+ * The log is read in (transaction id, position) order. A lone append builds only on what committed
+ * before it took its transaction id, so what it built on comes before it in that order. A batch
+ * takes its id at its first write, and under READ COMMITTED each later append of the batch sees
+ * what committed since, possibly by transactions with later ids: such an append (one that wrote,
+ * and whose streams' latest events, other than the batch's own, have a later transaction id) is
+ * rolled back and reported as a unique violation, which the store runs again in a later
+ * transaction, exactly as when a concurrent writer took its version first.
+ *
  * Returns the rows `append_events` returns, tagged with the append's index (from 1), or one row of
  * status 'error' with `error_code` and `error_message` for an append that failed.
  *
@@ -32,18 +40,33 @@ CREATE FUNCTION ${s}.append_batch(
 ) LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $fn$
+#variable_conflict use_column
 DECLARE
   checks_before integer := 0;
   events_before integer := 0;
+  own_xid xid8;
+  got_status text[];
+  got_stream text[];
+  got_version bigint[];
+  got_position bigint[];
+  got_xid text[];
+  got_at timestamptz[];
+  got_id uuid[];
+  got_expected bigint[];
+  failed boolean;
   failed_code text;
   failed_message text;
 BEGIN
   FOR i IN 1 .. coalesce(cardinality(ids_supplied), 0) LOOP
+    -- Set once the batch has written: from then on it has its transaction id.
+    own_xid := pg_current_xact_id_if_assigned();
+    failed := false;
     BEGIN
-      -- append_events materializes its rows before this statement returns any: an append that
-      -- fails adds none.
-      RETURN QUERY SELECT i, r.status, r.stream_id, r.stream_version, r.global_position, r.transaction_id,
-          r.recorded_at, r.event_id, r.expected, NULL::text, NULL::text
+      SELECT array_agg(r.status ORDER BY r.n), array_agg(r.stream_id ORDER BY r.n),
+          array_agg(r.stream_version ORDER BY r.n), array_agg(r.global_position ORDER BY r.n),
+          array_agg(r.transaction_id ORDER BY r.n), array_agg(r.recorded_at ORDER BY r.n),
+          array_agg(r.event_id ORDER BY r.n), array_agg(r.expected ORDER BY r.n)
+        INTO got_status, got_stream, got_version, got_position, got_xid, got_at, got_id, got_expected
         FROM ${s}.append_events(
           check_streams[checks_before + 1 : checks_before + check_counts[i]],
           check_expected[checks_before + 1 : checks_before + check_counts[i]],
@@ -54,12 +77,38 @@ BEGIN
           event_data[events_before + 1 : events_before + event_counts[i]],
           event_metadata[events_before + 1 : events_before + event_counts[i]],
           ids_supplied[i]
-        ) AS r;
+        ) WITH ORDINALITY AS r(status, stream_id, stream_version, global_position, transaction_id, recorded_at,
+          event_id, expected, n);
+      -- The log is read in transaction id order, and a lone append only builds on what committed
+      -- before it took its id. This batch took its id before this append looked: if a transaction
+      -- with a later id committed to one of its streams since, this append would come before
+      -- what it built on. It is rolled back and reported as a collision, and the store runs it
+      -- again, in a later transaction.
+      IF own_xid IS NOT NULL AND got_status[1] = 'ok' AND EXISTS (
+        SELECT 1
+        FROM unnest(check_streams[checks_before + 1 : checks_before + check_counts[i]]
+            || event_streams[events_before + 1 : events_before + event_counts[i]]) AS g(sid)
+        CROSS JOIN LATERAL (
+          SELECT e.transaction_id FROM ${s}.events e
+          WHERE e.stream_id = g.sid AND e.transaction_id <> own_xid
+          ORDER BY e.stream_version DESC LIMIT 1
+        ) AS latest
+        WHERE latest.transaction_id > own_xid
+      ) THEN
+        RAISE EXCEPTION 'a transaction with a later id wrote to a stream of this append first'
+          USING ERRCODE = 'unique_violation';
+      END IF;
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS failed_code = RETURNED_SQLSTATE, failed_message = MESSAGE_TEXT;
+      failed := true;
+    END;
+    IF failed THEN
       RETURN QUERY SELECT i, 'error'::text, NULL::text, NULL::bigint, NULL::bigint, NULL::text,
         NULL::timestamptz, NULL::uuid, NULL::bigint, failed_code, failed_message;
-    END;
+    ELSE
+      RETURN QUERY SELECT i, u.*, NULL::text, NULL::text
+        FROM unnest(got_status, got_stream, got_version, got_position, got_xid, got_at, got_id, got_expected) AS u;
+    END IF;
     checks_before := checks_before + check_counts[i];
     events_before := events_before + event_counts[i];
   END LOOP;
