@@ -109,7 +109,8 @@ export function createSqlStore(
     return outcomes
   }
   const send = groupCommit
-    ? createGroupCommit({ one: appendAlone, many: appendTogether, maxInFlight: MAX_IN_FLIGHT }).submit
+    ? createGroupCommit({ one: appendAlone, many: appendTogether, maxInFlight: MAX_IN_FLIGHT, maxBatch: MAX_BATCH })
+        .submit
     : appendAlone
   return {
     driver,
@@ -183,6 +184,9 @@ export function createSqlStore(
 }
 
 const MAX_UNIQUE_RETRIES = 5
+// Each append of a batch that writes in a subtransaction takes a subtransaction id, and so may the
+// batch's one INSERT of its fast appends: 63 stays within PostgreSQL's cache of 64 per transaction.
+const MAX_BATCH = 63
 // Batches in flight at once per store (see docs/stores.md, "Group commit", for the measurements).
 const MAX_IN_FLIGHT = 1
 

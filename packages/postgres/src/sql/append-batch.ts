@@ -3,6 +3,7 @@ import type { AppendPlan } from '@eventcore/core/store-kit'
 import type { SchemaName } from '../schema-name.js'
 import type { SqlConnection } from '../sql-driver.js'
 import { type AppendRow, answerOf, encodeExpected } from './append-events.js'
+import { knownVersions } from './append-known.js'
 import { statementName } from './rows.js'
 
 /** One append's part of a batch: its answer, or the error its caller gets (as a lone append would throw it). */
@@ -34,8 +35,9 @@ export async function appendBatch(
 ): Promise<BatchOutcome[]> {
   const checks = plans.flatMap((p) => p.checks)
   const events = plans.flatMap((p) => p.events)
+  const versions = fastVersions(plans)
   const rows = await db.query<BatchRow>(
-    `SELECT * FROM ${schema.quoted}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    `SELECT * FROM ${schema.quoted}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     [
       plans.map((p) => p.checks.length),
       checks.map((c) => c.streamId),
@@ -48,6 +50,9 @@ export async function appendBatch(
       events.map((e) => e.dataJson),
       events.map((e) => e.metadataJson),
       plans.map((p) => p.idsSupplied),
+      versions.map((v) => v !== undefined),
+      plans.flatMap((p, i) => p.events.map(() => i + 1)),
+      versions.flatMap((v, i) => v ?? plans[i]?.events.map(() => 0) ?? []),
     ],
     statementName(schema, 'append_batch'),
   )
@@ -63,6 +68,21 @@ export async function appendBatch(
       return { ok: false, error }
     }
   })
+}
+
+/**
+ * The versions of each append's events when the batch may insert it in its one plain INSERT: its
+ * versions are known in advance (see knownVersions) and no other append of the batch touches its
+ * streams, so the order of the appends does not matter to it. Otherwise `undefined`.
+ */
+function fastVersions(plans: readonly AppendPlan[]): Array<number[] | undefined> {
+  const touches = new Map<string, number>()
+  for (const plan of plans)
+    for (const streamId of new Set([...plan.streams, ...plan.checks.map((c) => c.streamId)]))
+      touches.set(streamId, (touches.get(streamId) ?? 0) + 1)
+  return plans.map((plan) =>
+    plan.streams.every((streamId) => touches.get(streamId) === 1) ? knownVersions(plan) : undefined,
+  )
 }
 
 const isAnswer = (row: BatchRow): row is BatchRow & AppendRow => row.status !== 'error'
