@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { ANY_VERSION, type AppendResult, NO_STREAM, type StreamWrite } from '@eventcore/core'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
+import { LOCK_NAMESPACE } from './migrations.js'
 import type { SqlEventStore } from './sql-store.js'
 import { databaseUrl, pgliteStores, postgresStores } from './test-database.js'
 import { within } from './test-wait.js'
@@ -229,6 +230,53 @@ describe.runIf(databaseUrl)('on PostgreSQL', () => {
     }
   }
   describeGroupCommit('PostgreSQL', stores.open, hold)
+
+  const batchWaiting = async (store: SqlEventStore) => {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await stores
+        .admin()
+        .query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE $1 AND wait_event_type = 'Lock'`, [
+          `%${store.schema.quoted}.append_batch%`,
+        ])
+      if (rows.length > 0) return
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    throw new Error('no batch waiting on a lock within 5 s')
+  }
+
+  it('never lets an append of a batch land before a later transaction it built on (the log stays in stream order)', async () => {
+    const store = await stores.open()
+    const releaseFirst = await hold(store, ['held-order'])
+    // A writer that will take its transaction id after the batch took its own, and commit to q
+    // while the batch's second append waits for q's lock.
+    const later = new pg.Client({ connectionString: databaseUrl })
+    await later.connect()
+    try {
+      await later.query('BEGIN')
+      await later.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, 'q'])
+      const first = store.append(one('held-order'), { expectedVersions: { 'held-order': NO_STREAM } })
+      const p = store.append(one('p'), { expectedVersions: { p: NO_STREAM } })
+      // r is only read: this append locks q and r, so it waits for the writer's lock.
+      const q = store.append(one('q'), { expectedVersions: { r: NO_STREAM } })
+      await releaseFirst()
+      expectOk(await within(first, 10_000, 'the held append'))
+      await batchWaiting(store)
+      await later.query(
+        `INSERT INTO ${store.schema.quoted}.events (event_id, stream_id, stream_version, type, data)
+         VALUES (gen_random_uuid(), 'q', 1, 'Later', '{}')`,
+      )
+      await later.query('COMMIT')
+      const [pWritten, qWritten] = [expectOk(await p), expectOk(await q)]
+      const [laterEvent] = (await store.readStream('q')).events
+      expect(qWritten.versions.get('q')).toBe(2)
+      expect(qWritten.events[0]?.transactionId).toBeGreaterThan(laterEvent?.transactionId ?? Number.POSITIVE_INFINITY)
+      expect(pWritten.events[0]?.transactionId).toBeLessThan(laterEvent?.transactionId ?? 0)
+      const log = (await store.readAll()).events.filter((e) => e.streamId === 'q')
+      expect(log.map((e) => e.streamVersion)).toEqual([1, 2])
+    } finally {
+      await later.end()
+    }
+  })
 
   it('fails every append of a batch whose connection is killed, writes none of them, and serves the next', async () => {
     const store = await stores.open()
