@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '@eventcore/core'
+import { appendBatchFunction } from './append-batch-function.js'
 import { appendEventsFunction, numberFromLatest } from './append-events-function.js'
 import { appendFunctionV4 } from './append-function-v4.js'
 import type { SchemaName } from './schema-name.js'
@@ -113,6 +114,11 @@ CREATE INDEX idempotency_keys_expiry ON ${s}.idempotency_keys (expires_at);
     version: 4,
     name: 'append numbers events from the checked version',
     sql: (schema) => appendFunctionV4(schema, LOCK_NAMESPACE),
+  },
+  {
+    version: 5,
+    name: 'appends in batches (group commit)',
+    sql: appendBatchFunction,
   },
 ]
 

@@ -1,14 +1,30 @@
-import { ANY_VERSION, ConcurrencyError, createUpcaster, type EventStore, type Upcaster } from '@eventcore/core'
-import { type AppendLimits, checkReadAll, checkReadStream, checkStreamIds, planAppend } from '@eventcore/core/store-kit'
+import {
+  ANY_VERSION,
+  type AppendResult,
+  ConcurrencyError,
+  createUpcaster,
+  type EventStore,
+  type Upcaster,
+} from '@eventcore/core'
+import {
+  type AppendLimits,
+  type AppendPlan,
+  checkReadAll,
+  checkReadStream,
+  checkStreamIds,
+  planAppend,
+} from '@eventcore/core/store-kit'
+import { createGroupCommit, type Outcome } from './group-commit.js'
 import { channelOf, createNotifier } from './notifier.js'
 import type { SchemaName } from './schema-name.js'
+import { appendBatch } from './sql/append-batch.js'
 import { appendEvents } from './sql/append-events.js'
 import { readAll } from './sql/read-all.js'
 import { readStream } from './sql/read-stream.js'
 import { readStreams } from './sql/read-streams.js'
 import { streamVersion } from './sql/stream-version.js'
 import type { SqlDriver } from './sql-driver.js'
-import { storeError, withStoreErrors } from './store-errors.js'
+import { isDataError, storeError, withStoreErrors } from './store-errors.js'
 
 /** Options shared by the PostgreSQL and PGlite stores. */
 export interface SqlStoreOptions {
@@ -26,6 +42,13 @@ export interface SqlStoreOptions {
    * the schema's state (e.g. `eventcore-cli health-check database`). @default true
    */
   readonly migrate?: boolean | 'inspect'
+  /**
+   * `true`: appends that arrive while the store's previous append statement is still running are
+   * sent together, as one statement in one transaction (one commit for many appends), each with its
+   * own result; an append arriving while the store is idle goes out at once, alone. `false`: one
+   * statement per append. See docs/stores.md, "Group commit". @default true
+   */
+  readonly groupCommit?: boolean
 }
 
 /** An EventStore on SQL, with the driver and schema it uses (for projections and tools). */
@@ -38,9 +61,9 @@ export interface SqlEventStore extends EventStore {
 export function createSqlStore(
   driver: SqlDriver,
   schema: SchemaName,
-  options: { limits?: AppendLimits; pageSize?: number; upcasters?: readonly Upcaster[] },
+  options: { limits?: AppendLimits; pageSize?: number; upcasters?: readonly Upcaster[]; groupCommit?: boolean },
 ): SqlEventStore {
-  const { limits, pageSize = 1000, upcasters = [] } = options
+  const { limits, pageSize = 1000, upcasters = [], groupCommit = true } = options
   const upcast = createUpcaster(upcasters)
   const channel = channelOf(schema.name)
   const listeners = new Set<() => void>()
@@ -62,6 +85,33 @@ export function createSqlStore(
       'eventcore_notify',
     ),
   )
+  // Wakes this process's listeners and, by NOTIFY, other processes': once per statement that wrote.
+  const announce = () => {
+    notifier.poke()
+    if (listeners.size > 0) queueMicrotask(wakeAll)
+  }
+  const appendAlone = async (plan: AppendPlan): Promise<AppendResult> => {
+    const result = await appendEvents(driver, schema, plan)
+    if (result.ok && !result.duplicate) announce()
+    return result
+  }
+  const appendTogether = async (plans: readonly AppendPlan[]): Promise<Array<Outcome<AppendResult>>> => {
+    let outcomes: Array<Outcome<AppendResult>>
+    try {
+      outcomes = await appendBatch(driver, schema, plans)
+    } catch (error) {
+      // Data the statement could not even take (each append's own data is checked inside it) is
+      // one append's fault, and the failed statement wrote nothing: each goes again alone.
+      if (!isDataError(error)) throw error
+      return Promise.all(plans.map((plan) => appendAlone(plan).then(succeeded, failed)))
+    }
+    if (outcomes.some((o) => o.ok && o.result.ok && !o.result.duplicate)) announce()
+    return outcomes
+  }
+  const send = groupCommit
+    ? createGroupCommit({ one: appendAlone, many: appendTogether, maxInFlight: MAX_IN_FLIGHT, maxBatch: MAX_BATCH })
+        .submit
+    : appendAlone
   return {
     driver,
     schema,
@@ -69,18 +119,15 @@ export function createSqlStore(
       const plan = planAppend(writes, appendOptions, limits)
       // A unique violation means a concurrent append took the same stream version (or event id)
       // first and has committed by now: running again reports the conflict, or succeeds for
-      // streams appended without an expected version.
+      // streams appended without an expected version. In a batch, an append the database chose
+      // as a deadlock victim was rolled back alone: it runs again too.
       for (let attempt = 1; ; attempt++) {
         try {
-          const result = await appendEvents(driver, schema, plan)
-          if (result.ok && !result.duplicate) {
-            notifier.poke()
-            if (listeners.size > 0) queueMicrotask(wakeAll)
-          }
-          return result
+          return await send(plan)
         } catch (error) {
+          const retried = isUniqueViolation(error) || (isDeadlock(error) && attempt < MAX_UNIQUE_RETRIES)
           // A ValidationError (the database refused the data) is thrown like every other bad input.
-          if (!isUniqueViolation(error)) throw storeError('append', error)
+          if (!retried) throw storeError('append', error)
           if (attempt === MAX_UNIQUE_RETRIES) {
             // Still racing after several runs: name the written streams, with what was expected.
             const expected = new Map(plan.checks.map((c) => [c.streamId, c.expected]))
@@ -137,7 +184,23 @@ export function createSqlStore(
 }
 
 const MAX_UNIQUE_RETRIES = 5
+// Each append of a batch that writes in a subtransaction takes a subtransaction id, and so may the
+// batch's one INSERT of its fast appends: 63 stays within PostgreSQL's cache of 64 per transaction.
+const MAX_BATCH = 63
+// Batches in flight at once per store (see docs/stores.md, "Group commit", for the measurements).
+const MAX_IN_FLIGHT = 1
+
+const succeeded = (result: AppendResult): Outcome<AppendResult> => ({ ok: true, result })
+const failed = (error: unknown): Outcome<AppendResult> => ({ ok: false, error })
+
+function codeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+}
 
 function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
+  return codeOf(error) === '23505'
+}
+
+function isDeadlock(error: unknown): boolean {
+  return codeOf(error) === '40P01'
 }

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { openPgliteStore, type PgliteEventStore } from './pglite-store.js'
 import { openPostgresStore, type PostgresEventStore } from './postgres-store.js'
+import type { SqlStoreOptions } from './sql-store.js'
 
 /** The real PostgreSQL the int tests use, when CI (or you) set one. */
 export const databaseUrl = process.env.EVENTCORE_TEST_DATABASE_URL
@@ -19,7 +20,10 @@ export function uniqueSchema(): string {
 }
 
 /** Opens PostgreSQL stores in fresh schemas; drops the schemas after the file's tests. */
-export function postgresStores(afterAll: AfterAll): { open: () => Promise<PostgresEventStore>; admin: () => pg.Pool } {
+export function postgresStores(afterAll: AfterAll): {
+  open: (options?: Pick<SqlStoreOptions, 'groupCommit'>) => Promise<PostgresEventStore>
+  admin: () => pg.Pool
+} {
   const created: string[] = []
   let admin: pg.Pool | undefined
   const adminPool = () => {
@@ -33,16 +37,19 @@ export function postgresStores(afterAll: AfterAll): { open: () => Promise<Postgr
   })
   return {
     admin: adminPool,
-    open: async () => {
+    open: async (options = {}) => {
       const schema = uniqueSchema()
       created.push(schema)
-      return openPostgresStore({ connectionString: databaseUrl, schema, poolSize: 20 })
+      return openPostgresStore({ ...options, connectionString: databaseUrl, schema, poolSize: 20 })
     },
   }
 }
 
 /** Opens PGlite stores in fresh schemas of one in-memory PGlite shared by the file's tests. */
-export function pgliteStores(afterAll: AfterAll): { open: () => Promise<PgliteEventStore>; db: () => Promise<PGlite> } {
+export function pgliteStores(afterAll: AfterAll): {
+  open: (options?: Pick<SqlStoreOptions, 'groupCommit'>) => Promise<PgliteEventStore>
+  db: () => Promise<PGlite>
+} {
   let shared: Promise<PGlite> | undefined
   const db = () => {
     shared ??= PGlite.create('memory://')
@@ -51,5 +58,5 @@ export function pgliteStores(afterAll: AfterAll): { open: () => Promise<PgliteEv
   afterAll(async () => {
     if (shared) await (await shared).close()
   })
-  return { db, open: async () => openPgliteStore({ db: await db(), schema: uniqueSchema() }) }
+  return { db, open: async (options = {}) => openPgliteStore({ ...options, db: await db(), schema: uniqueSchema() }) }
 }

@@ -15,7 +15,8 @@ import { appendAtKnownVersions, knownVersions } from './append-known.js'
 import { statementName } from './rows.js'
 import { streamVersion } from './stream-version.js'
 
-interface AppendRow {
+/** A row of `append_events` (and, tagged, of `append_batch`). */
+export interface AppendRow {
   readonly status: 'ok' | 'duplicate' | 'conflict' | 'reused'
   readonly stream_id: string
   readonly stream_version: string | number
@@ -30,7 +31,8 @@ interface AppendRow {
 const ANY = -1
 const EXISTS = -2
 
-function encodeExpected(expected: ExpectedVersion): number {
+/** An expected version as the SQL functions take it. */
+export function encodeExpected(expected: ExpectedVersion): number {
   switch (expected) {
     case ANY_VERSION:
       return ANY
@@ -148,6 +150,16 @@ export async function appendEvents(db: SqlConnection, schema: SchemaName, plan: 
         [...values, plan.idsSupplied],
         statementName(schema, 'append'),
       )
+  return answerOf(plan, rows)
+}
+
+/**
+ * What `append_events` said about one append, as its caller gets it: the events written (or found
+ * already written), or the streams that moved; event ids stored with other content are thrown as
+ * a ValidationError.
+ */
+export function answerOf(plan: AppendPlan, rows: readonly AppendRow[]): AppendResult {
+  const { events } = plan
   const status = rows[0]?.status
   if (status === 'conflict') {
     const conflicts: StreamConflict[] = rows.map((r) => ({
