@@ -27,11 +27,22 @@ export function requestSignal(
   reply: FastifyReply,
   { budgetMs = 0 }: RequestSignalOptions = {},
 ): AbortSignal {
-  const gone = new AbortController()
+  // One controller and at most one timer per request, the timer cleared with the response:
+  // AbortSignal.timeout joined by AbortSignal.any cost a measurable share of a request's CPU time.
+  const controller = new AbortController()
+  const timer =
+    budgetMs > 0
+      ? setTimeout(
+          () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+          Math.max(1, Math.ceil(budgetMs - reply.elapsedTime)),
+        )
+      : undefined
+  // As AbortSignal.timeout's: it never keeps the process alive.
+  timer?.unref()
   // The response closes either after it was written (finished) or because the connection died.
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) gone.abort(new Error('the client closed the connection'))
+    clearTimeout(timer)
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client closed the connection'))
   })
-  if (budgetMs <= 0) return gone.signal
-  return AbortSignal.any([gone.signal, AbortSignal.timeout(Math.max(1, Math.ceil(budgetMs - reply.elapsedTime)))])
+  return controller.signal
 }
