@@ -18,7 +18,7 @@ import { createHttpServerFleet } from './http/server-process.js'
 import { batchAppend } from './operations/batch-append.js'
 import { readAll } from './operations/read-all.js'
 import { readStream } from './operations/read-stream.js'
-import type { Scenario } from './operations/scenario.js'
+import type { PgbenchAccess, Scenario } from './operations/scenario.js'
 import { singleAppend } from './operations/single-append.js'
 import { transferCommand } from './operations/transfer.js'
 import { projectionCatchUp } from './projection/catch-up.js'
@@ -28,10 +28,17 @@ import { readSettings, redactUrl, type Settings } from './settings.js'
 import { type Contender, unavailableContender } from './stores/contender.js'
 import { EMMETT, emmettContender } from './stores/emmett.js'
 import { loadEmmett } from './stores/emmett-api.js'
-import { EVENTCORE_POSTGRES, eventcoreMemory, eventcorePglite, eventcorePostgres } from './stores/eventcore.js'
+import {
+  EVENTCORE_POSTGRES,
+  EVENTCORE_POSTGRES_UNBATCHED,
+  eventcoreMemory,
+  eventcorePglite,
+  eventcorePostgres,
+} from './stores/eventcore.js'
 import { runPrefix } from './stores/namespaces.js'
 import { createOpenGate } from './stores/open-gate.js'
 import { ensurePeersInstalled } from './stores/peers.js'
+import { openPgbench, pgbenchMissing } from './stores/pgbench.js'
 import { connectAdmin, type PostgresAdmin } from './stores/postgres-admin.js'
 import { RAW_BASELINE, rawBaseline } from './stores/raw-baseline.js'
 
@@ -71,11 +78,25 @@ function postgresContenders(settings: Settings, admin: PostgresAdmin | undefined
   if (!admin) {
     return [
       unavailableContender(EVENTCORE_POSTGRES, reason),
+      unavailableContender(EVENTCORE_POSTGRES_UNBATCHED, reason),
       unavailableContender(RAW_BASELINE, reason),
       unavailableContender(EMMETT, reason),
     ]
   }
-  return [eventcorePostgres(url), rawBaseline(url), peerContender(admin)]
+  return [
+    eventcorePostgres(url),
+    eventcorePostgres(url, { groupCommit: false }),
+    rawBaseline(url),
+    peerContender(admin),
+  ]
+}
+
+/** pgbench on the benchmark's server, or why it cannot run (no server, or no pgbench). */
+async function pgbenchAccess(settings: Settings, serverMissing: string | undefined): Promise<PgbenchAccess> {
+  if (serverMissing !== undefined) return { unavailable: serverMissing }
+  const missing = await pgbenchMissing()
+  if (missing !== undefined) return { unavailable: missing }
+  return { open: (schema) => openPgbench(settings.databaseUrl, schema) }
 }
 
 function peerContender(admin: PostgresAdmin): Contender {
@@ -151,6 +172,7 @@ async function main(): Promise<void> {
       onTurn: () => progress('.'),
       unreachable: admin ? undefined : unreachable,
       fleet,
+      pgbench: await pgbenchAccess(settings, admin ? undefined : `PostgreSQL not reachable (${unreachable})`),
     }
     for (const [index, operation] of OPERATIONS.entries()) {
       if (only && !only.includes(index + 1)) continue

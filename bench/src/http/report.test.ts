@@ -25,19 +25,24 @@ function row(request: 'register' | 'get', connections: number, us: boolean, outc
 }
 
 describe('httpTargets', () => {
-  it('compares register with the bare route at each connection count, and p95 at 8', () => {
+  it('compares register and get with the bare route at each connection count; p95 of register at each, of get at 8', () => {
     const rows = [
       row('register', 8, true, measured(700, 24.9)),
       row('register', 8, false, measured(1000, 3)),
       row('register', 32, true, measured(690, 80)),
       row('register', 32, false, measured(1000, 9)),
-      row('get', 8, true, measured(900, 25)),
+      row('get', 8, true, measured(2400, 25)),
       row('get', 8, false, measured(3000, 1)),
+      row('get', 32, true, measured(2370, 30)),
+      row('get', 32, false, measured(3000, 4)),
     ]
     expect(httpTargets(rows, [8, 32])).toEqual([
       'EventCore register ≥ 70 % of bare Fastify + pg at 8 connections: 70 % — met',
       'EventCore register ≥ 70 % of bare Fastify + pg at 32 connections: 69 % — MISSED',
+      'EventCore get ≥ 80 % of bare Fastify + pg at 8 connections: 80 % — met',
+      'EventCore get ≥ 80 % of bare Fastify + pg at 32 connections: 79 % — MISSED',
       'EventCore register p95 < 25 ms at 8 connections: 24.9 ms — met',
+      'EventCore register p95 < 25 ms at 32 connections: 80.0 ms — MISSED',
       'EventCore get p95 < 25 ms at 8 connections: 25.0 ms — MISSED',
     ])
   })
@@ -46,6 +51,7 @@ describe('httpTargets', () => {
     const rows = [row('register', 8, true, measured(700, 10)), row('register', 8, false, { missing: 'failed' })]
     expect(httpTargets(rows, [8])).toEqual([
       'EventCore register ≥ 70 % of bare Fastify + pg at 8 connections: not measured',
+      'EventCore get ≥ 80 % of bare Fastify + pg at 8 connections: not measured',
       'EventCore register p95 < 25 ms at 8 connections: 10.0 ms — met',
       'EventCore get p95 < 25 ms at 8 connections: not measured',
     ])

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Measurement } from '../measure/measurement.js'
-import { type ResultRow, ratioTo, renderSection } from './report.js'
+import { type ResultRow, ratioTo, ratioToContender, renderSection } from './report.js'
 
 const measured = (rate: number, retries = 0): Measurement => ({
   rate,
@@ -61,5 +61,27 @@ describe('renderSection', () => {
     expect(lines[5]).toMatch(/Emmett +n\/a +no such operation$/)
     expect(lines.at(-2)).toBe('  · what was measured')
     expect(lines.at(-1)).toBe('  target: ≥ 1,500 commands/s: 900 — MISSED')
+  })
+
+  it('adds the reference column: each row over the named row of its group, none for embedded rows', () => {
+    const withPgbench: ResultRow[] = [
+      ...rows.slice(0, 4),
+      { group: '8', contender: 'pgbench', role: 'reference', outcome: measured(2000) },
+    ]
+    const text = renderSection({
+      title: '1. Append',
+      unit: 'appends/s',
+      groupHeader: 'clients',
+      rows: withPgbench,
+      reference: { header: 'vs pgbench', contender: 'pgbench' },
+    })
+    const lines = text.split('\n')
+    expect(lines[1]).toMatch(/vs raw +vs Emmett +vs pgbench +p50 ms/)
+    expect(lines[3]).toMatch(/EventCore PostgreSQL +900 +0\.90× +— +0\.45× +1\.00/)
+    expect(lines[5]).toMatch(/Emmett +n\/a +no such operation$/)
+    expect(lines[6]).toMatch(/EventCore memory +100,000 +— +— +— +1\.00/)
+    expect(lines[7]).toMatch(/pgbench +2,000 +2\.00× +— +1\.00×/)
+    expect(ratioToContender(withPgbench, withPgbench[1] as ResultRow, 'pgbench')).toBeCloseTo(0.5)
+    expect(ratioToContender(withPgbench, rows[4] as ResultRow, 'pgbench')).toBeUndefined()
   })
 })

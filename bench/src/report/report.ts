@@ -3,10 +3,11 @@ import type { LatencySummary } from '../measure/percentiles.js'
 import { type Column, formatMs, formatRate, formatRatio, formatSection, formatTable } from './table.js'
 
 /**
- * What a contender is to the comparison: ours on PostgreSQL, the raw-SQL baseline, the peer, or
- * an embedded store (PGlite, memory) that runs without the PostgreSQL server and so has no ratios.
+ * What a contender is to the comparison: ours on PostgreSQL, the raw-SQL baseline, the peer, an
+ * embedded store (PGlite, memory) that runs without the PostgreSQL server and so has no ratios, or
+ * a reference that is not a store (pgbench: the limit of one commit per append on the server).
  */
-export type Role = 'us' | 'raw' | 'peer' | 'embedded'
+export type Role = 'us' | 'raw' | 'peer' | 'embedded' | 'reference'
 
 /** One line of a result table. */
 export interface ResultRow {
@@ -33,6 +34,16 @@ export interface Section {
   readonly notes?: readonly string[]
   /** Targets with the measured value next to them (never asserted). */
   readonly targets?: readonly string[]
+  /** One more ratio column, after "vs Emmett": each row's rate over this contender's in its group. */
+  readonly reference?: SectionReference
+}
+
+/** A ratio column of a {@link Section}: e.g. "vs pgbench". */
+export interface SectionReference {
+  /** The column's header. */
+  readonly header: string
+  /** The row it divides by, by contender name. */
+  readonly contender: string
 }
 
 /** The rate of the row with this role in a group, when it was measured. */
@@ -60,6 +71,19 @@ export function ratioTo(rows: readonly ResultRow[], row: ResultRow, role: Role):
   return base ? row.outcome.rate / base : undefined
 }
 
+/**
+ * The rate of a row divided by the rate of a named contender's row in its group; none for
+ * embedded rows, which do not run on the server.
+ *
+ * @example
+ * ratioToContender(rows, row, 'pgbench') // 1.62
+ */
+export function ratioToContender(rows: readonly ResultRow[], row: ResultRow, contender: string): number | undefined {
+  if (row.role === 'embedded' || !isMeasured(row.outcome)) return undefined
+  const base = rateOfContender(rows, row.group, contender)
+  return base ? row.outcome.rate / base : undefined
+}
+
 /** The latency columns of every table, filled by {@link latencyCells}. */
 export const LATENCY_COLUMNS: readonly Column[] = [
   { header: 'p50 ms', align: 'right' },
@@ -74,13 +98,14 @@ export function latencyCells(latency: LatencySummary): string[] {
 
 /** Renders a section: title, table, notes and targets. */
 export function renderSection(section: Section): string {
-  const { title, unit, groupHeader, rows, showRetries = false, notes = [], targets = [] } = section
+  const { title, unit, groupHeader, rows, showRetries = false, notes = [], targets = [], reference } = section
   const columns: Column[] = [
     { header: groupHeader, align: 'right' },
     { header: 'store' },
     { header: unit, align: 'right' },
     { header: 'vs raw', align: 'right' },
     { header: 'vs Emmett', align: 'right' },
+    ...(reference ? [{ header: reference.header, align: 'right' as const }] : []),
     ...LATENCY_COLUMNS,
     ...(showRetries ? [{ header: 'retries', align: 'right' as const }] : []),
     { header: 'note' },
@@ -89,7 +114,8 @@ export function renderSection(section: Section): string {
     const group = i > 0 && rows[i - 1]?.group === row.group ? '' : row.group
     const { outcome } = row
     if (!isMeasured(outcome)) {
-      return [group, row.contender, 'n/a', '', '', '', '', '', ...(showRetries ? [''] : []), outcome.missing]
+      const blanks = ['', '', ...(reference ? [''] : []), '', '', '', ...(showRetries ? [''] : [])]
+      return [group, row.contender, 'n/a', ...blanks, outcome.missing]
     }
     const retries =
       outcome.count > 0 ? `${formatRate(outcome.retries)} (${percentOf(outcome.retries, outcome.count)})` : ''
@@ -99,6 +125,7 @@ export function renderSection(section: Section): string {
       formatRate(outcome.rate),
       formatRatio(ratioTo(rows, row, 'raw')),
       formatRatio(ratioTo(rows, row, 'peer')),
+      ...(reference ? [formatRatio(ratioToContender(rows, row, reference.contender))] : []),
       ...latencyCells(outcome.latency),
       ...(showRetries ? [retries] : []),
       outcome.note ?? '',

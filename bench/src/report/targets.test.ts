@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ResultRow } from './report.js'
-import { bestOfRole, latencyTarget, measuredRole } from './targets.js'
+import { bestOfRole, latencyTarget, measuredRole, notWorseTarget, ratioTarget } from './targets.js'
 
 describe('latencyTarget', () => {
   it('is met strictly under the bound', () => {
@@ -38,5 +38,23 @@ describe('bestOfRole', () => {
     ]
     expect(bestOfRole(rows, 'a', 'us')?.contender).toBe('ours, batched')
     expect(bestOfRole(rows, 'c', 'us')).toBeUndefined()
+  })
+})
+
+describe('ratioTarget', () => {
+  it('is met at the threshold, or only above it when asked', () => {
+    expect(ratioTarget('x ≥ 1.5× raw', 1.5, 1.5)).toBe('x ≥ 1.5× raw: 1.50× — met')
+    expect(ratioTarget('x ≥ 1.5× raw', 1.49, 1.5)).toBe('x ≥ 1.5× raw: 1.49× — MISSED')
+    expect(ratioTarget('x above pgbench', 1, 1, { above: true })).toBe('x above pgbench: 1.00× — MISSED')
+    expect(ratioTarget('x above pgbench', 1.01, 1, { above: true })).toBe('x above pgbench: 1.01× — met')
+    expect(ratioTarget('x', undefined, 1)).toBe('x: not measured')
+  })
+})
+
+describe('notWorseTarget', () => {
+  it('is met up to and at the bound', () => {
+    expect(notWorseTarget('p99', 2.4, 2.4)).toBe('p99: 2.40 ms vs 2.40 ms — met')
+    expect(notWorseTarget('p99', 2.5, 2.4)).toBe('p99: 2.50 ms vs 2.40 ms — MISSED')
+    expect(notWorseTarget('p99', 2.5, undefined)).toBe('p99: not measured')
   })
 })

@@ -1,7 +1,7 @@
 import type { Measurement } from '../measure/measurement.js'
 import { isMeasured } from '../measure/measurement.js'
 import type { ResultRow, Role } from './report.js'
-import { formatMs, formatPercent, formatRate } from './table.js'
+import { formatMs, formatPercent, formatRate, formatRatio } from './table.js'
 
 /** The measured outcome of a contender in a group. */
 export function measuredRow(rows: readonly ResultRow[], group: string, contender: string): Measurement | undefined {
@@ -31,6 +31,36 @@ export function shareTarget(label: string, share: number | undefined, threshold:
   return share === undefined
     ? `${label}: not measured`
     : `${label}: ${formatPercent(share)} — ${verdict(share, threshold)}`
+}
+
+/**
+ * A target line for a ratio of two rates, e.g. of EventCore over the raw baseline; with `above`,
+ * the ratio must be strictly greater than the threshold (beating a row, not matching it).
+ *
+ * @example
+ * ratioTarget('appends ≥ 1.5× raw at 8 clients', 1.62, 1.5) // 'appends ≥ 1.5× raw at 8 clients: 1.62× — met'
+ */
+export function ratioTarget(
+  label: string,
+  ratio: number | undefined,
+  threshold: number,
+  { above = false }: { readonly above?: boolean } = {},
+): string {
+  if (ratio === undefined || !Number.isFinite(ratio)) return `${label}: not measured`
+  const met = above ? ratio > threshold : ratio >= threshold
+  return `${label}: ${formatRatio(ratio)} — ${met ? 'met' : 'MISSED'}`
+}
+
+/**
+ * A target line for a latency that must not be worse than another row's.
+ *
+ * @example
+ * notWorseTarget('p99 not worse than groupCommit off', 2.1, 2.4) // 'p99 not worse than groupCommit off: 2.10 ms vs 2.40 ms — met'
+ */
+export function notWorseTarget(label: string, valueMs: number | undefined, boundMs: number | undefined): string {
+  if (valueMs === undefined || boundMs === undefined || Number.isNaN(valueMs) || Number.isNaN(boundMs))
+    return `${label}: not measured`
+  return `${label}: ${formatMs(valueMs)} ms vs ${formatMs(boundMs)} ms — ${valueMs <= boundMs ? 'met' : 'MISSED'}`
 }
 
 /** The measured outcome of the contender with this role in a group. */

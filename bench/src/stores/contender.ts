@@ -94,6 +94,8 @@ export interface Contender {
   /** Short lower-case id, part of schema names. */
   readonly key: string
   readonly role: Role
+  /** The scenarios (by id, e.g. `s1`) this contender has rows in. @default every scenario */
+  readonly scenarios?: readonly string[]
   /** Why the contender cannot run at all (its server or package is missing); its rows say n/a. */
   readonly unavailable?: string
   /**
@@ -112,7 +114,7 @@ export interface Contender {
 }
 
 /** What a contender's rows are known by, also when it cannot run. */
-export type ContenderIdentity = Pick<Contender, 'name' | 'key' | 'role'>
+export type ContenderIdentity = Pick<Contender, 'name' | 'key' | 'role' | 'scenarios'>
 
 /**
  * A contender that cannot run, e.g. a PostgreSQL store when no server answers: its rows say n/a

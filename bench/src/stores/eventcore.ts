@@ -64,18 +64,39 @@ function withProjections(store: SqlEventStore, projections: EventcoreProjections
   }
 }
 
-/** The rows of EventCore's PostgreSQL store. */
+/** The rows of EventCore's PostgreSQL store, with its defaults (group commit as the store decides). */
 export const EVENTCORE_POSTGRES: ContenderIdentity = { name: 'EventCore PostgreSQL', key: 'ec', role: 'us' }
 
-/** EventCore's PostgreSQL store; a pool of one connection per caller, opened for each turn. */
-export function eventcorePostgres(connectionString: string): Contender {
+/**
+ * The same store with group commit off (one statement and one commit per append), in the
+ * operations where batching concurrent appends can show: single-event appends and transfers.
+ */
+export const EVENTCORE_POSTGRES_UNBATCHED: ContenderIdentity = {
+  name: 'EventCore PostgreSQL (groupCommit off)',
+  key: 'ecoff',
+  role: 'us',
+  scenarios: ['s1', 's3'],
+}
+
+// `groupCommit` is spread in as a plain object so this compiles before and after the option exists.
+const GROUP_COMMIT_OFF: object = { groupCommit: false }
+
+/**
+ * EventCore's PostgreSQL store; a pool of one connection per caller, opened for each turn. With
+ * `groupCommit: false`, concurrent appends are not batched into one statement.
+ */
+export function eventcorePostgres(
+  connectionString: string,
+  { groupCommit = true }: { readonly groupCommit?: boolean } = {},
+): Contender {
+  const options = groupCommit ? {} : GROUP_COMMIT_OFF
   return {
-    ...EVENTCORE_POSTGRES,
+    ...(groupCommit ? EVENTCORE_POSTGRES : EVENTCORE_POSTGRES_UNBATCHED),
     async open({ namespace, connections }) {
-      const store = await openPostgresStore({ connectionString, schema: namespace, poolSize: connections })
+      const store = await openPostgresStore({ connectionString, schema: namespace, poolSize: connections, ...options })
       // The runner's own store: one connection is enough, it reads and commits one after the other.
       const projections = eventcoreProjections(store, () =>
-        openPostgresStore({ connectionString, schema: namespace, poolSize: 1 }),
+        openPostgresStore({ connectionString, schema: namespace, poolSize: 1, ...options }),
       )
       return withProjections(store, projections)
     },

@@ -28,6 +28,23 @@ export function insertValues(rows: ReadonlyArray<{ streamId: string; version: nu
   ]
 }
 
+/** An event as the stream read's JSON array holds it. */
+interface StreamEventJson {
+  readonly position: number
+  readonly eventId: string
+  readonly streamId: string
+  readonly version: number
+  readonly type: string
+  readonly data: unknown
+  readonly metadata: unknown
+  readonly recordedAt: string
+}
+
+/** A read event as the application uses it: the JSON object with its time as a `Date`, as EventCore returns it. */
+function streamEventOf(event: StreamEventJson) {
+  return { ...event, recordedAt: new Date(event.recordedAt) }
+}
+
 /** The rows of the raw-SQL baseline. */
 export const RAW_BASELINE: ContenderIdentity = { name: 'raw SQL (pg)', key: 'raw', role: 'raw' }
 
@@ -69,7 +86,10 @@ function rawOperations(pool: pg.Pool, schema: string, statements: RawStatements)
       }
       await run(statements.insertMany, insertValues(events.map((event, i) => ({ streamId, version: i + 1, event }))))
     },
-    readStream: async (streamId) => (await run(statements.readStream, [streamId])).length,
+    readStream: async (streamId) => {
+      const [row] = await run<{ events: StreamEventJson[] }>(statements.readStream, [streamId])
+      return (row?.events ?? []).map(streamEventOf).length
+    },
     catchUp(pageSize) {
       let after = '0'
       return async () => {
